@@ -1,0 +1,185 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { existsSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { createHTTPHandler } from '@trpc/server/adapters/standalone';
+import { applyWSSHandler } from '@trpc/server/adapters/ws';
+import sirv from 'sirv';
+import { sql } from 'kysely';
+import { WebSocketServer } from 'ws';
+import { appRouter, createContext, type ApiDeps, type RequestInfo } from '@parley/api';
+import {
+  SESSION_COOKIE,
+  bearerToken,
+  clientIp,
+  isHttps,
+  isOriginAllowed,
+  parseCookies,
+  serializeSessionCookie,
+  type OriginPolicy,
+} from './http-util.ts';
+
+/** Largest WebSocket message accepted: a 4,000-character message plus its envelope, with room. */
+const WS_MAX_PAYLOAD_BYTES = 64 * 1024;
+/** Keep-alive ping interval; nginx's proxy_read_timeout must be above it. */
+export const WS_PING_MS = 25_000;
+
+export interface ServerOptions {
+  deps: ApiDeps;
+  nodeId: string;
+  origins: OriginPolicy;
+  cookieSecure: 'auto' | 'true' | 'false';
+  /** Directory of the built SPA; when missing, `/` explains how to build it. */
+  webDist?: string | undefined;
+}
+
+export interface ParleyServer {
+  http: Server;
+  /** Starts listening; port 0 picks a free port. Returns the base URL. */
+  listen(port: number, host?: string): Promise<string>;
+  readonly connections: number;
+  readonly draining: boolean;
+  /** Stops accepting, asks WebSocket clients to reconnect elsewhere (1001), closes. */
+  close(): Promise<void>;
+}
+
+export function createParleyServer(opts: ServerOptions): ParleyServer {
+  const { deps, origins } = opts;
+  const startedAt = Date.now();
+  let draining = false;
+
+  const requestInfo = (req: IncomingMessage, res?: ServerResponse): RequestInfo => {
+    const bearer = bearerToken(req);
+    const cookie = parseCookies(req.headers.cookie)[SESSION_COOKIE] || null;
+    const secure = opts.cookieSecure === 'auto' ? isHttps(req, origins.trustProxy) : opts.cookieSecure === 'true';
+    return {
+      token: bearer ?? cookie,
+      tokenSource: bearer ? 'bearer' : cookie ? 'cookie' : null,
+      originAllowed: isOriginAllowed(req, origins),
+      ip: clientIp(req, origins.trustProxy),
+      setSessionCookie: res
+        ? (token, expiresAt) => res.appendHeader('Set-Cookie', serializeSessionCookie(token, { secure, expiresAt }))
+        : undefined,
+    };
+  };
+
+  const trpcHandler = createHTTPHandler({
+    router: appRouter,
+    basePath: '/trpc/',
+    createContext: ({ req, res }) => createContext(deps, requestInfo(req, res)),
+    onError: ({ error, path }) => {
+      if (error.code === 'INTERNAL_SERVER_ERROR') deps.log.error({ err: error, path }, 'request failed');
+    },
+  });
+
+  const staticHandler =
+    opts.webDist && existsSync(opts.webDist) ? sirv(opts.webDist, { single: true, etag: true }) : undefined;
+
+  const json = (res: ServerResponse, status: number, body: unknown) => {
+    res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+    res.end(JSON.stringify(body));
+  };
+
+  const databaseUp = async () => {
+    try {
+      await sql`select 1`.execute(deps.db);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+
+  const http = createServer(async (req, res) => {
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    if (path.startsWith('/trpc/')) return trpcHandler(req, res);
+    if (path === '/live') return json(res, 200, { status: 'ok' });
+    if (path === '/ready') {
+      const db = await databaseUp();
+      const ready = db && !draining;
+      return json(res, ready ? 200 : 503, { status: ready ? 'ready' : draining ? 'draining' : 'database unavailable' });
+    }
+    if (path === '/health') {
+      const db = await databaseUp();
+      return json(res, db && !draining ? 200 : 503, {
+        status: draining ? 'draining' : db ? (deps.bus.state === 'down' ? 'degraded' : 'ok') : 'down',
+        node: opts.nodeId,
+        uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
+        database: { driver: deps.dbDriver, up: db },
+        bus: deps.bus.state,
+        connections: wss.clients.size,
+        partitionFeeds: deps.feeds.size,
+      });
+    }
+    if (staticHandler) return staticHandler(req, res, () => json(res, 404, { error: 'not found' }));
+    res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
+    res.end('Parley API is running. The web app is not built: run `pnpm build` (or `pnpm start`).\n');
+  });
+
+  const wss = new WebSocketServer({ noServer: true, maxPayload: WS_MAX_PAYLOAD_BYTES });
+  const wsHandler = applyWSSHandler({
+    wss,
+    router: appRouter,
+    keepAlive: { enabled: true, pingMs: WS_PING_MS, pongWaitMs: 10_000 },
+    createContext: ({ req, info }) => {
+      const base = requestInfo(req);
+      const paramToken = typeof info.connectionParams?.token === 'string' ? info.connectionParams.token : null;
+      return createContext(deps, {
+        ...base,
+        token: paramToken ?? base.token,
+        tokenSource: paramToken ? 'bearer' : base.tokenSource,
+      });
+    },
+  });
+
+  http.on('upgrade', (req, socket, head) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (path !== '/trpc' && path !== '/trpc/') {
+      socket.end('HTTP/1.1 404 Not Found\r\n\r\n');
+      return;
+    }
+    if (draining) {
+      socket.end('HTTP/1.1 503 Service Unavailable\r\n\r\n');
+      return;
+    }
+    if (!isOriginAllowed(req, origins)) {
+      socket.end('HTTP/1.1 403 Forbidden\r\n\r\n');
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+  });
+
+  return {
+    http,
+    get connections() {
+      return wss.clients.size;
+    },
+    get draining() {
+      return draining;
+    },
+    listen(port, host = '127.0.0.1') {
+      return new Promise((resolve, reject) => {
+        http.once('error', reject);
+        http.listen(port, host, () => {
+          const addr = http.address() as AddressInfo;
+          const shownHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
+          resolve(`http://${shownHost}:${addr.port}`);
+        });
+      });
+    },
+    async close() {
+      draining = true;
+      // Tell tRPC clients to reconnect (to another node, or to this one after a restart).
+      wsHandler.broadcastReconnectNotification();
+      for (const client of wss.clients) client.close(1001, 'server going away');
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+      http.closeIdleConnections();
+      await new Promise<void>((resolve) => {
+        http.close(() => resolve());
+        setTimeout(() => {
+          http.closeAllConnections();
+          resolve();
+        }, 5_000).unref();
+      });
+      for (const client of wss.clients) client.terminate();
+    },
+  };
+}

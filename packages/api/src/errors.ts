@@ -1,0 +1,42 @@
+import { TRPCError } from '@trpc/server';
+import { pgErrorCode } from '@parley/db';
+
+/** Every error a service may throw, with the tRPC code it maps to. */
+export const AppErrorCode = {
+  BAD_REQUEST: 'BAD_REQUEST',
+  UNAUTHORIZED: 'UNAUTHORIZED',
+  FORBIDDEN: 'FORBIDDEN',
+  NOT_FOUND: 'NOT_FOUND',
+  CONFLICT: 'CONFLICT',
+  TOO_MANY_REQUESTS: 'TOO_MANY_REQUESTS',
+  SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
+} as const;
+export type AppErrorCode = (typeof AppErrorCode)[keyof typeof AppErrorCode];
+
+export class AppError extends Error {
+  constructor(
+    readonly code: AppErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'AppError';
+  }
+}
+
+/** SQLSTATEs we know how to explain; anything else stays an internal error. */
+const KNOWN_SQLSTATE: Record<string, { code: AppErrorCode; message: string }> = {
+  '23505': { code: 'CONFLICT', message: 'That already exists.' },
+  '40001': { code: 'CONFLICT', message: 'A concurrent change got there first; please retry.' },
+  '57P01': { code: 'SERVICE_UNAVAILABLE', message: 'The database is restarting; please retry.' },
+};
+
+/** Maps service errors (and known database errors) to TRPCError, keeping the cause. */
+export function toTRPCError(error: unknown): TRPCError | undefined {
+  if (error instanceof TRPCError) return error;
+  if (error instanceof AppError) return new TRPCError({ code: error.code, message: error.message, cause: error });
+  const sqlstate = pgErrorCode(error);
+  const known = sqlstate ? KNOWN_SQLSTATE[sqlstate] : undefined;
+  if (known) return new TRPCError({ code: known.code, message: known.message, cause: error as Error });
+  return undefined;
+}

@@ -1,0 +1,95 @@
+import { uuidv7 } from 'uuidv7';
+import type { User } from '@parley/db';
+import type { Context } from '../../context.ts';
+import { AppError } from '../../errors.ts';
+import { pgErrorCode } from '@parley/db';
+import * as repo from './auth.repo.ts';
+import type { ChangePasswordInput, LoginInput, RegisterInput } from './auth.schema.ts';
+import { burnPasswordCheck, hashPassword, verifyPassword } from './password.ts';
+import { createSession, invalidateSession, invalidateUserSessions } from './session.ts';
+
+export interface PublicUser {
+  id: string;
+  username: string;
+  displayName: string;
+  isAdmin: boolean;
+  createdAt: string;
+}
+
+export function toPublicUser(user: User): PublicUser {
+  return {
+    id: user.id,
+    username: user.username,
+    displayName: user.display_name,
+    isAdmin: user.is_admin,
+    createdAt: user.created_at,
+  };
+}
+
+export interface SignedIn {
+  user: PublicUser;
+  /** Only for `session: 'token'`; browsers get an HttpOnly cookie instead. */
+  token: string | null;
+  expiresAt: string;
+}
+
+async function startSession(ctx: Context, user: User, kind: 'cookie' | 'token'): Promise<SignedIn> {
+  const { token, session } = await createSession(ctx, user.id);
+  if (kind === 'cookie') {
+    if (!ctx.req.setSessionCookie) {
+      throw new AppError('BAD_REQUEST', 'Cookie sessions need HTTP; over WebSocket ask for session: "token".');
+    }
+    ctx.req.setSessionCookie(token, new Date(session.expires_at));
+  }
+  return { user: toPublicUser(user), token: kind === 'token' ? token : null, expiresAt: session.expires_at };
+}
+
+export async function register(ctx: Context, input: RegisterInput): Promise<SignedIn> {
+  if (await repo.findUserByUsername(ctx.db, input.username)) {
+    throw new AppError('CONFLICT', 'That username is taken.');
+  }
+  let user: User;
+  try {
+    user = await repo.insertUser(ctx.db, {
+      id: uuidv7(),
+      username: input.username,
+      display_name: input.displayName ?? input.username,
+      password_hash: await hashPassword(input.password),
+    });
+  } catch (error) {
+    if (pgErrorCode(error) === '23505') throw new AppError('CONFLICT', 'That username is taken.', { cause: error });
+    throw error;
+  }
+  ctx.log.info({ userId: user.id }, 'user registered');
+  return startSession(ctx, user, input.session);
+}
+
+export async function login(ctx: Context, input: LoginInput): Promise<SignedIn> {
+  const user = await repo.findUserByUsername(ctx.db, input.username);
+  if (!user) {
+    await burnPasswordCheck(input.password);
+    throw new AppError('UNAUTHORIZED', 'Wrong username or password.');
+  }
+  if (!(await verifyPassword(user.password_hash, input.password))) {
+    throw new AppError('UNAUTHORIZED', 'Wrong username or password.');
+  }
+  return startSession(ctx, user, input.session);
+}
+
+export async function logout(ctx: Context & { session: { id: string } }): Promise<void> {
+  await invalidateSession(ctx.db, ctx.session.id);
+  if (ctx.req.tokenSource === 'cookie') ctx.req.setSessionCookie?.(null);
+}
+
+/** Changing the password signs out every session of the user, then starts a fresh one. */
+export async function changePassword(
+  ctx: Context & { user: User },
+  input: ChangePasswordInput,
+): Promise<SignedIn> {
+  if (!(await verifyPassword(ctx.user.password_hash, input.currentPassword))) {
+    throw new AppError('UNAUTHORIZED', 'The current password is wrong.');
+  }
+  await repo.updateUserPassword(ctx.db, ctx.user.id, await hashPassword(input.newPassword));
+  await invalidateUserSessions(ctx.db, ctx.user.id);
+  return startSession(ctx, ctx.user, ctx.req.tokenSource === 'bearer' ? 'token' : 'cookie');
+}

@@ -1,0 +1,162 @@
+import type { Kysely } from 'kysely';
+import type { Bus } from '@parley/cluster';
+import type { Database, PartitionId } from '@parley/db';
+import type { Logger } from '../../context.ts';
+import { findLastEventId, listEventsAfter } from './event.repo.ts';
+import type { ParleyEvent } from './event.types.ts';
+
+const FILL_PAGE = 500;
+
+export const eventChannel = (partitionId: string) => `events:${partitionId}`;
+
+type Listener = (event: ParleyEvent) => void;
+
+/**
+ * One node's ordered view of one partition's event log. Events arrive from the bus in any
+ * order (or not at all); because ids are dense, a gap (n+2 before n+1) is visible and filled
+ * from the database, and a periodic poll catches anything the bus dropped. Listeners get
+ * every event exactly once, in id order.
+ */
+export class PartitionFeed {
+  /** Highest id dispatched; every id up to it has been dispatched. */
+  lastId = 0;
+  private readonly pending = new Map<number, ParleyEvent>();
+  private readonly listeners = new Set<Listener>();
+  private unsubscribeBus?: () => void;
+  private pollTimer?: NodeJS.Timeout;
+  private filling?: Promise<void>;
+  private refillRequested = false;
+  private closed = false;
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly bus: Bus,
+    readonly partitionId: PartitionId,
+    private readonly log: Logger,
+    private readonly pollMs: number,
+  ) {}
+
+  async start(): Promise<void> {
+    // Subscribe before reading the position, so nothing committed in between is missed.
+    this.unsubscribeBus = this.bus.subscribe(eventChannel(this.partitionId), (message) =>
+      this.receive(message as ParleyEvent),
+    );
+    this.lastId = await findLastEventId(this.db, this.partitionId);
+    this.drain();
+    this.pollTimer = setInterval(() => void this.fill(), this.pollMs);
+    this.pollTimer.unref();
+  }
+
+  listen(listener: Listener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  get listenerCount(): number {
+    return this.listeners.size;
+  }
+
+  /** Called by the writer on this node right after commit, and by the bus for other nodes' writes. */
+  receive(event: ParleyEvent): void {
+    if (this.closed || event.id <= this.lastId) return;
+    this.pending.set(event.id, event);
+    this.drain();
+    if (this.pending.size > 0) void this.fill();
+  }
+
+  private drain(): void {
+    for (;;) {
+      const next = this.pending.get(this.lastId + 1);
+      if (!next) break;
+      this.pending.delete(next.id);
+      this.lastId = next.id;
+      for (const listener of this.listeners) listener(next);
+    }
+    for (const id of this.pending.keys()) if (id <= this.lastId) this.pending.delete(id);
+  }
+
+  /** Reads the log after `lastId` (one reader at a time; a request during a read re-runs it). */
+  fill(): Promise<void> {
+    if (this.filling) {
+      this.refillRequested = true;
+      return this.filling;
+    }
+    this.filling = (async () => {
+      try {
+        do {
+          this.refillRequested = false;
+          for (;;) {
+            const events = await listEventsAfter(this.db, this.partitionId, this.lastId, FILL_PAGE);
+            if (this.closed) return;
+            for (const e of events) if (e.id > this.lastId) this.pending.set(e.id, e);
+            this.drain();
+            if (events.length < FILL_PAGE) break;
+          }
+        } while (this.refillRequested && !this.closed);
+      } catch (error) {
+        this.log.warn({ err: error, partitionId: this.partitionId }, 'event feed: reading the log failed; will retry');
+      } finally {
+        this.filling = undefined;
+      }
+    })();
+    return this.filling;
+  }
+
+  close(): void {
+    this.closed = true;
+    this.unsubscribeBus?.();
+    clearInterval(this.pollTimer);
+    this.listeners.clear();
+    this.pending.clear();
+  }
+}
+
+/** The feeds of one node: one per partition with local subscribers, closed when the last leaves. */
+export class EventFeeds {
+  private readonly feeds = new Map<string, { feed: PartitionFeed; ready: Promise<void>; refs: number }>();
+
+  constructor(
+    private readonly deps: { db: Kysely<Database>; bus: Bus; log: Logger; pollMs: number },
+  ) {}
+
+  async acquire(partitionId: PartitionId): Promise<PartitionFeed> {
+    let entry = this.feeds.get(partitionId);
+    if (!entry) {
+      const feed = new PartitionFeed(this.deps.db, this.deps.bus, partitionId, this.deps.log, this.deps.pollMs);
+      entry = { feed, ready: feed.start(), refs: 0 };
+      this.feeds.set(partitionId, entry);
+    }
+    entry.refs++;
+    try {
+      await entry.ready;
+    } catch (error) {
+      this.release(partitionId);
+      throw error;
+    }
+    return entry.feed;
+  }
+
+  release(partitionId: string): void {
+    const entry = this.feeds.get(partitionId);
+    if (!entry) return;
+    entry.refs--;
+    if (entry.refs <= 0) {
+      entry.feed.close();
+      this.feeds.delete(partitionId);
+    }
+  }
+
+  /** A local write: dispatch at once to this node's subscribers (the bus brings it to others). */
+  deliverLocal(event: ParleyEvent): void {
+    this.feeds.get(event.partitionId)?.feed.receive(event);
+  }
+
+  get size(): number {
+    return this.feeds.size;
+  }
+
+  close(): void {
+    for (const { feed } of this.feeds.values()) feed.close();
+    this.feeds.clear();
+  }
+}

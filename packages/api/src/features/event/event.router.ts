@@ -1,0 +1,22 @@
+import type { TRPCRouterRecord } from '@trpc/server';
+import { partitionProcedure } from '../../trpc.ts';
+import { toTRPCError } from '../../errors.ts';
+import { onEventInput } from './event.schema.ts';
+import { streamEvents } from './event.service.ts';
+
+export const eventRouter = {
+  /**
+   * Every durable event of a partition the user may see, as `tracked(id, event)`. Resumes
+   * after `lastEventId` (sent automatically by tRPC's links on reconnect).
+   */
+  onEvent: partitionProcedure('viewer')
+    .input(onEventInput)
+    .subscription(async function* ({ ctx, input, signal }) {
+      try {
+        yield* streamEvents(ctx, { partitionId: ctx.partitionId, lastEventId: input.lastEventId ?? null, signal });
+      } catch (error) {
+        // Errors thrown while streaming bypass middleware: map them here.
+        throw toTRPCError(error) ?? error;
+      }
+    }),
+} satisfies TRPCRouterRecord;

@@ -1,0 +1,114 @@
+import { tracked } from '@trpc/server';
+import type { PartitionId, User } from '@parley/db';
+import type { Context } from '../../context.ts';
+import { AppError } from '../../errors.ts';
+import { validateSession } from '../auth/session.ts';
+import { findMembership } from '../partition/partition.repo.ts';
+import { listUserRoomIds } from '../room/room.repo.ts';
+import { eventChannel } from './event.feed.ts';
+import { EventQueue } from './event.queue.ts';
+import { listEventsAfter } from './event.repo.ts';
+import type { ParleyEvent } from './event.types.ts';
+
+const BACKFILL_PAGE = 500;
+const MAX_QUEUED = 10_000;
+/** How often a live subscription re-checks its session and membership. */
+const RECHECK_MS = 60_000;
+
+/**
+ * After commit: hand events to this node's subscribers at once and to other nodes via the
+ * bus. A failed publish loses nothing: every node's feed polls the log.
+ */
+export function publishEvents(ctx: Pick<Context, 'bus' | 'feeds' | 'log'>, events: ParleyEvent[]): void {
+  for (const event of events) {
+    ctx.feeds.deliverLocal(event);
+    ctx.bus.publish(eventChannel(event.partitionId), event).catch((error: unknown) => {
+      ctx.log.warn({ err: error, eventId: event.id }, 'bus publish failed; other nodes will poll');
+    });
+  }
+}
+
+/** Which events one user may see: partition-wide ones, and those of rooms they are in. */
+class Visibility {
+  constructor(
+    private readonly userId: string,
+    private readonly rooms: Set<string>,
+  ) {}
+
+  /** Applies membership changes carried by the event, then decides. */
+  admit(event: ParleyEvent): boolean {
+    if (event.type === 'member.joined' && event.data.userId === this.userId) this.rooms.add(event.data.roomId);
+    if (event.type === 'member.left' && event.data.userId === this.userId) {
+      this.rooms.delete(event.data.roomId);
+      return true;
+    }
+    if (event.type === 'room.created' || event.roomId === null) return true;
+    return this.rooms.has(event.roomId);
+  }
+}
+
+interface StreamOptions {
+  partitionId: PartitionId;
+  lastEventId: number | null;
+  signal: AbortSignal | undefined;
+}
+
+/**
+ * The durable event stream of one partition for one user: attach to the live feed first,
+ * replay `id > lastEventId` from the log, then stream live, skipping what was already sent.
+ */
+export async function* streamEvents(ctx: Context & { user: User }, opts: StreamOptions) {
+  const { partitionId, signal } = opts;
+  const feed = await ctx.feeds.acquire(partitionId);
+  const queue = new EventQueue<ParleyEvent>(MAX_QUEUED);
+  const stopListening = feed.listen((event) => queue.push(event));
+  try {
+    const visibility = new Visibility(ctx.user.id, new Set(await listUserRoomIds(ctx.db, partitionId, ctx.user.id)));
+    let last = opts.lastEventId ?? feed.lastId;
+    let recheckAt = Date.now() + RECHECK_MS;
+
+    const replayUpTo = async function* (upTo: number) {
+      while (last < upTo && !signal?.aborted) {
+        const page = await listEventsAfter(ctx.db, partitionId, last, BACKFILL_PAGE, upTo);
+        if (page.length === 0) break;
+        for (const event of page) {
+          last = event.id;
+          if (visibility.admit(event)) yield tracked(String(event.id), event);
+        }
+      }
+    };
+
+    yield* replayUpTo(feed.lastId);
+    while (!signal?.aborted) {
+      if (queue.overflowed) {
+        queue.overflowed = false;
+        yield* replayUpTo(feed.lastId);
+      }
+      const event = queue.shift();
+      if (event) {
+        if (event.id <= last) continue;
+        if (event.id > last + 1) yield* replayUpTo(event.id - 1);
+        last = event.id;
+        if (visibility.admit(event)) yield tracked(String(event.id), event);
+        continue;
+      }
+      if (Date.now() >= recheckAt) {
+        recheckAt = Date.now() + RECHECK_MS;
+        await recheckAccess(ctx, partitionId);
+      }
+      await queue.wait(signal, Math.max(0, recheckAt - Date.now()));
+    }
+  } finally {
+    stopListening();
+    ctx.feeds.release(partitionId);
+  }
+}
+
+/** Ends a live stream whose session expired or whose user left the partition. */
+async function recheckAccess(ctx: Context & { user: User }, partitionId: PartitionId): Promise<void> {
+  const session = ctx.req.token ? await validateSession(ctx, ctx.req.token) : null;
+  if (!session) throw new AppError('UNAUTHORIZED', 'Your session has ended; please sign in again.');
+  if (!(await findMembership(ctx.db, partitionId, ctx.user.id))) {
+    throw new AppError('FORBIDDEN', 'You are no longer a member of this workspace.');
+  }
+}

@@ -1,0 +1,58 @@
+import type { Kysely } from 'kysely';
+import type { Database, Role } from '@parley/db';
+
+export function findMembership(db: Kysely<Database>, partitionId: string, userId: string) {
+  return db
+    .selectFrom('memberships')
+    .selectAll()
+    .where('partition_id', '=', partitionId)
+    .where('user_id', '=', userId)
+    .executeTakeFirst();
+}
+
+export function findPartition(db: Kysely<Database>, partitionId: string) {
+  return db.selectFrom('partitions').selectAll().where('id', '=', partitionId).executeTakeFirst();
+}
+
+export function findPartitionByInviteHash(db: Kysely<Database>, inviteCodeHash: string) {
+  return db.selectFrom('partitions').selectAll().where('invite_code_hash', '=', inviteCodeHash).executeTakeFirst();
+}
+
+export function insertPartition(
+  db: Kysely<Database>,
+  values: { id: string; name: string; created_by: string; invite_code_hash: string },
+) {
+  return db.insertInto('partitions').values(values).returningAll().executeTakeFirstOrThrow();
+}
+
+export function insertMembership(db: Kysely<Database>, partitionId: string, userId: string, role: Role) {
+  return db
+    .insertInto('memberships')
+    .values({ partition_id: partitionId, user_id: userId, role })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+export function updateInviteHash(db: Kysely<Database>, partitionId: string, inviteCodeHash: string) {
+  return db.updateTable('partitions').set({ invite_code_hash: inviteCodeHash }).where('id', '=', partitionId).execute();
+}
+
+export function listPartitionsOfUser(db: Kysely<Database>, userId: string) {
+  return db
+    .selectFrom('memberships')
+    .innerJoin('partitions', 'partitions.id', 'memberships.partition_id')
+    .select(['partitions.id', 'partitions.name', 'partitions.created_at', 'memberships.role', 'memberships.joined_at'])
+    .where('memberships.user_id', '=', userId)
+    .orderBy('memberships.joined_at')
+    .execute();
+}
+
+export function listMembers(db: Kysely<Database>, partitionId: string) {
+  return db
+    .selectFrom('memberships')
+    .innerJoin('users', 'users.id', 'memberships.user_id')
+    .select(['users.id', 'users.username', 'users.display_name', 'memberships.role', 'memberships.joined_at'])
+    .where('memberships.partition_id', '=', partitionId)
+    .orderBy('memberships.joined_at')
+    .execute();
+}

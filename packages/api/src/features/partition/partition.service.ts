@@ -1,0 +1,111 @@
+import { sha256 } from '@oslojs/crypto/sha2';
+import { encodeBase32UpperCaseNoPadding, encodeHexLowerCase } from '@oslojs/encoding';
+import { applyPartitionTemplates, isPartitionId, parsePartitionId, pgErrorCode, type PartitionId, type Role, type User } from '@parley/db';
+import type { Context } from '../../context.ts';
+import { AppError } from '../../errors.ts';
+import { appendEvents } from '../event/event.repo.ts';
+import { publishEvents } from '../event/event.service.ts';
+import { createRoomInTx, DEFAULT_ROOM_NAME, joinRoomInTx } from '../room/room.service.ts';
+import * as repo from './partition.repo.ts';
+import type { CreatePartitionInput, JoinPartitionInput } from './partition.schema.ts';
+
+export interface PartitionDto {
+  id: string;
+  name: string;
+  role: Role;
+  createdAt: string;
+}
+
+/** 15 random bytes as 24 base32 characters, shown in groups of four. */
+function generateInviteCode(): string {
+  const bytes = new Uint8Array(15);
+  crypto.getRandomValues(bytes);
+  return encodeBase32UpperCaseNoPadding(bytes).match(/.{4}/g)!.join('-');
+}
+
+/** Codes are stored only as hashes; dashes, spaces and case do not matter when typed back. */
+export function hashInviteCode(code: string): string {
+  const normalized = code.toUpperCase().replace(/[^A-Z2-7]/g, '');
+  return encodeHexLowerCase(sha256(new TextEncoder().encode(normalized)));
+}
+
+function slugFromName(name: string): string {
+  const slug = name
+    .toLowerCase()
+    .normalize('NFKD')
+    .replace(/[^a-z0-9]+/g, '_')
+    .replace(/^_+|_+$/g, '')
+    .slice(0, 24);
+  const suffix = Math.random().toString(36).slice(2, 7);
+  const id = `${slug || 'ws'}_${suffix}`.replace(/^_/, '');
+  return isPartitionId(id) ? id : `ws_${suffix}`;
+}
+
+export async function createPartition(ctx: Context & { user: User }, input: CreatePartitionInput) {
+  const partitionId = parsePartitionId(input.id ?? slugFromName(input.name));
+  const inviteCode = generateInviteCode();
+  try {
+    const { partition, events } = await ctx.db.transaction().execute(async (trx) => {
+      const partition = await repo.insertPartition(trx, {
+        id: partitionId,
+        name: input.name,
+        created_by: ctx.user.id,
+        invite_code_hash: hashInviteCode(inviteCode),
+      });
+      // The tables are created in the same transaction: a partition exists with all of them or not at all.
+      await applyPartitionTemplates(trx, partitionId, 0);
+      await repo.insertMembership(trx, partitionId, ctx.user.id, 'owner');
+      const room = await createRoomInTx(trx, partitionId, ctx.user, DEFAULT_ROOM_NAME);
+      const events = await appendEvents(trx, partitionId, [
+        { type: 'partition.joined', roomId: null, actorId: ctx.user.id, data: { userId: ctx.user.id, displayName: ctx.user.display_name, role: 'owner' } },
+        ...room.events,
+      ]);
+      return { partition, events };
+    });
+    publishEvents(ctx, events);
+    ctx.log.info({ partitionId, userId: ctx.user.id }, 'partition created');
+    const dto: PartitionDto = { id: partition.id, name: partition.name, role: 'owner', createdAt: partition.created_at };
+    return { partition: dto, inviteCode };
+  } catch (error) {
+    if (pgErrorCode(error) === '23505') {
+      throw new AppError('CONFLICT', `The workspace id "${partitionId}" is taken; choose another.`, { cause: error });
+    }
+    throw error;
+  }
+}
+
+export async function joinPartition(ctx: Context & { user: User }, input: JoinPartitionInput) {
+  const partition = await repo.findPartitionByInviteHash(ctx.db, hashInviteCode(input.inviteCode));
+  if (!partition) throw new AppError('NOT_FOUND', 'That invite code is not valid. Ask for a new one.');
+  const partitionId = partition.id as PartitionId;
+  const existing = await repo.findMembership(ctx.db, partitionId, ctx.user.id);
+  if (existing) {
+    return { partition: { id: partition.id, name: partition.name, role: existing.role, createdAt: partition.created_at } satisfies PartitionDto };
+  }
+  const events = await ctx.db.transaction().execute(async (trx) => {
+    await repo.insertMembership(trx, partitionId, ctx.user.id, 'member');
+    const general = await joinRoomInTx(trx, partitionId, ctx.user, { name: DEFAULT_ROOM_NAME });
+    return appendEvents(trx, partitionId, [
+      { type: 'partition.joined', roomId: null, actorId: ctx.user.id, data: { userId: ctx.user.id, displayName: ctx.user.display_name, role: 'member' } },
+      ...general,
+    ]);
+  });
+  publishEvents(ctx, events);
+  return { partition: { id: partition.id, name: partition.name, role: 'member' as Role, createdAt: partition.created_at } satisfies PartitionDto };
+}
+
+export async function listPartitions(ctx: Context & { user: User }): Promise<PartitionDto[]> {
+  const rows = await repo.listPartitionsOfUser(ctx.db, ctx.user.id);
+  return rows.map((r) => ({ id: r.id, name: r.name, role: r.role, createdAt: r.created_at }));
+}
+
+export async function rotateInvite(ctx: Context & { partitionId: PartitionId }) {
+  const inviteCode = generateInviteCode();
+  await repo.updateInviteHash(ctx.db, ctx.partitionId, hashInviteCode(inviteCode));
+  return { inviteCode };
+}
+
+export async function listMembers(ctx: Context & { partitionId: PartitionId }) {
+  const rows = await repo.listMembers(ctx.db, ctx.partitionId);
+  return rows.map((r) => ({ userId: r.id, username: r.username, displayName: r.display_name, role: r.role, joinedAt: r.joined_at }));
+}

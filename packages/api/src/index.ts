@@ -1,0 +1,75 @@
+/**
+ * @parley/api — the tRPC router and the domain services behind it. Infrastructure comes in
+ * through {@link createContext}; nothing here reads the environment or opens a port.
+ *
+ * @example
+ * ```ts
+ * const deps = createApiDeps({ db, dbDriver: 'pg', bus: createMemoryBus(), log });
+ * const caller = createCaller(createContext(deps, anonymousRequest()));
+ * await caller.auth.register({ username: 'ada', password: 'correct horse battery', session: 'token' });
+ * ```
+ */
+import type { Kysely } from 'kysely';
+import type { Bus } from '@parley/cluster';
+import type { Database, DbDriver } from '@parley/db';
+import { defaultApiConfig, type ApiConfig, type ApiDeps, type Logger, type RequestInfo } from './context.ts';
+import { EventFeeds } from './features/event/event.feed.ts';
+import { appRouter } from './root.ts';
+import { createCallerFactory } from './trpc.ts';
+
+export { appRouter, type AppRouter } from './root.ts';
+export { createContext, defaultApiConfig } from './context.ts';
+export type { ApiConfig, ApiDeps, Context, Logger, RequestInfo } from './context.ts';
+export type { ParleyEvent, ParleyEventType } from './features/event/event.types.ts';
+export type { MessageDto } from './features/message/message.types.ts';
+export type { RoomDto, RoomListItem } from './features/room/room.types.ts';
+export type { PartitionDto } from './features/partition/partition.service.ts';
+export type { PublicUser } from './features/auth/auth.service.ts';
+export { AppError, AppErrorCode } from './errors.ts';
+export { deleteExpiredSessions } from './features/auth/session.ts';
+export { MESSAGE_MAX_CHARS } from './features/message/message.schema.ts';
+
+/**
+ * Creates a server-side caller (tests, scripts).
+ * @example
+ * ```ts
+ * const me = await createCaller(ctx).auth.me();
+ * ```
+ */
+export const createCaller = createCallerFactory(appRouter);
+
+/**
+ * Assembles the API's long-lived dependencies; close them with `deps.feeds.close()`.
+ * @example
+ * ```ts
+ * const deps = createApiDeps({ db, dbDriver: 'pglite', bus: createMemoryBus(), log: pino() });
+ * ```
+ */
+export function createApiDeps(opts: {
+  db: Kysely<Database>;
+  dbDriver: DbDriver;
+  bus: Bus;
+  log: Logger;
+  config?: Partial<ApiConfig>;
+}): ApiDeps {
+  const config = { ...defaultApiConfig, ...opts.config };
+  return {
+    db: opts.db,
+    dbDriver: opts.dbDriver,
+    bus: opts.bus,
+    log: opts.log,
+    config,
+    feeds: new EventFeeds({ db: opts.db, bus: opts.bus, log: opts.log, pollMs: config.eventPollMs }),
+  };
+}
+
+/**
+ * A request with no session and no browser Origin: what a script or a test starts from.
+ * @example
+ * ```ts
+ * const ctx = createContext(deps, anonymousRequest({ token }));
+ * ```
+ */
+export function anonymousRequest(overrides: Partial<RequestInfo> = {}): RequestInfo {
+  return { token: null, tokenSource: null, originAllowed: true, ip: '127.0.0.1', ...overrides };
+}

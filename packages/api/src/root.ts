@@ -1,0 +1,16 @@
+import { router } from './trpc.ts';
+import { authRouter } from './features/auth/auth.router.ts';
+import { eventRouter } from './features/event/event.router.ts';
+import { messageRouter } from './features/message/message.router.ts';
+import { partitionRouter } from './features/partition/partition.router.ts';
+import { roomRouter } from './features/room/room.router.ts';
+
+export const appRouter = router({
+  auth: authRouter,
+  partition: partitionRouter,
+  room: roomRouter,
+  message: messageRouter,
+  event: eventRouter,
+});
+
+export type AppRouter = typeof appRouter;

@@ -1,0 +1,93 @@
+import { initTRPC, TRPCError } from '@trpc/server';
+import { z } from 'zod';
+import type { Role } from '@parley/db';
+import type { Context } from './context.ts';
+import { AppError, toTRPCError } from './errors.ts';
+import { validateSession } from './features/auth/session.ts';
+import { findMembership } from './features/partition/partition.repo.ts';
+import { partitionIdSchema } from './schemas.ts';
+
+const t = initTRPC.context<Context>().create({
+  errorFormatter({ shape, error }) {
+    const zodError = error.cause instanceof z.ZodError ? error.cause : undefined;
+    return {
+      ...shape,
+      // A person reads `message`; a program reads `data.fieldErrors`.
+      message: zodError ? describeZodError(zodError) : shape.message,
+      // Stacks stay in the server log, never on the wire.
+      data: { ...shape.data, stack: undefined, fieldErrors: zodError ? z.flattenError(zodError).fieldErrors : undefined },
+    };
+  },
+});
+
+function describeZodError(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 3)
+    .map((issue) => (issue.path.length ? `${issue.path.join('.')}: ${issue.message}` : issue.message))
+    .join('; ');
+}
+
+export const router = t.router;
+export const createCallerFactory = t.createCallerFactory;
+
+/** Maps AppError and known SQLSTATEs to TRPCError in one place, keeping the cause. */
+const mapErrors = t.middleware(async ({ next }) => {
+  const result = await next();
+  if (!result.ok) {
+    const mapped = toTRPCError(result.error.cause ?? result.error);
+    if (mapped && mapped !== result.error) throw mapped;
+  }
+  return result;
+});
+
+/** Refuses requests from a browser origin that is not allowed (CSRF; SameSite is not enough). */
+const checkOrigin = t.middleware(({ ctx, next }) => {
+  if (!ctx.req.originAllowed) {
+    throw new AppError('FORBIDDEN', 'This origin is not allowed to call Parley.');
+  }
+  return next();
+});
+
+export const publicProcedure = t.procedure.use(mapErrors).use(checkOrigin);
+
+/** Signed in: `ctx.user` and `ctx.session` are narrowed, never asserted. */
+export const authedProcedure = publicProcedure.use(async ({ ctx, next }) => {
+  const token = ctx.req.token;
+  const result = token ? await validateSession(ctx, token) : null;
+  if (!result) {
+    if (token && ctx.req.tokenSource === 'cookie') ctx.req.setSessionCookie?.(null);
+    throw new AppError('UNAUTHORIZED', 'Please sign in.');
+  }
+  if (result.renewed && ctx.req.tokenSource === 'cookie') {
+    ctx.req.setSessionCookie?.(token, new Date(result.session.expires_at));
+  }
+  return next({ ctx: { user: result.user, session: result.session } });
+});
+
+const ROLE_RANK: Record<Role, number> = { viewer: 0, member: 1, admin: 2, owner: 3 };
+
+export function hasRole(role: Role, atLeast: Role): boolean {
+  return ROLE_RANK[role] >= ROLE_RANK[atLeast];
+}
+
+const ROLE_NEEDED: Record<Role, string> = {
+  viewer: 'You are not a member of this workspace.',
+  member: 'Viewers can read but not write in this workspace.',
+  admin: 'Only workspace admins and owners can do that.',
+  owner: 'Only the workspace owner can do that.',
+};
+
+/**
+ * A procedure inside one partition: checks membership and the minimum role. A partition the
+ * user does not belong to answers NOT_FOUND, so its existence is not revealed.
+ */
+export function partitionProcedure(minRole: Role) {
+  return authedProcedure.input(z.object({ partitionId: partitionIdSchema })).use(async ({ ctx, input, next }) => {
+    const membership = await findMembership(ctx.db, input.partitionId, ctx.user.id);
+    if (!membership) throw new AppError('NOT_FOUND', 'No such workspace, or you are not a member of it.');
+    if (!hasRole(membership.role, minRole)) throw new AppError('FORBIDDEN', ROLE_NEEDED[minRole]);
+    return next({ ctx: { partitionId: input.partitionId, role: membership.role } });
+  });
+}
+
+export { TRPCError };

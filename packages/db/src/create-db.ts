@@ -1,0 +1,64 @@
+import { Kysely, PGliteDialect, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import type { Database } from './schema.ts';
+
+const INT8_OID = 20;
+const TIMESTAMPTZ_OID = 1184;
+const TIMESTAMP_OID = 1114;
+
+// PostgreSQL prints '2026-11-23 09:32:15.123+00'; JavaScript's Date wants 'T' and '+00:00'.
+const toIso = (value: string) => {
+  let iso = value.replace(' ', 'T');
+  if (/[+-]\d\d$/.test(iso)) iso += ':00';
+  return new Date(iso).toISOString();
+};
+const parsers: Record<number, (value: string) => unknown> = {
+  [INT8_OID]: (value) => Number(value),
+  [TIMESTAMPTZ_OID]: toIso,
+  [TIMESTAMP_OID]: (value) => toIso(`${value}Z`),
+};
+
+export type DbDriver = 'pg' | 'pglite';
+
+export interface DbHandle {
+  db: Kysely<Database>;
+  driver: DbDriver;
+  /** true when every query runs on one connection (PGlite): no real row locks across connections. */
+  singleConnection: boolean;
+  close(): Promise<void>;
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+export interface CreateDbOptions {
+  /** postgres://… — when set, a real PostgreSQL pool is used. */
+  databaseUrl?: string | undefined;
+  /** PGlite data directory (embedded default); `memory://` keeps it in memory. */
+  dataDir?: string | undefined;
+  /** Pool size for pg. */
+  poolSize?: number | undefined;
+}
+
+/**
+ * Opens the database: PostgreSQL through `pg` when `databaseUrl` is given, otherwise an
+ * embedded PGlite in `dataDir`. Both return timestamps as ISO strings and int8 as numbers.
+ */
+export async function createDb(options: CreateDbOptions): Promise<DbHandle> {
+  if (options.databaseUrl) {
+    const pool = new pg.Pool({
+      connectionString: options.databaseUrl,
+      max: options.poolSize ?? 10,
+      types: {
+        getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+          parsers[oid] ?? pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+      },
+    });
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    const close = () => db.destroy();
+    return { db, driver: 'pg', singleConnection: false, close, [Symbol.asyncDispose]: close };
+  }
+  const { PGlite } = await import('@electric-sql/pglite');
+  const pglite = await PGlite.create(options.dataDir ?? 'memory://', { parsers });
+  const db = new Kysely<Database>({ dialect: new PGliteDialect({ pglite: pglite as never }) });
+  const close = () => db.destroy();
+  return { db, driver: 'pglite', singleConnection: true, close, [Symbol.asyncDispose]: close };
+}

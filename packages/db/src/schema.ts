@@ -1,0 +1,120 @@
+import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
+
+/** Timestamps come back as ISO-8601 strings from both drivers (see create-db.ts parsers). */
+export type Timestamp = ColumnType<string, string, string>;
+/** A timestamp column with a database default (`now()`): optional on insert. */
+export type DefaultTimestamp = ColumnType<string, string | undefined, string>;
+/** bigint columns come back as JS numbers (ids stay far below 2^53). */
+export type BigId = number;
+
+export type Role = 'owner' | 'admin' | 'member' | 'viewer';
+
+export interface UserTable {
+  id: string;
+  username: string;
+  display_name: string;
+  password_hash: string;
+  is_admin: Generated<boolean>;
+  created_at: DefaultTimestamp;
+}
+
+export interface SessionTable {
+  id: string;
+  user_id: string;
+  created_at: DefaultTimestamp;
+  expires_at: Timestamp;
+  absolute_expires_at: Timestamp;
+}
+
+export interface PartitionTable {
+  id: string;
+  name: string;
+  created_by: string;
+  invite_code_hash: string;
+  last_event_id: Generated<number>;
+  template_version: Generated<number>;
+  created_at: DefaultTimestamp;
+}
+
+export interface MembershipTable {
+  partition_id: string;
+  user_id: string;
+  role: Role;
+  joined_at: DefaultTimestamp;
+}
+
+export interface RoomTable {
+  id: string;
+  name: string;
+  created_by: string;
+  created_at: DefaultTimestamp;
+}
+
+export interface RoomMemberTable {
+  room_id: string;
+  user_id: string;
+  joined_at: DefaultTimestamp;
+}
+
+export interface MessageTable {
+  id: string;
+  room_id: string;
+  author_id: string;
+  client_id: string;
+  body: string;
+  event_id: BigId;
+  media_id: ColumnType<string | null, string | null | undefined, string | null>;
+  created_at: DefaultTimestamp;
+}
+
+export interface MediaTable {
+  id: string;
+  uploader_id: string;
+  filename: string;
+  mime_type: string;
+  size_bytes: number;
+  data: Uint8Array;
+  created_at: DefaultTimestamp;
+}
+
+export interface EventTable {
+  id: BigId;
+  type: string;
+  room_id: string | null;
+  actor_id: string | null;
+  data: ColumnType<unknown, string, string>;
+  created_at: DefaultTimestamp;
+}
+
+export interface GlobalTables {
+  users: UserTable;
+  sessions: SessionTable;
+  partitions: PartitionTable;
+  memberships: MembershipTable;
+}
+
+/** The per-partition tables: each exists once per partition as `<name>_<partitionId>`. */
+export interface PartitionTables {
+  rooms: RoomTable;
+  room_members: RoomMemberTable;
+  messages: MessageTable;
+  events: EventTable;
+  media: MediaTable;
+}
+
+export type PartitionTableName = keyof PartitionTables;
+
+type PartitionTableKeys = {
+  [K in PartitionTableName as `${K}_${string}`]: PartitionTables[K];
+};
+
+export type Database = GlobalTables & PartitionTableKeys;
+
+export type User = Selectable<UserTable>;
+export type Session = Selectable<SessionTable>;
+export type Partition = Selectable<PartitionTable>;
+export type Membership = Selectable<MembershipTable>;
+export type Room = Selectable<RoomTable>;
+export type MessageRow = Selectable<MessageTable>;
+export type EventRow = Selectable<EventTable>;
+export type NewUser = Insertable<UserTable>;
