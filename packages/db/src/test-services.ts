@@ -49,3 +49,16 @@ export async function createTestDatabase(baseUrl: string): Promise<TestDatabase>
   };
   return { url: url.toString(), drop, [Symbol.asyncDispose]: drop };
 }
+
+/**
+ * The PostgreSQL URL for a `*.pg.test.ts` file, or null (the caller skips). The skip is loud,
+ * and with `PARLEY_REQUIRE_SERVICES=1` (set by CI) a missing server fails the run instead.
+ */
+export async function postgresForTests(): Promise<string | null> {
+  const url = await findPostgres();
+  if (url) return url;
+  const reason = 'PostgreSQL not reachable (DATABASE_URL or 127.0.0.1:5432)';
+  if (servicesRequired()) throw new Error(`${reason}, and PARLEY_REQUIRE_SERVICES=1 forbids skipping`);
+  console.warn(`\n*** SKIPPING PostgreSQL tests: ${reason} ***\n`);
+  return null;
+}

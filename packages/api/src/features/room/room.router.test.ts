@@ -1,0 +1,68 @@
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { createTestApi, type TestApi, type TestUser } from '../../testing.ts';
+import { newClientId, trpcError } from '../../test-util.ts';
+
+let api: TestApi;
+let owner: TestUser;
+let member: TestUser;
+let viewer: TestUser;
+beforeAll(async () => {
+  api = await createTestApi();
+  owner = await api.signUp('owner');
+  member = await api.signUp('member');
+  viewer = await api.signUp('viewer');
+  const { inviteCode } = await owner.caller.partition.create({ id: 'team', name: 'Team' });
+  await member.caller.partition.join({ inviteCode });
+  await viewer.caller.partition.join({ inviteCode });
+  await api.deps.db.updateTable('memberships').set({ role: 'viewer' }).where('user_id', '=', viewer.id).execute();
+});
+afterAll(() => api.close());
+
+const P = { partitionId: 'team' };
+
+describe('room', () => {
+  test('a member creates a room and is in it; others see it and can join and leave', async () => {
+    const room = await member.caller.room.create({ ...P, name: 'random' });
+    expect(room.name).toBe('random');
+    let ownerView = await owner.caller.room.list(P);
+    expect(ownerView.find((r) => r.id === room.id)).toMatchObject({ joined: false, memberCount: 1 });
+    await owner.caller.room.join({ ...P, roomId: room.id });
+    await owner.caller.room.join({ ...P, roomId: room.id });
+    ownerView = await owner.caller.room.list(P);
+    expect(ownerView.find((r) => r.id === room.id)).toMatchObject({ joined: true, memberCount: 2 });
+    await owner.caller.room.leave({ ...P, roomId: room.id });
+    ownerView = await owner.caller.room.list(P);
+    expect(ownerView.find((r) => r.id === room.id)).toMatchObject({ joined: false, memberCount: 1 });
+  });
+
+  test('room names are unique per partition, case-insensitively', async () => {
+    await member.caller.room.create({ ...P, name: 'Design' });
+    const e = await trpcError(owner.caller.room.create({ ...P, name: 'design' }));
+    expect(e.code).toBe('CONFLICT');
+    expect(e.message).toContain('already exists');
+  });
+
+  test('bad room names are BAD_REQUEST', async () => {
+    expect((await trpcError(member.caller.room.create({ ...P, name: '   ' }))).code).toBe('BAD_REQUEST');
+    expect((await trpcError(member.caller.room.create({ ...P, name: 'x'.repeat(49) }))).code).toBe('BAD_REQUEST');
+  });
+
+  test('nobody leaves general', async () => {
+    const general = (await member.caller.room.list(P)).find((r) => r.name === 'general')!;
+    const e = await trpcError(member.caller.room.leave({ ...P, roomId: general.id }));
+    expect(e.code).toBe('BAD_REQUEST');
+  });
+
+  test('an unknown room is NOT_FOUND', async () => {
+    expect((await trpcError(member.caller.room.join({ ...P, roomId: 'nope' }))).code).toBe('NOT_FOUND');
+  });
+
+  test('a viewer can read and join rooms but cannot create rooms or send', async () => {
+    expect((await trpcError(viewer.caller.room.create({ ...P, name: 'viewers' }))).code).toBe('FORBIDDEN');
+    const general = (await viewer.caller.room.list(P)).find((r) => r.name === 'general')!;
+    const e = await trpcError(viewer.caller.message.send({ ...P, roomId: general.id, clientId: newClientId(), body: 'hi' }));
+    expect(e.code).toBe('FORBIDDEN');
+    expect(e.message).toContain('Viewers can read');
+    await expect(viewer.caller.message.list({ ...P, roomId: general.id })).resolves.toHaveProperty('messages');
+  });
+});

@@ -1,0 +1,53 @@
+import { expect } from 'vitest';
+import { TRPCError } from '@trpc/server';
+import { uuidv7 } from 'uuidv7';
+
+/** Awaits a promise that must reject with a TRPCError, and returns it. */
+export async function trpcError(p: Promise<unknown>): Promise<TRPCError> {
+  const e = await p.then(
+    () => null,
+    (err: unknown) => err,
+  );
+  expect(e, 'expected the call to be refused').toBeInstanceOf(TRPCError);
+  return e as TRPCError;
+}
+
+export const newClientId = () => uuidv7();
+
+/** Collects `n` items from an async iterable, then stops it. */
+export async function take<T>(iterable: AsyncIterable<T>, n: number, timeoutMs = 10_000): Promise<T[]> {
+  const out: T[] = [];
+  if (n === 0) return out;
+  const it = iterable[Symbol.asyncIterator]();
+  const deadline = Date.now() + timeoutMs;
+  try {
+    while (out.length < n) {
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) throw new Error(`timed out after ${out.length} of ${n} items`);
+      let timer: NodeJS.Timeout | undefined;
+      const r = await Promise.race([
+        it.next(),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`timed out after ${out.length} of ${n} items`)), remaining);
+        }),
+      ]).finally(() => clearTimeout(timer));
+      if (r.done) break;
+      out.push(r.value);
+    }
+  } finally {
+    void it.return?.();
+  }
+  return out;
+}
+
+/** A server-side caller yields tracked events as `[id, data, marker]`; the wire shape is `{ id, data }`. */
+export function untrack<T>(value: unknown): { id: string; data: T } {
+  if (Array.isArray(value)) return { id: value[0] as string, data: value[1] as T };
+  return value as { id: string; data: T };
+}
+
+/** Opens a subscription through a caller and collects `n` events in wire shape. */
+export async function takeEvents<T>(subscription: Promise<unknown>, n: number, timeoutMs?: number) {
+  const items = await take(await (subscription as Promise<AsyncIterable<unknown>>), n, timeoutMs);
+  return items.map((v) => untrack<T>(v));
+}
