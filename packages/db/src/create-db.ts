@@ -36,6 +36,8 @@ export interface CreateDbOptions {
   dataDir?: string | undefined;
   /** Pool size for pg. */
   poolSize?: number | undefined;
+  /** Errors of idle pooled connections (a server restart, say); the pool replaces them. */
+  onIdleError?: ((error: Error) => void) | undefined;
 }
 
 /**
@@ -52,6 +54,8 @@ export async function createDb(options: CreateDbOptions): Promise<DbHandle> {
           parsers[oid] ?? pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
       },
     });
+    // Without a listener, an idle connection dropped by the server would crash the process.
+    pool.on('error', (error) => options.onIdleError?.(error));
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     const close = () => db.destroy();
     return { db, driver: 'pg', singleConnection: false, close, [Symbol.asyncDispose]: close };

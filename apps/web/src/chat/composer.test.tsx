@@ -1,0 +1,63 @@
+import { afterEach, expect, test, vi } from 'vitest';
+import { cleanup, fireEvent, render, screen } from '@testing-library/react';
+import { Composer } from './composer.tsx';
+import { MESSAGE_MAX_CHARS } from './message-draft.ts';
+
+afterEach(cleanup);
+
+function setup(props: { disabledReason?: string } = {}) {
+  const onSend = vi.fn<(body: string) => void>();
+  render(<Composer roomName="general" onSend={onSend} {...props} />);
+  const input = screen.getByLabelText('Message #general') as HTMLTextAreaElement;
+  const button = screen.getByRole('button', { name: 'Send' }) as HTMLButtonElement;
+  return { onSend, input, button };
+}
+
+test('Send is disabled with a hint while the draft is empty or blank', () => {
+  const { input, button } = setup();
+  expect(button.disabled).toBe(true);
+  expect(screen.getByText(/Type a message/)).toBeTruthy();
+  fireEvent.change(input, { target: { value: '   ' } });
+  expect(button.disabled).toBe(true);
+});
+
+test('Enter sends the trimmed message and clears the box', () => {
+  const { onSend, input } = setup();
+  fireEvent.change(input, { target: { value: '  hello there  ' } });
+  fireEvent.keyDown(input, { key: 'Enter' });
+  expect(onSend).toHaveBeenCalledWith('hello there');
+  expect(input.value).toBe('');
+});
+
+test('Shift+Enter does not send', () => {
+  const { onSend, input } = setup();
+  fireEvent.change(input, { target: { value: 'line one' } });
+  fireEvent.keyDown(input, { key: 'Enter', shiftKey: true });
+  expect(onSend).not.toHaveBeenCalled();
+  expect(input.value).toBe('line one');
+});
+
+test('Enter on an empty draft sends nothing', () => {
+  const { onSend, input } = setup();
+  fireEvent.keyDown(input, { key: 'Enter' });
+  expect(onSend).not.toHaveBeenCalled();
+});
+
+test('near the limit the remaining characters show; over it sending is refused', () => {
+  const { onSend, input, button } = setup();
+  fireEvent.change(input, { target: { value: 'x'.repeat(MESSAGE_MAX_CHARS - 3) } });
+  expect(screen.getByText('3 characters left')).toBeTruthy();
+  expect(button.disabled).toBe(false);
+  fireEvent.change(input, { target: { value: 'x'.repeat(MESSAGE_MAX_CHARS + 2) } });
+  expect(screen.getByText('Too long by 2 characters.')).toBeTruthy();
+  expect(button.disabled).toBe(true);
+  fireEvent.keyDown(input, { key: 'Enter' });
+  expect(onSend).not.toHaveBeenCalled();
+});
+
+test('a viewer sees why they cannot write', () => {
+  const { input, button } = setup({ disabledReason: 'Viewers can read but not write here.' });
+  expect(input.disabled).toBe(true);
+  expect(button.disabled).toBe(true);
+  expect(screen.getByText('Viewers can read but not write here.')).toBeTruthy();
+});

@@ -1,0 +1,87 @@
+import { QueryClient } from '@tanstack/react-query';
+import { createWSClient, httpBatchLink, splitLink, wsLink, type TRPCLink } from '@trpc/client';
+import { observable } from '@trpc/server/observable';
+import { getQueryKey } from '@trpc/react-query';
+import type { AppRouter } from '@parley/client';
+import { errorCode, isPermanent } from './errors.ts';
+import { trpc } from './trpc.ts';
+
+export type WsClient = ReturnType<typeof createWSClient>;
+export type TrpcClient = ReturnType<typeof trpc.createClient>;
+
+export interface AppClients {
+  queryClient: QueryClient;
+  trpcClient: TrpcClient;
+  wsClient: WsClient;
+  /** Closes the WebSocket; the clients are not used again. */
+  close(): Promise<void>;
+}
+
+/**
+ * An expired or revoked session shows up as UNAUTHORIZED on any call: re-ask `auth.me`, which
+ * then answers null and brings back the sign-in screen. `auth.*` are skipped because a wrong
+ * password is UNAUTHORIZED too.
+ */
+function unauthorizedLink(onUnauthorized: () => void): TRPCLink<AppRouter> {
+  return () =>
+    ({ op, next }) =>
+      observable((observer) =>
+        next(op).subscribe({
+          next: (value) => observer.next(value),
+          error: (error) => {
+            if (errorCode(error) === 'UNAUTHORIZED' && !op.path.startsWith('auth.')) onUnauthorized();
+            observer.error(error);
+          },
+          complete: () => observer.complete(),
+        }),
+      );
+}
+
+function wsUrl(origin: string): string {
+  const url = new URL('/trpc', origin);
+  url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+  return url.toString();
+}
+
+/**
+ * Everything one signed-in session talks through. A new set is made at every sign-in and
+ * sign-out: the WebSocket authenticates once, with the cookie it had when it opened, and the
+ * cache must not carry one user's data into another's session.
+ */
+export function createAppClients(origin: string): AppClients {
+  const queryClient = new QueryClient({
+    defaultOptions: {
+      queries: {
+        staleTime: 30_000,
+        retry: (failures, error) => !isPermanent(error) && failures < 2,
+      },
+      mutations: { retry: false },
+    },
+  });
+  const wsClient = createWSClient({
+    url: wsUrl(origin),
+    // Lazy: no socket on the sign-in screen; it opens with the first subscription.
+    lazy: { enabled: true, closeMs: 10_000 },
+    // Below the server's 25 s ping so that a dead link is noticed from this side too.
+    keepAlive: { enabled: true, intervalMs: 20_000, pongTimeoutMs: 10_000 },
+  });
+  const trpcClient = trpc.createClient({
+    links: [
+      unauthorizedLink(() => void queryClient.invalidateQueries({ queryKey: getQueryKey(trpc.auth.me) })),
+      splitLink({
+        condition: (op) => op.type === 'subscription',
+        true: wsLink({ client: wsClient }),
+        false: httpBatchLink({ url: new URL('/trpc', origin).toString() }),
+      }),
+    ],
+  });
+  return {
+    queryClient,
+    trpcClient,
+    wsClient,
+    async close() {
+      queryClient.clear();
+      await wsClient.close();
+    },
+  };
+}

@@ -1,0 +1,30 @@
+/** Where the app is, kept in the URL's hash so that a reload or a shared link lands there. */
+export type Route =
+  | { view: 'picker' }
+  | { view: 'room'; partitionId: string; roomId: string | null }
+  | { view: 'browse'; partitionId: string };
+
+/** `#/w/acme`, `#/w/acme/r/<roomId>`, `#/w/acme/browse`; anything else is the picker. */
+export function parseRoute(hash: string): Route {
+  const parts = hash.replace(/^#\/?/, '').split('/').filter(Boolean).map(safeDecode);
+  const [w, partitionId, kind, roomId] = parts;
+  if (w !== 'w' || !partitionId) return { view: 'picker' };
+  if (kind === 'browse') return { view: 'browse', partitionId };
+  if (kind === 'r' && roomId) return { view: 'room', partitionId, roomId };
+  return { view: 'room', partitionId, roomId: null };
+}
+
+export function formatRoute(route: Route): string {
+  if (route.view === 'picker') return '#/';
+  const base = `#/w/${encodeURIComponent(route.partitionId)}`;
+  if (route.view === 'browse') return `${base}/browse`;
+  return route.roomId ? `${base}/r/${encodeURIComponent(route.roomId)}` : base;
+}
+
+function safeDecode(part: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    return part;
+  }
+}

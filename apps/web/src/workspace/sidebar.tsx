@@ -1,0 +1,157 @@
+import { useEffect, useId, useRef, useState } from 'react';
+import { formatRoute, type Route } from '../lib/route.ts';
+import { canManageInvites, canWrite, trpc, type Me, type Partition, type Room } from '../lib/trpc.ts';
+import { ConnectionIndicator } from './connection-indicator.tsx';
+import { CreateRoomForm } from './create-room-form.tsx';
+import { InvitePanel } from './invite-panel.tsx';
+
+export interface SidebarProps {
+  me: Me;
+  partition: Partition;
+  partitions: Partition[];
+  rooms: Room[] | undefined;
+  route: Route;
+  unread: Record<string, number>;
+  navigate: (route: Route) => void;
+  onSignOut: () => void;
+  signingOut: boolean;
+  streamError: string | null;
+  onRetryStream: () => void;
+  open: boolean;
+  onClose: () => void;
+}
+
+const PICKER = '__picker';
+
+export function Sidebar(props: SidebarProps) {
+  const { me, partition, route, navigate } = props;
+  const [creating, setCreating] = useState(false);
+  const switcherId = useId();
+  const members = trpc.partition.members.useQuery({ partitionId: partition.id });
+  const joined = (props.rooms ?? []).filter((r) => r.joined);
+  const activeRoomId = route.view === 'room' ? route.roomId : null;
+  const closeRef = useRef<HTMLButtonElement>(null);
+
+  // At phone widths the sidebar is a drawer: move focus into it when it opens.
+  useEffect(() => {
+    if (props.open) closeRef.current?.focus();
+  }, [props.open]);
+
+  return (
+    <aside id="sidebar" className={props.open ? 'sidebar open' : 'sidebar'} aria-label="Workspace">
+      <div className="sidebar-top">
+        <label htmlFor={switcherId} className="visually-hidden">
+          Workspace
+        </label>
+        <select
+          id={switcherId}
+          className="workspace-switcher"
+          value={partition.id}
+          onChange={(event) => {
+            const id = event.target.value;
+            navigate(id === PICKER ? { view: 'picker' } : { view: 'room', partitionId: id, roomId: null });
+          }}
+        >
+          {props.partitions.map((p) => (
+            <option key={p.id} value={p.id}>
+              {p.name}
+            </option>
+          ))}
+          <option value={PICKER}>Other workspaces…</option>
+        </select>
+        <button ref={closeRef} type="button" className="icon-button close-sidebar" aria-label="Close sidebar" onClick={props.onClose}>
+          ×
+        </button>
+      </div>
+      <p className="workspace-meta">
+        <span className="workspace-id">{partition.id}</span> · <span className="role">{partition.role}</span>
+      </p>
+      <ConnectionIndicator streamError={props.streamError} onRetry={props.onRetryStream} />
+
+      <nav className="sidebar-section rooms" aria-label="Rooms">
+        <div className="section-heading">
+          <h2>Rooms</h2>
+          {canWrite(partition.role) && (
+            <button
+              type="button"
+              className="icon-button"
+              aria-label={creating ? 'Cancel new room' : 'New room'}
+              aria-expanded={creating}
+              title="New room"
+              onClick={() => setCreating((c) => !c)}
+            >
+              {creating ? '−' : '+'}
+            </button>
+          )}
+        </div>
+        {creating && (
+          <CreateRoomForm
+            partitionId={partition.id}
+            onCreated={(roomId) => {
+              setCreating(false);
+              navigate({ view: 'room', partitionId: partition.id, roomId });
+            }}
+          />
+        )}
+        {props.rooms === undefined ? (
+          <p className="muted">Loading rooms…</p>
+        ) : (
+          <ul className="room-list">
+            {joined.map((room) => {
+              const unread = props.unread[room.id] ?? 0;
+              return (
+                <li key={room.id}>
+                  <a
+                    href={formatRoute({ view: 'room', partitionId: partition.id, roomId: room.id })}
+                    className={unread ? 'room-link unread' : 'room-link'}
+                    aria-current={room.id === activeRoomId ? 'page' : undefined}
+                    onClick={props.onClose}
+                  >
+                    <span className="room-name"># {room.name}</span>
+                    {unread > 0 && (
+                      <span className="badge" aria-label={`${unread} unread`}>
+                        {unread > 99 ? '99+' : unread}
+                      </span>
+                    )}
+                  </a>
+                </li>
+              );
+            })}
+          </ul>
+        )}
+        <a
+          href={formatRoute({ view: 'browse', partitionId: partition.id })}
+          className="room-link browse-link"
+          aria-current={route.view === 'browse' ? 'page' : undefined}
+          onClick={props.onClose}
+        >
+          Browse rooms
+        </a>
+      </nav>
+
+      {canManageInvites(partition.role) && <InvitePanel partitionId={partition.id} />}
+
+      <details className="sidebar-section members">
+        <summary>Members{members.data ? ` · ${members.data.length}` : ''}</summary>
+        <ul className="member-list">
+          {members.data?.map((m) => (
+            <li key={m.userId}>
+              <span>{m.displayName}</span>
+              {m.role !== 'member' && <span className="role">{m.role}</span>}
+            </li>
+          ))}
+        </ul>
+      </details>
+
+      <div className="sidebar-footer">
+        <div className="me">
+          <span className="me-name">{me.displayName}</span>
+          <span className="me-username">@{me.username}</span>
+        </div>
+        <button type="button" className="button subtle" onClick={props.onSignOut} disabled={props.signingOut}>
+          Sign out
+        </button>
+      </div>
+    </aside>
+  );
+}

@@ -1,0 +1,58 @@
+import { errorMessage } from '../lib/errors.ts';
+import { useHashRoute } from '../lib/use-hash-route.ts';
+import { trpc, type Me } from '../lib/trpc.ts';
+import { WorkspaceLayout } from './workspace-layout.tsx';
+import { WorkspacePicker } from './workspace-picker.tsx';
+
+export interface WorkspaceRootProps {
+  me: Me;
+  onSignOut: () => void;
+  signingOut: boolean;
+}
+
+/** The signed-in app: the picker, or the workspace the URL names. */
+export function WorkspaceRoot({ me, onSignOut, signingOut }: WorkspaceRootProps) {
+  const [route, navigate] = useHashRoute();
+  const partitions = trpc.partition.list.useQuery();
+  const partitionsError = partitions.error && !partitions.data ? errorMessage(partitions.error) : null;
+
+  if (route.view === 'picker') {
+    return (
+      <WorkspacePicker me={me} partitions={partitions.data} partitionsError={partitionsError} navigate={navigate} onSignOut={onSignOut} />
+    );
+  }
+  if (!partitions.data) {
+    return partitionsError ? (
+      <WorkspacePicker me={me} partitions={undefined} partitionsError={partitionsError} navigate={navigate} onSignOut={onSignOut} />
+    ) : (
+      <div className="splash" role="status">
+        Loading…
+      </div>
+    );
+  }
+  const partition = partitions.data.find((p) => p.id === route.partitionId.toLowerCase());
+  if (!partition) {
+    return (
+      <WorkspacePicker
+        me={me}
+        partitions={partitions.data}
+        partitionsError={null}
+        notice={`No workspace “${route.partitionId}”, or you are not a member of it.`}
+        navigate={navigate}
+        onSignOut={onSignOut}
+      />
+    );
+  }
+  return (
+    <WorkspaceLayout
+      key={partition.id}
+      me={me}
+      partition={partition}
+      partitions={partitions.data}
+      route={route}
+      navigate={navigate}
+      onSignOut={onSignOut}
+      signingOut={signingOut}
+    />
+  );
+}

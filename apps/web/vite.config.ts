@@ -1,0 +1,19 @@
+import { defineConfig } from 'vite';
+import react from '@vitejs/plugin-react';
+
+// `pnpm --filter @parley/web dev` serves the SPA on :5173 and proxies tRPC (HTTP and the
+// WebSocket) to a server on :3000. No `changeOrigin`: the server accepts a browser request
+// when its Origin's host equals the Host header, and rewriting Host would break that.
+export default defineConfig({
+  plugins: [react()],
+  server: {
+    proxy: {
+      '/trpc': { target: 'http://localhost:3000', ws: true },
+    },
+  },
+  build: {
+    outDir: 'dist',
+    emptyOutDir: true,
+    sourcemap: true,
+  },
+});
