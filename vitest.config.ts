@@ -5,7 +5,8 @@ import { defineConfig } from 'vitest/config';
 // real servers (`*.e2e.test.ts`), and the SPA's component tests in happy-dom.
 export default defineConfig({
   test: {
-    reporters: ['default'],
+    // CI also writes JSON, from which .ci/run prints a plain 'N passed, N failed' line.
+    reporters: process.env.CI ? ['default', ['json', { outputFile: 'test-results/vitest.json' }]] : ['default'],
     projects: [
       {
         test: {
