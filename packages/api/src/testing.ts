@@ -60,3 +60,32 @@ export async function createTestApi(opts: { databaseUrl?: string; bus?: Bus; con
     [Symbol.asyncDispose]: close,
   };
 }
+
+export interface TestWorkspace {
+  partitionId: string;
+  inviteCode: string;
+  /** The `general` room's id. */
+  general: string;
+  owner: TestUser;
+  /** The other users, in the order named, joined as members. */
+  members: TestUser[];
+}
+
+/** A workspace created by `ownerName`, joined by each of `memberNames`. */
+export async function createTestWorkspace(
+  api: TestApi,
+  partitionId: string,
+  ownerName: string,
+  memberNames: string[] = [],
+): Promise<TestWorkspace> {
+  const owner = await api.signUp(ownerName);
+  const { inviteCode } = await owner.caller.partition.create({ id: partitionId, name: partitionId });
+  const members: TestUser[] = [];
+  for (const name of memberNames) {
+    const user = await api.signUp(name);
+    await user.caller.partition.join({ inviteCode });
+    members.push(user);
+  }
+  const general = (await owner.caller.room.list({ partitionId }))[0]!.id;
+  return { partitionId, inviteCode, general, owner, members };
+}

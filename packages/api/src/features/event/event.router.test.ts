@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { createTestApi, type TestApi, type TestUser } from '../../testing.ts';
+import { createTestApi, createTestWorkspace, type TestApi, type TestUser } from '../../testing.ts';
 import { newClientId, takeEvents } from '../../test-util.ts';
 import type { ParleyEvent } from './event.types.ts';
 
@@ -9,11 +9,8 @@ let ben: TestUser;
 let general: string;
 beforeAll(async () => {
   api = await createTestApi();
-  ann = await api.signUp('ann');
-  ben = await api.signUp('ben');
-  const { inviteCode } = await ann.caller.partition.create({ id: 'evt', name: 'Events' });
-  await ben.caller.partition.join({ inviteCode });
-  general = (await ann.caller.room.list({ partitionId: 'evt' }))[0]!.id;
+  const ws = await createTestWorkspace(api, 'evt', 'ann', ['ben']);
+  [ann, ben, general] = [ws.owner, ws.members[0]!, ws.general];
 });
 afterAll(() => api.close());
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { createTestApi, type TestApi, type TestUser } from '../../testing.ts';
+import { createTestApi, createTestWorkspace, type TestApi, type TestUser } from '../../testing.ts';
 import { newClientId, trpcError } from '../../test-util.ts';
 
 let api: TestApi;
@@ -8,11 +8,8 @@ let ben: TestUser;
 let general: string;
 beforeAll(async () => {
   api = await createTestApi();
-  ann = await api.signUp('ann');
-  ben = await api.signUp('ben');
-  const { inviteCode } = await ann.caller.partition.create({ id: 'chat', name: 'Chat' });
-  await ben.caller.partition.join({ inviteCode });
-  general = (await ann.caller.room.list({ partitionId: 'chat' }))[0]!.id;
+  const ws = await createTestWorkspace(api, 'chat', 'ann', ['ben']);
+  [ann, ben, general] = [ws.owner, ws.members[0]!, ws.general];
 });
 afterAll(() => api.close());
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { createTestApi, type TestApi, type TestUser } from '../../testing.ts';
+import { createTestApi, createTestWorkspace, type TestApi, type TestUser } from '../../testing.ts';
 import { newClientId, trpcError } from '../../test-util.ts';
 
 let api: TestApi;
@@ -8,12 +8,8 @@ let member: TestUser;
 let viewer: TestUser;
 beforeAll(async () => {
   api = await createTestApi();
-  owner = await api.signUp('owner');
-  member = await api.signUp('member');
-  viewer = await api.signUp('viewer');
-  const { inviteCode } = await owner.caller.partition.create({ id: 'team', name: 'Team' });
-  await member.caller.partition.join({ inviteCode });
-  await viewer.caller.partition.join({ inviteCode });
+  const ws = await createTestWorkspace(api, 'team', 'owner', ['member', 'viewer']);
+  [owner, member, viewer] = [ws.owner, ws.members[0]!, ws.members[1]!];
   await api.deps.db.updateTable('memberships').set({ role: 'viewer' }).where('user_id', '=', viewer.id).execute();
 });
 afterAll(() => api.close());
