@@ -85,4 +85,10 @@ describe.skipIf(!baseUrl)('two server processes on one PostgreSQL database', () 
       await Promise.all(senders.map((s) => s.client.close()));
     }
   });
+
+  test('SIGTERM stops a node cleanly (exit code 0) while the other keeps serving', async () => {
+    const [a, b] = nodes as [NodeProcess, NodeProcess];
+    expect(await b.stop('SIGTERM')).toBe(0);
+    expect((await fetch(`${a.url}/ready`)).status).toBe(200);
+  });
 });

@@ -78,6 +78,17 @@ describe('auth', () => {
     await expect(api.caller().auth.login({ username: 'fay', password: 'second password', session: 'token' })).resolves.toBeTruthy();
   });
 
+  test('changing the password needs the current one, and a valid new one', async () => {
+    const kim = await api.signUp('kim', 'kim password');
+    const wrong = await errorOf(kim.caller.auth.changePassword({ currentPassword: 'not it', newPassword: 'new password' }));
+    expect(wrong.code).toBe('UNAUTHORIZED');
+    const weak = await errorOf(kim.caller.auth.changePassword({ currentPassword: 'kim password', newPassword: 'short' }));
+    expect(weak.code).toBe('BAD_REQUEST');
+    expect(await kim.caller.auth.me()).not.toBeNull();
+    expect((await errorOf(api.caller().auth.changePassword({ currentPassword: 'x', newPassword: 'long enough' }))).code).toBe('UNAUTHORIZED');
+    expect((await errorOf(api.caller().auth.logout())).code).toBe('UNAUTHORIZED');
+  });
+
   test('a request from a foreign browser origin is FORBIDDEN', async () => {
     const gus = await api.signUp('gus');
     const e = await errorOf(api.caller({ token: gus.token, tokenSource: 'cookie', originAllowed: false }).partition.list());

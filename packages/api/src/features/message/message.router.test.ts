@@ -61,6 +61,13 @@ describe('message', () => {
     expect((await trpcError(ben.caller.message.list({ ...P, roomId: room.id }))).code).toBe('FORBIDDEN');
   });
 
+  test('without a session, sending and listing are UNAUTHORIZED', async () => {
+    const anon = api.caller();
+    expect((await trpcError(anon.message.send({ ...P, roomId: general, clientId: newClientId(), body: 'hi' }))).code).toBe('UNAUTHORIZED');
+    expect((await trpcError(anon.message.list({ ...P, roomId: general }))).code).toBe('UNAUTHORIZED');
+    expect((await trpcError(anon.event.onEvent(P))).code).toBe('UNAUTHORIZED');
+  });
+
   test('list pages backwards with a cursor, oldest first within a page', async () => {
     const room = await ann.caller.room.create({ ...P, name: 'paging' });
     const sent = [];

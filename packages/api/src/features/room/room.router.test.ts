@@ -49,6 +49,12 @@ describe('room', () => {
     expect(e.code).toBe('BAD_REQUEST');
   });
 
+  test('without a session every room procedure is UNAUTHORIZED', async () => {
+    const anon = api.caller();
+    const calls = [anon.room.list(P), anon.room.create({ ...P, name: 'x' }), anon.room.join({ ...P, roomId: 'r' }), anon.room.leave({ ...P, roomId: 'r' })];
+    for (const c of calls) expect((await trpcError(c as Promise<unknown>)).code).toBe('UNAUTHORIZED');
+  });
+
   test('an unknown room is NOT_FOUND', async () => {
     expect((await trpcError(member.caller.room.join({ ...P, roomId: 'nope' }))).code).toBe('NOT_FOUND');
   });
