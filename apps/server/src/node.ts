@@ -43,7 +43,9 @@ export interface ParleyNode {
 export async function startNode(opts: NodeOptions): Promise<ParleyNode> {
   const log = opts.log ?? pino({ level: 'info' });
   let dataDir: string | undefined;
-  if (!opts.databaseUrl) {
+  if (!opts.databaseUrl && opts.dataDir === 'memory://') {
+    dataDir = 'memory://';
+  } else if (!opts.databaseUrl) {
     dataDir = resolve(opts.dataDir ?? resolve(REPO_ROOT, '.data'), 'pglite');
     mkdirSync(dataDir, { recursive: true });
   }
