@@ -1,28 +1,47 @@
-import {
-  createTRPCClient,
-  createWSClient,
-  httpBatchLink,
-  splitLink,
-  wsLink,
-  type TRPCClient,
-} from '@trpc/client';
+import { createTRPCClient, httpBatchLink, splitLink, type TRPCClient, type TRPCLink } from '@trpc/client';
 import type { AppRouter } from '@parley/api';
+import { trpcApi } from './api.ts';
+import { Connection, type NetworkStatus } from './connection.ts';
+import { connectionLink } from './connection-link.ts';
+import { MessageStore } from './message-store.ts';
+import { Outbox } from './outbox.ts';
+import { memoryStorage, type ClientStorage } from './storage.ts';
+import { openWsTransport, type WsTransport } from './ws-transport.ts';
 
 export interface ParleyClientOptions {
   /** The server's base URL, e.g. `http://localhost:3000` (tRPC lives at `/trpc`). */
   url: string;
   /** A session token for programs (`auth.login({ session: 'token' })`); browsers use the cookie. */
   token?: string | (() => string | null | undefined) | null | undefined;
-  /** A WebSocket implementation where there is no global one (Node: `import WebSocket from 'ws'`). */
+  /**
+   * Where the outbox and the resume positions live. Default: memory (gone with the process).
+   * Browsers: `indexedDbStorage(name)`; Node: `fileStorage(path)` from `@parley/client/file-storage`.
+   */
+  storage?: ClientStorage | undefined;
+  /** A WebSocket implementation where there is no global one (Node 20: `import WebSocket from 'ws'`). */
   WebSocket?: typeof globalThis.WebSocket | undefined;
   /** A fetch implementation (defaults to the global one). */
   fetch?: typeof globalThis.fetch | undefined;
+  /** The network signal (default: the browser's online/offline events; always online in Node). */
+  network?: NetworkStatus | undefined;
+  /** Tuning of the connection state machine (defaults: 10 attempts, ping after 20 s idle, 10 s to answer). */
+  connection?: { maxAttempts?: number; keepAliveIntervalMs?: number; keepAliveTimeoutMs?: number } | undefined;
+  /** Errors of the storage (quota, private mode). Default: console.warn. */
+  onStorageError?: ((error: unknown) => void) | undefined;
 }
 
 export interface ParleyClient {
   /** The fully typed tRPC client: `client.trpc.message.send.mutate(…)`. */
   trpc: TRPCClient<AppRouter>;
-  /** Closes the WebSocket and stops reconnecting. */
+  /** The same links, for another tRPC client (e.g. `@trpc/react-query`'s). */
+  links: TRPCLink<AppRouter>[];
+  /** The WebSocket's state machine: `getSnapshot()`, `subscribe()`, `retry()`. */
+  connection: Connection<WsTransport>;
+  /** The optimistic message store: rooms as the user should see them. */
+  messages: MessageStore;
+  /** The durable send queue: `send()`, `edit()`, `cancel()`, `retry()`. */
+  outbox: Outbox;
+  /** Stops reconnecting, closes the WebSocket, flushes storage writes. */
   close(): Promise<void>;
 }
 
@@ -33,41 +52,82 @@ function wsUrlFrom(base: string): string {
 }
 
 /**
- * A typed Parley client over two links: subscriptions on a WebSocket, everything else on
- * batched HTTP. The WebSocket opens lazily, on the first subscription.
+ * A Parley client: typed tRPC over two links (subscriptions on a WebSocket that the connection
+ * state machine keeps open and resumes, everything else on batched HTTP), with the optimistic
+ * message store and the durable outbox on top. The WebSocket opens with the first
+ * subscription (or `messages.watch()`).
+ *
+ * @example
+ * ```ts
+ * import WebSocket from 'ws';
+ * const client = createParleyClient({ url: 'http://localhost:3000', token, WebSocket });
+ * const stop = client.messages.watch('acme');
+ * client.outbox.send({ partitionId: 'acme', roomId, body: 'hello' });
+ * ```
  */
 export function createParleyClient(options: ParleyClientOptions): ParleyClient {
   const token = () => (typeof options.token === 'function' ? options.token() : options.token) ?? null;
-  const wsClient = createWSClient({
-    url: wsUrlFrom(options.url),
-    WebSocket: options.WebSocket,
-    lazy: { enabled: true, closeMs: 30_000 },
-    keepAlive: { enabled: true, intervalMs: 20_000, pongTimeoutMs: 10_000 },
-    connectionParams: () => {
-      const t = token();
-      return t ? { token: t } : {};
-    },
-  });
-  const trpc = createTRPCClient<AppRouter>({
-    links: [
-      splitLink({
-        condition: (op) => op.type === 'subscription',
-        true: wsLink({ client: wsClient }),
-        false: httpBatchLink({
-          url: new URL('/trpc', options.url).toString(),
-          fetch: options.fetch,
-          headers: () => {
-            const t = token();
-            return t ? { authorization: `Bearer ${t}` } : {};
-          },
-        }),
+  const onStorageError = options.onStorageError ?? ((error: unknown) => console.warn('Parley client storage failed', error));
+  const connection = new Connection<WsTransport>({
+    openTransport: () =>
+      openWsTransport({
+        url: wsUrlFrom(options.url),
+        WebSocket: options.WebSocket,
+        connectionParams: (): Record<string, string> => {
+          const t = token();
+          return t ? { token: t } : {};
+        },
       }),
-    ],
+    network: options.network,
+    ...options.connection,
   });
+  const links: TRPCLink<AppRouter>[] = [
+    splitLink({
+      condition: (op) => op.type === 'subscription',
+      true: connectionLink<AppRouter>(connection),
+      false: httpBatchLink({
+        url: new URL('/trpc', options.url).toString(),
+        fetch: options.fetch,
+        headers: () => {
+          const t = token();
+          return t ? { authorization: `Bearer ${t}` } : {};
+        },
+      }),
+    }),
+  ];
+  const trpc = createTRPCClient<AppRouter>({ links });
+  const api = trpcApi(trpc);
+  const storage = options.storage ?? memoryStorage();
+  let messages: MessageStore | undefined;
+  const outbox = new Outbox({
+    api,
+    storage,
+    canSend: () => connection.getSnapshot().online,
+    onSent: (message) => messages?.addMessage(message),
+    onStorageError,
+  });
+  messages = new MessageStore({ api, storage, outbox, onStorageError });
+
+  // Whenever a socket opens (the server is reachable again), send what waited.
+  let wasConnected = false;
+  const offConnection = connection.subscribe(() => {
+    const connected = connection.getSnapshot().state === 'CONNECTED';
+    if (connected && !wasConnected) void outbox.flush();
+    wasConnected = connected;
+  });
+
   return {
     trpc,
+    links,
+    connection,
+    messages,
+    outbox,
     async close() {
-      await wsClient.close();
+      offConnection();
+      outbox.close();
+      messages.close();
+      connection.close();
+      await Promise.all([outbox.saved(), messages.persist()]);
     },
   };
 }

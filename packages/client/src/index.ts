@@ -1,12 +1,30 @@
 /**
- * @parley/client — the typed client for Parley servers, for browsers and Node programs.
+ * @parley/client — the typed client for Parley servers, for browsers and Node programs:
+ * tRPC links, the connection state machine, the optimistic message store and the durable
+ * outbox. React bindings: `@parley/client/react`; a file-backed storage for Node:
+ * `@parley/client/file-storage`.
  *
  * @example
  * ```ts
  * import WebSocket from 'ws';
  * const client = createParleyClient({ url: 'http://localhost:3000', token, WebSocket });
  * const rooms = await client.trpc.room.list.query({ partitionId: 'acme' });
+ * client.messages.watch('acme');
+ * client.outbox.send({ partitionId: 'acme', roomId: rooms[0]!.id, body: 'hello' });
  * ```
  */
 export { createParleyClient, type ParleyClient, type ParleyClientOptions } from './create-client.ts';
+export {
+  Connection,
+  platformNetworkStatus,
+  type ConnectionSnapshot,
+  type ConnectionState,
+  type NetworkStatus,
+  type Transport,
+} from './connection.ts';
+export { MAX_RECONNECT_ATTEMPTS, reconnectDelayMs } from './backoff.ts';
+export { MessageStore, type ChatMessage, type MessageStatus, type RoomView } from './message-store.ts';
+export { Outbox, OutboxError, checkBody, MESSAGE_MAX_CHARS, type OutboxEntry, type OutboxStatus, type SendOptions } from './outbox.ts';
+export { memoryStorage, indexedDbStorage, type ClientStorage } from './storage.ts';
+export { errorCode, retryAfterMs, trpcApi, type MessagePage, type ParleyApi } from './api.ts';
 export type { AppRouter, MessageDto, ParleyEvent, PartitionDto, PublicUser, RoomDto, RoomListItem } from '@parley/api';

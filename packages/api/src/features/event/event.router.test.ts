@@ -74,3 +74,12 @@ describe('event.onEvent', () => {
     expect((await collecting)[0]!.id).toBe(String(m.eventId));
   });
 });
+
+describe('event.head', () => {
+  test('is the id of the latest event, for members only', async () => {
+    const rows = await allEvents();
+    expect(await ben.caller.event.head(P)).toEqual({ lastEventId: rows.at(-1)!.id });
+    const outsider = await api.signUp('olga');
+    await expect(outsider.caller.event.head(P)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+});

@@ -1,0 +1,86 @@
+import { createWSClient, type TRPCWebSocketClient } from '@trpc/client';
+import type { Transport } from './connection.ts';
+
+export interface WsTransport extends Transport {
+  /** tRPC's client for this one socket; the connection link runs subscriptions on it. */
+  readonly client: TRPCWebSocketClient;
+}
+
+export interface WsTransportOptions {
+  url: string;
+  WebSocket?: typeof globalThis.WebSocket | undefined;
+  connectionParams?: (() => Record<string, string>) | undefined;
+}
+
+/**
+ * One WebSocket attempt, carried by tRPC's own wsClient (its protocol, its request bookkeeping),
+ * but with its reconnect loop switched off: the first close or error ends this transport, and
+ * the connection state machine decides when and how to try again (backoff, FAILED, offline).
+ */
+export function openWsTransport(options: WsTransportOptions): WsTransport {
+  let ended = false;
+  let resolveOpened!: () => void;
+  let rejectOpened!: (error: Error) => void;
+  const opened = new Promise<void>((resolve, reject) => {
+    resolveOpened = resolve;
+    rejectOpened = reject;
+  });
+  opened.catch(() => {});
+  const closeListeners: ((reason: string) => void)[] = [];
+  const activityListeners: (() => void)[] = [];
+  const reconnectListeners: (() => void)[] = [];
+
+  const end = (reason: string) => {
+    if (ended) return;
+    ended = true;
+    // Closing stops tRPC's own retry loop (it checks before each attempt) and completes the
+    // socket's subscriptions; the connection link re-attaches them to the next transport.
+    void client.close();
+    rejectOpened(new Error(reason));
+    for (const listener of closeListeners) listener(reason);
+  };
+
+  const onMessage = (event: MessageEvent) => {
+    for (const listener of activityListeners) listener();
+    const data: unknown = event.data;
+    if (typeof data === 'string' && data.includes('"reconnect"')) {
+      try {
+        const message = JSON.parse(data) as { method?: unknown };
+        if (message.method === 'reconnect') for (const listener of reconnectListeners) listener();
+      } catch {
+        // not a control message
+      }
+    }
+  };
+
+  const client: TRPCWebSocketClient = createWSClient({
+    url: options.url,
+    WebSocket: options.WebSocket,
+    lazy: { enabled: false, closeMs: 0 },
+    retryDelayMs: () => 0,
+    ...(options.connectionParams ? { connectionParams: options.connectionParams } : {}),
+    onOpen: () => {
+      client.connection?.ws?.addEventListener('message', onMessage as (event: Event) => void);
+      resolveOpened();
+    },
+    onClose: (cause) => end(cause?.code ? `The connection closed (code ${cause.code}).` : 'The connection closed.'),
+    onError: () => end('Could not reach the server.'),
+  });
+
+  return {
+    client,
+    opened,
+    onClose: (listener) => void closeListeners.push(listener),
+    onActivity: (listener) => void activityListeners.push(listener),
+    onReconnectRequest: (listener) => void reconnectListeners.push(listener),
+    ping() {
+      const ws = client.connection?.ws;
+      if (ws && ws.readyState === 1) ws.send('PING');
+    },
+    close() {
+      ended = true;
+      rejectOpened(new Error('closed'));
+      void client.close();
+    },
+  };
+}
