@@ -1,7 +1,8 @@
 import { defineConfig } from 'vitest/config';
 
 // One project per kind of test (see STYLE.md): pure unit tests, router tests on embedded
-// PGlite, tests against a real PostgreSQL (`*.pg.test.ts`), end-to-end tests that start
+// PGlite, tests against real services (`*.pg.test.ts` PostgreSQL, `*.redis.test.ts` Redis:
+// the `pg` project), end-to-end tests that start
 // real servers (`*.e2e.test.ts`), and the SPA's component tests in happy-dom.
 export default defineConfig({
   test: {
@@ -12,7 +13,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['packages/**/*.test.ts', 'apps/server/src/**/*.test.ts'],
-          exclude: ['**/*.pg.test.ts', '**/*.e2e.test.ts', '**/node_modules/**'],
+          exclude: ['**/*.pg.test.ts', '**/*.redis.test.ts', '**/*.e2e.test.ts', '**/node_modules/**'],
           testTimeout: 30_000,
           hookTimeout: 60_000,
         },
@@ -20,7 +21,7 @@ export default defineConfig({
       {
         test: {
           name: 'pg',
-          include: ['**/*.pg.test.ts'],
+          include: ['**/*.pg.test.ts', '**/*.redis.test.ts'],
           exclude: ['**/node_modules/**'],
           testTimeout: 60_000,
           hookTimeout: 60_000,
@@ -39,7 +40,7 @@ export default defineConfig({
       {
         test: {
           name: 'web',
-          include: ['apps/web/src/**/*.test.{ts,tsx}'],
+          include: ['apps/web/src/**/*.test.{ts,tsx}', 'apps/web/vite-plugins/**/*.test.ts'],
           environment: 'happy-dom',
           testTimeout: 30_000,
         },

@@ -72,7 +72,17 @@ export function createParleyServer(opts: ServerOptions): ParleyServer {
   });
 
   const staticHandler =
-    opts.webDist && existsSync(opts.webDist) ? sirv(opts.webDist, { single: true, etag: true }) : undefined;
+    opts.webDist && existsSync(opts.webDist)
+      ? sirv(opts.webDist, {
+          single: true,
+          etag: true,
+          // Only /assets/ names carry a content hash. The page and /sw.js are revalidated on every
+          // load: a stale copy would keep browsers on an old build (and an old service worker).
+          setHeaders: (res, pathname) => {
+            if (!pathname.startsWith('/assets/')) res.setHeader('Cache-Control', 'no-cache');
+          },
+        })
+      : undefined;
 
   const json = (res: ServerResponse, status: number, body: unknown) => {
     res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' });

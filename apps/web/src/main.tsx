@@ -1,6 +1,7 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './app.tsx';
+import { registerServiceWorker } from './offline/register-service-worker.ts';
 import './styles.css';
 
 const root = document.getElementById('root');
@@ -11,3 +12,6 @@ createRoot(root).render(
     <App />
   </StrictMode>,
 );
+
+// Production only: the dev server has no sw.js, and a worker there would serve stale modules.
+if (import.meta.env.PROD) registerServiceWorker();
