@@ -1,0 +1,153 @@
+import type { Redis } from 'ioredis';
+import type { ClusterLogger } from './bus.ts';
+import { closeRedis, openRedis, outageLog } from './redis-connection.ts';
+
+/** At most `limit` calls per `windowMs` for one key. */
+export interface RateLimitRule {
+  limit: number;
+  windowMs: number;
+}
+
+export type RateLimitResult = { ok: true } | { ok: false; retryAfterMs: number };
+
+/**
+ * Fixed-window counters, one per key. A key's window starts at its first call and lasts
+ * `rule.windowMs`; the first `rule.limit` calls in it are allowed, later ones are refused
+ * with the time left in the window. Refused calls do not extend the window, so a client that
+ * keeps trying is let in again exactly when told. (At a window's edge up to 2·limit calls can
+ * pass within one windowMs: the price of one counter per key and one atomic step.)
+ *
+ * Both implementations behave the same (one shared test table). The Redis one fails open:
+ * while Redis is unreachable it allows everything and logs once per outage.
+ */
+export interface RateLimiter {
+  /** `memory`: this process only; `up`/`down`: the Redis connection (down: failing open). */
+  readonly state: 'memory' | 'up' | 'down';
+  /**
+   * Counts one call against `key` and says whether it is allowed. Never rejects because of an
+   * outage; an invalid rule (limit or windowMs not a positive integer) rejects with RangeError.
+   */
+  consume(key: string, rule: RateLimitRule): Promise<RateLimitResult>;
+  /** Forgets `key`'s window (e.g. the failed-login counter after a successful login). */
+  reset(key: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+const ALLOWED: RateLimitResult = { ok: true };
+
+function checkRule(rule: RateLimitRule): void {
+  if (!Number.isInteger(rule.limit) || rule.limit < 1 || !Number.isInteger(rule.windowMs) || rule.windowMs < 1) {
+    throw new RangeError(`invalid rate limit rule ${JSON.stringify(rule)}: limit and windowMs are positive integers`);
+  }
+}
+
+/** Expired windows are swept at most this often, during a call (no timer to close). */
+const SWEEP_EVERY_MS = 60_000;
+
+/**
+ * The single-node limiter: counters in this process's memory.
+ * @param opts.now the clock (tests pass a fake one; vitest's fake timers also drive `Date.now`).
+ */
+export function createMemoryRateLimiter(opts: { now?: () => number } = {}): RateLimiter {
+  const now = opts.now ?? (() => Date.now());
+  const windows = new Map<string, { count: number; endsAt: number }>();
+  let sweepAt = 0;
+  const sweep = (t: number) => {
+    if (t < sweepAt) return;
+    sweepAt = t + SWEEP_EVERY_MS;
+    for (const [key, w] of windows) if (w.endsAt <= t) windows.delete(key);
+  };
+  return {
+    state: 'memory',
+    async consume(key, rule) {
+      checkRule(rule);
+      const t = now();
+      sweep(t);
+      let w = windows.get(key);
+      if (!w || w.endsAt <= t) windows.set(key, (w = { count: 0, endsAt: t + rule.windowMs }));
+      w.count++;
+      return w.count <= rule.limit ? ALLOWED : { ok: false, retryAfterMs: Math.max(1, w.endsAt - t) };
+    },
+    async reset(key) {
+      windows.delete(key);
+    },
+    async close() {
+      windows.clear();
+    },
+  };
+}
+
+/**
+ * INCR and, for a new window, PEXPIRE, in one atomic step; returns the count and the window's
+ * remaining milliseconds. The TTL is also repaired if a key ever lost it.
+ */
+const CONSUME_LUA = `
+local count = redis.call('INCR', KEYS[1])
+local ttl = redis.call('PTTL', KEYS[1])
+if count == 1 or ttl < 0 then
+  redis.call('PEXPIRE', KEYS[1], ARGV[1])
+  ttl = tonumber(ARGV[1])
+end
+return {count, ttl}`;
+
+/** A limiter check that Redis has not answered by then is allowed (fail open). */
+const COMMAND_TIMEOUT_MS = 500;
+
+type ScriptedRedis = Redis & { parleyRateLimit(key: string, windowMs: number): Promise<[number, number]> };
+
+export interface RedisRateLimiterOptions {
+  url: string;
+  log: ClusterLogger;
+  /** Prepended to every key (`<prefix>rl:<key>`), so deployments (or test files) can share one Redis. */
+  prefix?: string | undefined;
+  name?: string | undefined;
+}
+
+/**
+ * The cluster-wide limiter: one counter per key in Redis, shared by every node. Fails open:
+ * when Redis is unreachable or slower than 500 ms, the call is allowed and the outage logged
+ * once (refusing everyone because Redis is down would take the whole product down with it).
+ */
+export function createRedisRateLimiter(opts: RedisRateLimiterOptions): RateLimiter {
+  const prefix = `${opts.prefix ?? 'parley:'}rl:`;
+  const redis = openRedis(opts.url, opts.name ?? 'parley-limiter', { commandTimeout: COMMAND_TIMEOUT_MS }) as ScriptedRedis;
+  redis.defineCommand('parleyRateLimit', { numberOfKeys: 1, lua: CONSUME_LUA });
+  const outage = outageLog(opts.log, 'rate-limiter');
+  const failOpen = (err: unknown) => {
+    outage.problem(err, 'rate limiter cannot reach Redis: allowing requests (fail open) until it is back');
+    return ALLOWED;
+  };
+  redis.on('error', (err: unknown) => failOpen(err));
+  redis.on('ready', () => {
+    outage.recovered();
+    opts.log.info({ component: 'rate-limiter' }, 'rate limiter connected to Redis');
+  });
+  let closed = false;
+  return {
+    get state() {
+      return !closed && redis.status === 'ready' ? 'up' : 'down';
+    },
+    async consume(key, rule) {
+      checkRule(rule);
+      if (closed) return ALLOWED;
+      try {
+        const [count, ttl] = await redis.parleyRateLimit(prefix + key, rule.windowMs);
+        return count <= rule.limit ? ALLOWED : { ok: false, retryAfterMs: Math.max(1, ttl) };
+      } catch (err) {
+        return failOpen(err);
+      }
+    },
+    async reset(key) {
+      if (closed) return;
+      try {
+        await redis.del(prefix + key);
+      } catch (err) {
+        failOpen(err);
+      }
+    },
+    async close() {
+      closed = true;
+      await closeRedis(redis);
+    },
+  };
+}
