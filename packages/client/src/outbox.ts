@@ -73,6 +73,8 @@ export class Outbox {
   #closed = false;
   #unauthorized = false;
   #transientFailures = 0;
+  /** Epoch ms before which nothing is sent: the server's `retryAfterMs` after a rate limit. */
+  #notBefore = 0;
   #wakeTimer: ReturnType<typeof setTimeout> | undefined;
   #saving: Promise<void> = Promise.resolve();
   #loaded = false;
@@ -168,9 +170,18 @@ export class Outbox {
       if (this.#closed || this.#opts.canSend?.() === false) return;
       const entry = this.#entries.find((e) => e.status === 'queued');
       if (!entry) return;
+      // A new send (or a reconnect) must not cut a rate limit short: each early attempt would
+      // only be refused again and count towards MAX_RATE_LIMITED_ATTEMPTS.
+      const wait = this.#notBefore - Date.now();
+      if (wait > 0) {
+        this.#wakeIn(wait);
+        return;
+      }
       this.#patch(entry.clientId, { status: 'sending' });
       // The entry is durable before it leaves: a crash now means a resend, never a loss.
       await this.#saving;
+      // Closed meanwhile: the stored copy (queued) is sent by whoever owns the storage now.
+      if (this.#closed) return;
       try {
         const message = await this.#opts.api.send({
           partitionId: entry.partitionId,
@@ -178,6 +189,10 @@ export class Outbox {
           clientId: entry.clientId,
           body: this.#current(entry.clientId)?.body ?? entry.body,
         });
+        // Closed while it was on its way: writing now would replace the queue a new outbox on
+        // the same storage keeps. The stored copy is resent later with the same clientId, and
+        // the server answers it with this very message.
+        if (this.#closed) return;
         this.#transientFailures = 0;
         this.#unauthorized = false;
         this.#opts.onSent?.(message);
@@ -195,8 +210,10 @@ export class Outbox {
             this.#patch(entry.clientId, { status: 'failed', rateLimited, error: 'Not sent: you are sending too fast. Wait a moment, then retry.' });
             continue;
           }
+          const waitMs = retryAfterMs(error) ?? 1000;
+          this.#notBefore = Date.now() + waitMs;
           this.#patch(entry.clientId, { status: 'queued', rateLimited });
-          this.#wakeIn(retryAfterMs(error) ?? 1000);
+          this.#wakeIn(waitMs);
           return;
         }
         this.#patch(entry.clientId, { status: 'queued' });
@@ -240,6 +257,7 @@ export class Outbox {
   }
 
   #save(): void {
+    if (this.#closed) return;
     const entries = this.#entries;
     // "sending" is a state of this process only: after a restart it is queued again.
     const stored = entries.map((e) => (e.status === 'sending' ? { ...e, status: 'queued' as const } : e));
