@@ -196,6 +196,14 @@ export class MessageStore {
     };
   }
 
+  /** Starts a watched partition's stream again after the server refused it (e.g. a retry button). */
+  restartStream(partitionId: string): void {
+    const p = this.#partitions.get(partitionId);
+    if (!p || p.watchers === 0 || p.unsubscribe || this.#closed) return;
+    clearTimeout(p.retryTimer);
+    this.#startStream(p);
+  }
+
   /** Fetches the room's latest page unless it is already here (restored or loaded). */
   async loadRoom(partitionId: string, roomId: string, options: { force?: boolean } = {}): Promise<void> {
     await this.restore(partitionId);

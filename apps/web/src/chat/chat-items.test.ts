@@ -1,53 +1,54 @@
 import { expect, test } from 'vitest';
+import type { ChatMessage } from '@parley/client';
 import { toChatItems } from './chat-items.ts';
-import type { PendingMessage } from './pending-messages.ts';
-import { messageDto } from './test-messages.ts';
 
 const me = { id: 'u-me', displayName: 'Me' };
+const at = (minute: number) => new Date(Date.UTC(2025, 0, 1, 12, minute)).toISOString();
 
-function pending(clientId: string, overrides: Partial<PendingMessage> = {}): PendingMessage {
+function message(n: number, overrides: Partial<ChatMessage> = {}): ChatMessage {
   return {
-    clientId,
+    key: `c${n}`,
+    id: `m${n}`,
+    clientId: `c${n}`,
+    partitionId: 'p',
     roomId: 'r1',
-    body: `draft ${clientId}`,
-    status: 'sending',
+    authorId: 'u-ada',
+    authorName: 'Ada',
+    body: `message ${n}`,
+    createdAt: at(n),
+    eventId: n,
+    status: 'SENT',
+    queued: false,
     error: null,
-    createdAt: new Date(Date.UTC(2025, 0, 1, 12, 30)).toISOString(),
     ...overrides,
   };
 }
 
-test('a pending message shows after the confirmed ones, as mine and sending', () => {
-  const items = toChatItems([messageDto(1)], [pending('c-new')], me);
-  expect(items.map((i) => [i.body, i.status, i.authorName])).toEqual([
-    ['message 1', 'sent', 'Ada'],
-    ['draft c-new', 'sending', 'Me'],
+test('pending messages are mine, with their state: queued (offline), sending, failed with the reason', () => {
+  const items = toChatItems(
+    [
+      message(1),
+      message(2, { id: null, eventId: null, authorId: null, authorName: null, status: 'SENDING', queued: true }),
+      message(3, { id: null, eventId: null, authorId: null, authorName: null, status: 'SENDING' }),
+      message(4, { id: null, eventId: null, authorId: null, authorName: null, status: 'FAILED', error: 'Not allowed.' }),
+    ],
+    me,
+  );
+  expect(items.map((i) => [i.body, i.status, i.authorName, i.error])).toEqual([
+    ['message 1', 'sent', 'Ada', null],
+    ['message 2', 'queued', 'Me', null],
+    ['message 3', 'sending', 'Me', null],
+    ['message 4', 'failed', 'Me', 'Not allowed.'],
   ]);
 });
 
-test('once confirmed (by the reply or the live event), the pending copy disappears', () => {
-  const confirmed = messageDto(7, { clientId: 'c-new', authorId: me.id, authorName: 'Me', body: 'hello' });
-  const items = toChatItems([confirmed], [pending('c-new', { body: 'hello' })], me);
-  expect(items).toHaveLength(1);
-  expect(items[0]).toMatchObject({ key: 'm7', status: 'sent', body: 'hello' });
+test('the row key is the clientId, so a message keeps its row from sending to sent', () => {
+  const pending = toChatItems([message(5, { id: null, status: 'SENDING' })], me)[0]!;
+  const sent = toChatItems([message(5)], me)[0]!;
+  expect(pending.key).toBe(sent.key);
 });
 
-test('a failed message keeps its error for the retry prompt', () => {
-  const [item] = toChatItems([], [pending('c1', { status: 'failed', error: 'Join the room first.' })], me);
-  expect(item).toMatchObject({ status: 'failed', error: 'Join the room first.', clientId: 'c1' });
-});
-
-test('consecutive messages by one author within five minutes share a header', () => {
-  const at = (minute: number) => new Date(Date.UTC(2025, 0, 1, 12, minute)).toISOString();
-  const items = toChatItems(
-    [
-      messageDto(1, { createdAt: at(0) }),
-      messageDto(2, { createdAt: at(2) }),
-      messageDto(3, { createdAt: at(9) }),
-      messageDto(4, { createdAt: at(10), authorId: 'u-bob', authorName: 'Bob' }),
-    ],
-    [],
-    me,
-  );
+test('one header per run of one author within five minutes', () => {
+  const items = toChatItems([message(1), message(2), message(9), message(10, { authorId: 'u-bo', authorName: 'Bo' })], me);
   expect(items.map((i) => i.showHeader)).toEqual([true, false, true, true]);
 });

@@ -1,14 +1,14 @@
-import type { MessageDto } from '@parley/client';
-import type { PendingMessage } from './pending-messages.ts';
+import type { ChatMessage } from '@parley/client';
 
-/** One row of the message list: a confirmed message or one still on its way. */
+/** One row of the message list. */
 export interface ChatItem {
   key: string;
   authorId: string;
   authorName: string;
   body: string;
   createdAt: string;
-  status: 'sent' | 'sending' | 'failed';
+  /** `queued`: waiting in the outbox (offline); `sending`: on its way; `sent`: the server has it. */
+  status: 'sent' | 'sending' | 'queued' | 'failed';
   error: string | null;
   clientId: string;
   /** False when it continues the previous row's author within a few minutes. */
@@ -18,41 +18,27 @@ export interface ChatItem {
 /** Rows by the same author closer than this share one header (as most chat apps group them). */
 export const GROUP_WINDOW_MS = 5 * 60_000;
 
+function statusOf(m: ChatMessage): ChatItem['status'] {
+  if (m.status === 'SENT') return 'sent';
+  if (m.status === 'FAILED') return 'failed';
+  return m.queued ? 'queued' : 'sending';
+}
+
 /**
- * Confirmed messages (in `eventId` order), then this room's pending ones (in the order typed).
- * A pending message whose `clientId` is already confirmed — the live event can arrive before
- * the send's own reply — is dropped, so it never shows twice.
+ * The store's view (server order, then mine still pending) as rows: pending ones are mine, and
+ * consecutive rows of one author share a header.
  */
-export function toChatItems(
-  confirmed: readonly MessageDto[],
-  pending: readonly PendingMessage[],
-  me: { id: string; displayName: string },
-): ChatItem[] {
-  const confirmedClientIds = new Set(confirmed.map((m) => m.clientId));
-  const rows: Omit<ChatItem, 'showHeader'>[] = confirmed.map((m) => ({
-    key: m.id,
-    authorId: m.authorId,
-    authorName: m.authorName,
+export function toChatItems(messages: readonly ChatMessage[], me: { id: string; displayName: string }): ChatItem[] {
+  const rows = messages.map((m) => ({
+    key: m.key,
+    authorId: m.authorId ?? me.id,
+    authorName: m.authorName ?? me.displayName,
     body: m.body,
     createdAt: m.createdAt,
-    status: 'sent',
-    error: null,
+    status: statusOf(m),
+    error: m.error,
     clientId: m.clientId,
   }));
-  for (const p of pending) {
-    if (confirmedClientIds.has(p.clientId)) continue;
-    rows.push({
-      // Keyed by clientId so the row survives its status changes without remounting.
-      key: `pending:${p.clientId}`,
-      authorId: me.id,
-      authorName: me.displayName,
-      body: p.body,
-      createdAt: p.createdAt,
-      status: p.status,
-      error: p.error,
-      clientId: p.clientId,
-    });
-  }
   return rows.map((row, i) => {
     const previous = rows[i - 1];
     const continues =

@@ -1,14 +1,11 @@
 import { useMemo } from 'react';
-import { errorMessage } from '../lib/errors.ts';
+import { useOutbox, useRoomMessages, useSend } from '@parley/client/react';
 import { canWrite, type Me, type Partition, type Room } from '../lib/trpc.ts';
 import { PaneHeader } from '../workspace/pane-header.tsx';
 import { toChatItems } from './chat-items.ts';
 import { Composer } from './composer.tsx';
 import { MessageList } from './message-list.tsx';
 import { useAnnouncer } from './use-announcer.ts';
-import { usePendingMessages } from './use-pending-messages.ts';
-import { useRoomMessages } from './use-room-messages.ts';
-import { useSendMessage } from './use-send-message.ts';
 
 export interface ChatPaneProps {
   me: Me;
@@ -22,23 +19,13 @@ export interface ChatPaneProps {
 }
 
 export function ChatPane({ me, partition, room, onOpenSidebar, onLeave, leaving = false, leaveError = null }: ChatPaneProps) {
-  const messages = useRoomMessages(partition.id, room.id);
-  const { pending } = usePendingMessages();
-  const sender = useSendMessage(partition.id);
+  const view = useRoomMessages(partition.id, room.id);
+  const outbox = useOutbox(partition.id);
+  const send = useSend(partition.id, room.id, { id: me.id, name: me.displayName });
 
-  const confirmed = messages.query.data?.messages;
-  const items = useMemo(
-    () =>
-      toChatItems(
-        confirmed ?? [],
-        pending.filter((p) => p.roomId === room.id),
-        me,
-      ),
-    [confirmed, pending, room.id, me],
-  );
-  const announcement = useAnnouncer(items, messages.query.isSuccess, me.id);
-  const byClientId = (clientId: string) => pending.find((p) => p.clientId === clientId);
-
+  const items = useMemo(() => toChatItems(view.messages, me), [view.messages, me]);
+  const loaded = view.status === 'ready';
+  const announcement = useAnnouncer(items, loaded, me.id);
   const members = `${room.memberCount} ${room.memberCount === 1 ? 'member' : 'members'}`;
 
   return (
@@ -55,32 +42,33 @@ export function ChatPane({ me, partition, room, onOpenSidebar, onLeave, leaving 
           {leaveError}
         </p>
       )}
-      {messages.query.isPending ? (
+      {view.status !== 'ready' && items.length === 0 ? (
         <div className="message-area placeholder">
-          <p className="muted">Loading messages…</p>
-        </div>
-      ) : messages.query.isError && !messages.query.data ? (
-        <div className="message-area placeholder">
-          <p className="error-text" role="alert">
-            {errorMessage(messages.query.error)}
-          </p>
-          <button type="button" className="button" onClick={() => void messages.query.refetch()}>
-            Try again
-          </button>
+          {view.status === 'error' ? (
+            <>
+              <p className="error-text" role="alert">
+                {view.error}
+              </p>
+              <button type="button" className="button" onClick={() => void view.reload()}>
+                Try again
+              </button>
+            </>
+          ) : (
+            <p className="muted">Loading messages…</p>
+          )}
         </div>
       ) : (
         <MessageList
           roomName={room.name}
           items={items}
-          hasOlder={messages.hasOlder}
-          loadingOlder={messages.loadingOlder}
-          olderError={messages.olderError}
-          onLoadOlder={() => void messages.loadOlder()}
-          onRetry={(clientId) => {
-            const message = byClientId(clientId);
-            if (message) sender.retry(message);
-          }}
-          onDiscard={sender.discard}
+          myId={me.id}
+          hasOlder={view.hasOlder}
+          loadingOlder={view.loadingOlder}
+          olderError={view.status === 'ready' ? view.error : null}
+          onLoadOlder={() => void view.loadOlder()}
+          onRetry={outbox.retry}
+          onDiscard={outbox.cancel}
+          onEdit={outbox.edit}
         />
       )}
       <div className="visually-hidden" aria-live="polite" aria-atomic="true">
@@ -88,7 +76,7 @@ export function ChatPane({ me, partition, room, onOpenSidebar, onLeave, leaving 
       </div>
       <Composer
         roomName={room.name}
-        onSend={(body) => sender.send(room.id, body)}
+        onSend={(body) => void send(body)}
         disabledReason={canWrite(partition.role) ? null : 'Viewers can read but not write in this workspace.'}
       />
     </section>

@@ -1,4 +1,4 @@
-import { useLayoutEffect, useRef, useState } from 'react';
+import { useLayoutEffect, useRef, useState, type FormEvent } from 'react';
 import { formatFullTime, formatMessageTime } from '../lib/format-time.ts';
 import { Avatar } from './avatar.tsx';
 import type { ChatItem } from './chat-items.ts';
@@ -10,8 +10,11 @@ export interface MessageListProps {
   loadingOlder: boolean;
   olderError: string | null;
   onLoadOlder: () => void;
+  myId: string;
   onRetry: (clientId: string) => void;
   onDiscard: (clientId: string) => void;
+  /** Changes a message still waiting in the outbox; throws when it has already left. */
+  onEdit: (clientId: string, body: string) => void;
 }
 
 /** How close to the bottom still counts as "reading the latest" (px). */
@@ -86,7 +89,7 @@ export function MessageList(props: MessageListProps) {
         </div>
         <ol className="messages" aria-label={`Messages in #${roomName}`}>
           {items.map((item) => (
-            <MessageRow key={item.key} item={item} onRetry={props.onRetry} onDiscard={props.onDiscard} />
+            <MessageRow key={item.key} item={item} mine={item.authorId === props.myId} actions={props} />
           ))}
         </ol>
       </div>
@@ -99,17 +102,49 @@ export function MessageList(props: MessageListProps) {
   );
 }
 
-function MessageRow({
-  item,
-  onRetry,
-  onDiscard,
-}: {
-  item: ChatItem;
-  onRetry: (clientId: string) => void;
-  onDiscard: (clientId: string) => void;
-}) {
+type RowActions = Pick<MessageListProps, 'onRetry' | 'onDiscard' | 'onEdit'>;
+
+const STATUS_LABEL = {
+  queued: 'Waiting to send',
+  sending: 'Sending',
+  sent: 'Sent',
+  failed: 'Not sent',
+} as const;
+
+/** Clock while on its way, a check once the server has it, an exclamation mark when refused. */
+function StatusIcon({ status }: { status: ChatItem['status'] }) {
+  const path =
+    status === 'sent'
+      ? 'M3 8.5l3 3 7-7'
+      : status === 'failed'
+        ? 'M8 3.5v5.5M8 11.5v1'
+        : 'M8 4v4l2.5 1.5M8 1.75a6.25 6.25 0 1 0 0 12.5a6.25 6.25 0 1 0 0-12.5';
   return (
-    <li className={`message ${item.showHeader ? 'with-header' : 'continued'} status-${item.status}`}>
+    <span className={`status-icon status-${status}`} role="img" aria-label={STATUS_LABEL[status]} title={STATUS_LABEL[status]}>
+      <svg viewBox="0 0 16 16" width="14" height="14" aria-hidden="true">
+        <path d={path} fill="none" stroke="currentColor" strokeWidth="1.75" strokeLinecap="round" strokeLinejoin="round" />
+      </svg>
+    </span>
+  );
+}
+
+function MessageRow({ item, mine, actions }: { item: ChatItem; mine: boolean; actions: RowActions }) {
+  const [editing, setEditing] = useState<string | null>(null);
+  const [editError, setEditError] = useState<string | null>(null);
+
+  const saveEdit = (event: FormEvent) => {
+    event.preventDefault();
+    try {
+      actions.onEdit(item.clientId, editing ?? item.body);
+      setEditing(null);
+      setEditError(null);
+    } catch (error) {
+      setEditError(error instanceof Error ? error.message : 'Could not change the message.');
+    }
+  };
+
+  return (
+    <li className={`message ${item.showHeader ? 'with-header' : 'continued'} status-${item.status}`} data-status={item.status}>
       {item.showHeader ? <Avatar id={item.authorId} name={item.authorName} /> : <span className="avatar-space" />}
       <div className="message-content">
         {item.showHeader && (
@@ -120,17 +155,48 @@ function MessageRow({
             </time>
           </div>
         )}
-        {/* Text only: React escapes it; the body is never parsed as HTML. */}
-        <p className="message-body">{item.body}</p>
-        {item.status === 'sending' && <span className="message-status">sending…</span>}
+        {editing !== null ? (
+          <form className="message-edit" onSubmit={saveEdit}>
+            <textarea aria-label="Edit message" value={editing} onChange={(e) => setEditing(e.target.value)} rows={2} />
+            <button type="submit" className="button primary small">
+              Save
+            </button>
+            <button type="button" className="button subtle small" onClick={() => setEditing(null)}>
+              Keep as is
+            </button>
+            {editError && (
+              <p className="error-text" role="alert">
+                {editError}
+              </p>
+            )}
+          </form>
+        ) : (
+          /* Text only: React escapes it; the body is never parsed as HTML. */
+          <p className="message-body">
+            {item.body}
+            {mine && <StatusIcon status={item.status} />}
+          </p>
+        )}
+        {item.status === 'queued' && editing === null && (
+          <div className="message-status">
+            <span>Waiting for the connection — </span>
+            <button type="button" className="link-button" onClick={() => setEditing(item.body)}>
+              Edit
+            </button>
+            <span aria-hidden="true"> · </span>
+            <button type="button" className="link-button" onClick={() => actions.onDiscard(item.clientId)}>
+              Cancel
+            </button>
+          </div>
+        )}
         {item.status === 'failed' && (
           <div className="message-status failed" role="alert">
-            <span>Failed{item.error ? `: ${item.error}` : ''} — </span>
-            <button type="button" className="link-button" onClick={() => onRetry(item.clientId)}>
+            <span>Not sent{item.error ? `: ${item.error}` : ''} — </span>
+            <button type="button" className="link-button" onClick={() => actions.onRetry(item.clientId)}>
               Retry
             </button>
             <span aria-hidden="true"> · </span>
-            <button type="button" className="link-button" onClick={() => onDiscard(item.clientId)}>
+            <button type="button" className="link-button" onClick={() => actions.onDiscard(item.clientId)}>
               Discard
             </button>
           </div>

@@ -1,12 +1,4 @@
-import { useConnectionState } from '../lib/use-connection-state.ts';
-
-const LABELS = {
-  connected: 'Live',
-  connecting: 'Connecting…',
-  reconnecting: 'Reconnecting…',
-  // Lazy socket: idle only until the workspace's subscription opens it.
-  idle: 'Connecting…',
-} as const;
+import { useConnection } from '@parley/client/react';
 
 export interface ConnectionIndicatorProps {
   /** The stream itself failed (not the socket): e.g. removed from the workspace. */
@@ -14,8 +6,9 @@ export interface ConnectionIndicatorProps {
   onRetry?: () => void;
 }
 
+/** The small "Live" pill in the sidebar; the banner above the chat says more. */
 export function ConnectionIndicator({ streamError = null, onRetry }: ConnectionIndicatorProps) {
-  const status = useConnectionState();
+  const conn = useConnection();
   if (streamError) {
     return (
       <div className="connection status-error" role="status">
@@ -29,10 +22,19 @@ export function ConnectionIndicator({ streamError = null, onRetry }: ConnectionI
       </div>
     );
   }
+  const [status, label] = !conn.online
+    ? (['offline', 'Offline'] as const)
+    : conn.state === 'CONNECTED'
+      ? (['connected', 'Live'] as const)
+      : conn.state === 'FAILED'
+        ? (['offline', 'Disconnected'] as const)
+        : conn.state === 'RECONNECTING'
+          ? (['reconnecting', 'Reconnecting…'] as const)
+          : (['connecting', 'Connecting…'] as const);
   return (
     <div className={`connection status-${status}`} role="status" title="Live updates">
       <span className="dot" aria-hidden="true" />
-      <span>{LABELS[status]}</span>
+      <span>{label}</span>
     </div>
   );
 }

@@ -1,49 +1,36 @@
-import { addMessage } from '../chat/merge-messages.ts';
+import { useCallback, useSyncExternalStore } from 'react';
+import { useParleyClient, usePartitionStream } from '@parley/client/react';
 import { trpc, type ParleyEvent } from '../lib/trpc.ts';
 
 /**
- * The workspace's live event stream, written into the React Query cache:
- * - `message.created` goes into that room's `message.list` entry (deduplicated by id, ordered
- *   by eventId; a room never opened has no entry and is fetched when opened);
- * - room and membership events refresh the room list, `partition.joined` the member list.
- *
- * When the stream (re)starts, the open lists are refetched (merging, not replacing): whatever
- * happened between the first fetch and the subscription starting is then not missed. After a
- * dropped connection tRPC resumes with the last event id by itself, so nothing is lost either.
+ * Keeps the workspace's event stream open (through @parley/client, which resumes it after any
+ * disconnect and keeps the messages) and refreshes the lists React Query holds when the
+ * events say they changed. Returns the stream's state for the sidebar.
  */
-export function usePartitionEvents(partitionId: string, myId: string, onEvent?: (event: ParleyEvent) => void) {
+export function usePartitionEvents(partitionId: string, onEvent?: (event: ParleyEvent) => void) {
   const utils = trpc.useUtils();
-  return trpc.event.onEvent.useSubscription(
-    { partitionId },
-    {
-      onStarted() {
-        void utils.message.list.invalidate({ partitionId });
-        void utils.room.list.invalidate({ partitionId });
-      },
-      onData(tracked) {
-        const event = tracked.data;
-        switch (event.type) {
-          case 'message.created':
-            utils.message.list.setData({ partitionId, roomId: event.data.roomId }, (old) => addMessage(old, event.data));
-            break;
-          case 'member.joined':
-          case 'member.left':
-            // Outside a room its events stop coming: what is cached for it may be behind when
-            // (re)joining. Marked stale only, as fetching a room just left would be refused.
-            if (event.data.userId === myId) {
-              void utils.message.list.invalidate({ partitionId, roomId: event.data.roomId }, { refetchType: 'none' });
-            }
-            void utils.room.list.invalidate({ partitionId });
-            break;
-          case 'room.created':
-            void utils.room.list.invalidate({ partitionId });
-            break;
-          case 'partition.joined':
-            void utils.partition.members.invalidate({ partitionId });
-            break;
-        }
-        onEvent?.(event);
-      },
+  const { messages } = useParleyClient();
+  const handle = useCallback(
+    (event: ParleyEvent) => {
+      switch (event.type) {
+        case 'member.joined':
+        case 'member.left':
+        case 'room.created':
+          void utils.room.list.invalidate({ partitionId });
+          break;
+        case 'partition.joined':
+          void utils.partition.members.invalidate({ partitionId });
+          break;
+        case 'message.created':
+          break;
+      }
+      onEvent?.(event);
     },
+    [utils, partitionId, onEvent],
   );
+  usePartitionStream(partitionId, handle);
+  const status = useSyncExternalStore(messages.subscribe, () => messages.syncStatus(partitionId).status);
+  const error = useSyncExternalStore(messages.subscribe, () => messages.syncStatus(partitionId).error);
+  const reset = useCallback(() => messages.restartStream(partitionId), [messages, partitionId]);
+  return { status, error, reset };
 }

@@ -1,11 +1,10 @@
-import { useEffect, useMemo, useReducer, useState, type ReactNode } from 'react';
+import { useCallback, useEffect, useMemo, useState, type ReactNode } from 'react';
 import { ChatPane } from '../chat/chat-pane.tsx';
-import { pendingReducer } from '../chat/pending-messages.ts';
-import { PendingMessagesContext } from '../chat/use-pending-messages.ts';
 import { errorMessage } from '../lib/errors.ts';
 import type { Route } from '../lib/route.ts';
-import { trpc, type Me, type Partition, type Room } from '../lib/trpc.ts';
+import { trpc, type Me, type ParleyEvent, type Partition, type Room } from '../lib/trpc.ts';
 import { BrowseRooms } from './browse-rooms.tsx';
+import { ConnectionBanner } from './connection-banner.tsx';
 import { PaneHeader } from './pane-header.tsx';
 import { Sidebar } from './sidebar.tsx';
 import { usePartitionEvents } from './use-partition-events.ts';
@@ -28,18 +27,20 @@ export function WorkspaceLayout({ me, partition, partitions, route, navigate, on
   const partitionId = partition.id;
   const utils = trpc.useUtils();
   const [sidebarOpen, setSidebarOpen] = useState(false);
-  const [pending, dispatch] = useReducer(pendingReducer, []);
-  const pendingValue = useMemo(() => ({ pending, dispatch }), [pending]);
   const [unread, setUnread] = useState<Record<string, number>>({});
   const rooms = trpc.room.list.useQuery({ partitionId });
   const activeRoomId = route.view === 'room' ? route.roomId : null;
 
-  const stream = usePartitionEvents(partitionId, me.id, (event) => {
-    if (event.type === 'message.created' && event.data.roomId !== activeRoomId && event.data.authorId !== me.id) {
-      const roomId = event.data.roomId;
-      setUnread((u) => ({ ...u, [roomId]: (u[roomId] ?? 0) + 1 }));
-    }
-  });
+  const countUnread = useCallback(
+    (event: ParleyEvent) => {
+      if (event.type === 'message.created' && event.data.roomId !== activeRoomId && event.data.authorId !== me.id) {
+        const roomId = event.data.roomId;
+        setUnread((u) => ({ ...u, [roomId]: (u[roomId] ?? 0) + 1 }));
+      }
+    },
+    [activeRoomId, me.id],
+  );
+  const stream = usePartitionEvents(partitionId, countUnread);
 
   const joined = useMemo(() => (rooms.data ?? []).filter((r) => r.joined), [rooms.data]);
   const defaultRoom = joined.find((r) => r.name.toLowerCase() === DEFAULT_ROOM_NAME) ?? joined[0];
@@ -122,7 +123,6 @@ export function WorkspaceLayout({ me, partition, partitions, route, navigate, on
   }
 
   return (
-    <PendingMessagesContext.Provider value={pendingValue}>
       <div className={sidebarOpen ? 'layout sidebar-is-open' : 'layout'}>
         <Sidebar
           me={me}
@@ -134,15 +134,17 @@ export function WorkspaceLayout({ me, partition, partitions, route, navigate, on
           navigate={navigate}
           onSignOut={onSignOut}
           signingOut={signingOut}
-          streamError={stream.status === 'error' && stream.error ? stream.error.message : null}
+          streamError={stream.status === 'error' ? stream.error : null}
           onRetryStream={stream.reset}
           open={sidebarOpen}
           onClose={() => setSidebarOpen(false)}
         />
         <div className="scrim" aria-hidden="true" onClick={() => setSidebarOpen(false)} />
-        <main className="main">{main}</main>
+        <main className="main">
+          <ConnectionBanner />
+          {main}
+        </main>
       </div>
-    </PendingMessagesContext.Provider>
   );
 }
 

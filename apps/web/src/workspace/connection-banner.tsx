@@ -1,0 +1,75 @@
+import { useEffect, useState } from 'react';
+import { useConnection, useOutbox } from '@parley/client/react';
+
+/** Re-renders every `ms` while `active`, for countdowns and "2 min ago". */
+function useNow(active: boolean, ms = 1000): number {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    if (!active) return;
+    setNow(Date.now());
+    const timer = setInterval(() => setNow(Date.now()), ms);
+    return () => clearInterval(timer);
+  }, [active, ms]);
+  return now;
+}
+
+export function formatAge(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 60) return `${s} s`;
+  const m = Math.round(s / 60);
+  if (m < 60) return `${m} min`;
+  return `${Math.round(m / 60)} h`;
+}
+
+const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+
+/**
+ * What the connection is doing and what is waiting to be sent, in words: offline, reconnecting
+ * in N s (attempt k of 10) with "Retry now", failed for good with "Retry now". Silent while
+ * everything is live and nothing waits.
+ */
+export function ConnectionBanner() {
+  const conn = useConnection();
+  const outbox = useOutbox();
+  const counting = conn.nextRetryAt !== null || outbox.queued > 0;
+  const now = useNow(counting);
+
+  const waiting =
+    outbox.queued > 0
+      ? `${plural(outbox.queued, 'message', 'messages')} waiting to be sent${
+          outbox.oldestQueuedAt ? `, the oldest for ${formatAge(now - Date.parse(outbox.oldestQueuedAt))}` : ''
+        }.`
+      : null;
+
+  let text: string | null = null;
+  let tone: 'info' | 'warning' | 'error' = 'warning';
+  let retry = false;
+  if (!conn.online) {
+    text = 'You are offline. What you write is kept on this device and sent when you are back online.';
+  } else if (conn.state === 'FAILED') {
+    text = `Could not reconnect after ${conn.maxAttempts} attempts${conn.lastError ? ` (${conn.lastError})` : ''}.`;
+    tone = 'error';
+    retry = true;
+  } else if (conn.state === 'RECONNECTING') {
+    text =
+      conn.nextRetryAt !== null
+        ? `Connection lost. Reconnecting in ${Math.max(1, Math.ceil((conn.nextRetryAt - now) / 1000))} s (attempt ${conn.attempt} of ${conn.maxAttempts}).`
+        : 'Reconnecting…';
+    retry = conn.nextRetryAt !== null;
+  } else if (conn.state === 'CONNECTED' && waiting) {
+    tone = 'info';
+  }
+  if (!text && !waiting) return null;
+
+  return (
+    <div className={`connection-banner tone-${tone}`} role="status" aria-live="polite">
+      {text && <span>{text}</span>}
+      {waiting && <span className="outbox-count">{waiting}</span>}
+      {retry && (
+        <button type="button" className="button small" onClick={conn.retry}>
+          Retry now
+        </button>
+      )}
+    </div>
+  );
+}
