@@ -2,29 +2,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { startTestNode } from '../apps/server/test/helpers.ts';
 import type { ParleyNode } from '../apps/server/src/node.ts';
 import { findChromium, launchChromium } from './browser.ts';
+import { bodies, createWorkspace, joinWorkspace, register, send } from './flows.ts';
 
 const chromiumPath = findChromium();
-
-async function register(page: Page, url: string, username: string) {
-  await page.goto(url);
-  await page.getByRole('button', { name: 'Create an account' }).click();
-  await page.getByLabel('Username').fill(username);
-  await page.getByLabel('Password').fill('correct horse battery');
-  await page.getByRole('button', { name: 'Create account' }).click();
-  await page.getByRole('heading', { name: 'Your workspaces' }).waitFor();
-}
-
-async function send(page: Page, body: string) {
-  const composer = page.getByLabel('Message #general');
-  await composer.fill(body);
-  await composer.press('Enter');
-}
-
-const bodies = (page: Page) => page.locator('.message-body').allTextContents();
 
 describe.skipIf(!chromiumPath)('two people chatting in two browsers (embedded database)', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'parley-browser-'));
@@ -46,16 +30,12 @@ describe.skipIf(!chromiumPath)('two people chatting in two browsers (embedded da
     const bob = await (await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true })).newPage();
 
     await register(ada, node.url, 'ada');
-    await ada.getByLabel('Name', { exact: true }).fill('Acme');
-    await ada.getByRole('button', { name: 'Create workspace' }).click();
-    const inviteCode = (await ada.locator('output.code').textContent())!.trim();
+    const inviteCode = await createWorkspace(ada, 'Acme');
     expect(inviteCode).toMatch(/^[A-Z2-7]{4}(-[A-Z2-7]{4}){5}$/);
-    await ada.getByRole('button', { name: 'Open Acme' }).click();
     await send(ada, 'hello from ada <b>not bold</b>');
 
     await register(bob, node.url, 'bob');
-    await bob.getByRole('textbox', { name: 'Invite code' }).fill(inviteCode);
-    await bob.getByRole('button', { name: 'Join workspace' }).click();
+    await joinWorkspace(bob, inviteCode);
     await bob.locator('.message-body', { hasText: 'hello from ada' }).waitFor();
     expect(await bob.locator('.message-body b').count()).toBe(0);
 
