@@ -214,7 +214,6 @@ export class MessageStore {
     if (room.loading) return room.loading;
     if (room.loaded && !room.stale && !options.force) return;
     room.error = null;
-    this.#touch(room);
     room.loading = this.#opts.api
       .list({ partitionId, roomId })
       .then(
@@ -227,6 +226,8 @@ export class MessageStore {
         room.loading = null;
         this.#touch(room);
       });
+    // Only now: a listener reads the view during the touch, and it must see `loading`.
+    this.#touch(room);
     return room.loading;
   }
 

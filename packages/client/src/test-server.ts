@@ -1,5 +1,8 @@
 import type { MessageDto, ParleyEvent } from '@parley/api';
 import type { EventHandlers, MessagePage, ParleyApi, SendInput } from './api.ts';
+import { MessageStore } from './message-store.ts';
+import { Outbox } from './outbox.ts';
+import { memoryStorage, type ClientStorage } from './storage.ts';
 
 /**
  * A fake Parley server in memory, for the client's tests: the same contract as the real one
@@ -67,6 +70,8 @@ export class FakeServer {
     head: [] as string[],
     subscribe: [] as { partitionId: string; lastEventId: number | null }[],
   };
+  /** The order in which calls reached the server: `send`, `list`, `head`, `subscribe`. */
+  readonly log: (Method | 'subscribe')[] = [];
 
   readonly #events = new Map<string, ParleyEvent[]>();
   readonly #byClientId = new Map<string, MessageDto>();
@@ -102,6 +107,7 @@ export class FakeServer {
         await this.#gate('send');
         guard();
         this.calls.send.push(input);
+        this.log.push('send');
         const plan = this.#sendPlans.shift() ?? (this.holdReplies ? 'hold' : 'commit');
         if (plan instanceof Error) throw plan;
         const message = this.#commit(input, author);
@@ -117,6 +123,7 @@ export class FakeServer {
         await this.#gate('head');
         guard();
         this.calls.head.push(partitionId);
+        this.log.push('head');
         this.#fail('head');
         return this.#log(partitionId).length;
       },
@@ -124,11 +131,13 @@ export class FakeServer {
         await this.#gate('list');
         guard();
         this.calls.list.push(input);
+        this.log.push('list');
         this.#fail('list');
         return this.#page(input);
       },
       subscribe: (input, handlers) => {
         this.calls.subscribe.push({ ...input });
+        this.log.push('subscribe');
         const log = this.#log(input.partitionId);
         // Like the real server: nothing before the call without a position, else a replay after it.
         const queue = input.lastEventId === null ? [] : log.filter((e) => e.id > (input.lastEventId ?? 0));
@@ -331,4 +340,30 @@ export class FakeServer {
       if (!this.holdEvents) this.deliverEvents();
     });
   }
+}
+
+/** An outbox and a message store wired the way `createParleyClient` wires them, on a fake server. */
+export function createTestClient(options: {
+  server: FakeServer;
+  storage?: ClientStorage | undefined;
+  api?: FakeApi | undefined;
+  canSend?: (() => boolean) | undefined;
+  persistPerRoom?: number | undefined;
+}): { api: FakeApi; storage: ClientStorage; outbox: Outbox; store: MessageStore; close(): void } {
+  const api = options.api ?? options.server.api();
+  const storage = options.storage ?? memoryStorage();
+  let store: MessageStore | undefined;
+  const outbox = new Outbox({ api, storage, canSend: options.canSend, onSent: (m) => store?.addMessage(m), random: () => 0 });
+  store = new MessageStore({ api, storage, outbox, persistPerRoom: options.persistPerRoom });
+  const created = store;
+  return {
+    api,
+    storage,
+    outbox,
+    store: created,
+    close() {
+      outbox.close();
+      created.close();
+    },
+  };
 }
