@@ -1,6 +1,6 @@
 import WebSocket from 'ws';
-import { uuidv7 } from 'uuidv7';
-import { createParleyClient, type MessageDto, type ParleyClient } from '@parley/client';
+import { createParleyClient, type ClientStorage, type MessageDto, type ParleyClient } from '@parley/client';
+import { fileStorage } from '@parley/client/file-storage';
 
 export interface BotOptions {
   /** The Parley server, e.g. http://localhost:3000 */
@@ -8,8 +8,12 @@ export interface BotOptions {
   /** A session token (`auth.login({ session: 'token' })`). */
   token: string;
   partitionId: string;
-  /** Resume after this event id (e.g. the last one a previous run handled). */
-  lastEventId?: number | null;
+  /**
+   * A JSON file for the bot's state (its position in the event log and its unsent replies):
+   * with it, a restarted bot answers what was asked while it was down, and a reply written
+   * just before a crash is still sent. Without it the bot starts from "now" each time.
+   */
+  statePath?: string | undefined;
   /** What to answer to a message, or null to stay quiet. */
   reply?: (message: MessageDto) => string | null;
   onError?: (error: unknown) => void;
@@ -27,49 +31,56 @@ export function defaultReply(message: MessageDto): string | null {
 export interface Bot {
   client: ParleyClient;
   userId: string;
-  /** The last event id handled: persist it to resume there next time. */
+  /** The last event id handled (kept in `statePath` when given). */
   readonly lastEventId: number | null;
   stop(): Promise<void>;
 }
 
 /**
- * Connects with a token, subscribes to one workspace and answers messages from others in the
- * room they came from. Replies carry a clientId derived from nothing but a fresh UUIDv7, sent
- * once per incoming message: the event log's dense ids mean no message is handled twice.
+ * Connects with a token, follows one workspace through @parley/client's message store (which
+ * resumes after every disconnect from the last event id), and answers messages from others in
+ * the room they came from, through the outbox (idempotent, retried, durable with `statePath`).
  */
 export async function startBot(opts: BotOptions): Promise<Bot> {
+  const storage: ClientStorage | undefined = opts.statePath ? fileStorage(opts.statePath) : undefined;
   const client = createParleyClient({
     url: opts.url,
     token: opts.token,
+    storage,
     WebSocket: WebSocket as unknown as typeof globalThis.WebSocket,
   });
   const me = await client.trpc.auth.me.query();
   if (!me) throw new Error('The token is not valid (signed out or expired).');
   const reply = opts.reply ?? defaultReply;
-  let lastEventId = opts.lastEventId ?? null;
-  const subscription = client.trpc.event.onEvent.subscribe(
-    { partitionId: opts.partitionId, lastEventId },
-    {
-      onData: ({ data: event }) => {
-        lastEventId = event.id;
-        if (event.type !== 'message.created' || event.data.authorId === me.id) return;
-        const text = reply(event.data);
-        if (!text) return;
-        client.trpc.message.send
-          .mutate({ partitionId: opts.partitionId, roomId: event.data.roomId, clientId: uuidv7(), body: text })
-          .catch((error: unknown) => opts.onError?.(error));
-      },
-      onError: (error) => opts.onError?.(error),
-    },
-  );
+  const offEvents = client.messages.onEvent((event) => {
+    if (event.partitionId !== opts.partitionId) return;
+    if (event.type !== 'message.created' || event.data.authorId === me.id) return;
+    const text = reply(event.data);
+    if (!text) return;
+    try {
+      client.outbox.send({ partitionId: opts.partitionId, roomId: event.data.roomId, body: text, author: { id: me.id, name: me.displayName } });
+    } catch (error) {
+      opts.onError?.(error);
+    }
+  });
+  const offFailures = client.outbox.subscribe(() => {
+    for (const entry of client.outbox.getSnapshot()) {
+      if (entry.status !== 'failed') continue;
+      opts.onError?.(new Error(`reply refused: ${entry.error ?? 'unknown reason'}`));
+      client.outbox.cancel(entry.clientId);
+    }
+  });
+  const unwatch = client.messages.watch(opts.partitionId);
   return {
     client,
     userId: me.id,
     get lastEventId() {
-      return lastEventId;
+      return client.messages.syncStatus(opts.partitionId).lastEventId;
     },
     async stop() {
-      subscription.unsubscribe();
+      offEvents();
+      offFailures();
+      unwatch();
       await client.close();
     },
   };
