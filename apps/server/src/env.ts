@@ -4,6 +4,22 @@ const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
+const WINDOW_UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;
+
+/** A rate limit written `count/window`, e.g. `10/10s`, `100/1m`, `10/15m` (units ms, s, m, h). */
+const rateRule = z
+  .string()
+  .regex(/^\s*\d+\s*\/\s*\d+\s*(ms|s|m|h)\s*$/, 'write a limit as count/window, e.g. 10/10s, 100/1m, 10/15m')
+  .transform((v, ctx) => {
+    const [, limit, amount, unit] = /^\s*(\d+)\s*\/\s*(\d+)\s*(ms|s|m|h)\s*$/.exec(v)!;
+    const rule = { limit: Number(limit), windowMs: Number(amount) * WINDOW_UNIT_MS[unit as keyof typeof WINDOW_UNIT_MS] };
+    if (rule.limit < 1 || rule.windowMs < 1) {
+      ctx.addIssue({ code: 'custom', message: 'both the count and the window must be at least 1' });
+      return z.NEVER;
+    }
+    return rule;
+  });
+
 const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().default('0.0.0.0'),
@@ -22,7 +38,26 @@ const envSchema = z.object({
   COOKIE_SECURE: z.enum(['auto', 'true', 'false']).default('auto'),
   SESSION_IDLE_MINUTES: z.coerce.number().positive().max(60 * 24 * 30).default(30),
   SESSION_ABSOLUTE_DAYS: z.coerce.number().positive().max(365).default(30),
+  /**
+   * Redis (`redis://` or `rediss://`): cross-node fan-out and cluster-wide rate limits.
+   * Without it: an in-process bus and in-memory limits (one node; other nodes on the same
+   * database are still seen, through the event log poll).
+   */
+  REDIS_URL: z
+    .url({ protocol: /^rediss?$/, error: 'REDIS_URL must be a redis:// or rediss:// URL' })
+    .optional(),
+  /** Event log poll while the bus cannot be relied on (no Redis, or Redis down). */
   EVENT_POLL_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
+  /** Event log poll while Redis is up: a safety net for a lost publish. */
+  EVENT_SAFETY_POLL_MS: z.coerce.number().int().min(50).max(600_000).default(5000),
+  /** Messages per user (default 10/10s). */
+  RATE_LIMIT_MESSAGES: rateRule.optional(),
+  /** Requests (procedure calls) per client address (default 100/1m). Behind a proxy set TRUST_PROXY. */
+  RATE_LIMIT_REQUESTS_PER_IP: rateRule.optional(),
+  /** Sign-in attempts per account and address; a success clears it (default 10/15m). */
+  RATE_LIMIT_LOGIN: rateRule.optional(),
+  /** Sign-in attempts per address, any account (default 100/15m). */
+  RATE_LIMIT_LOGIN_PER_IP: rateRule.optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** The built SPA; defaults to apps/web/dist. */
   WEB_DIST: z.string().optional(),

@@ -17,11 +17,19 @@ async function main() {
     trustProxy: env.TRUST_PROXY,
     cookieSecure: env.COOKIE_SECURE,
     webDist: env.WEB_DIST,
+    redisUrl: env.REDIS_URL,
     log,
     api: {
       sessionIdleMs: env.SESSION_IDLE_MINUTES * 60_000,
       sessionAbsoluteMs: env.SESSION_ABSOLUTE_DAYS * 24 * 60 * 60_000,
       eventPollMs: env.EVENT_POLL_MS,
+      eventSafetyPollMs: env.EVENT_SAFETY_POLL_MS,
+      rateLimits: {
+        messagesPerUser: env.RATE_LIMIT_MESSAGES,
+        requestsPerIp: env.RATE_LIMIT_REQUESTS_PER_IP,
+        loginPerAccountAndIp: env.RATE_LIMIT_LOGIN,
+        loginPerIp: env.RATE_LIMIT_LOGIN_PER_IP,
+      },
     },
   });
   log.info({ url: node.url, node: nodeId }, `Parley is running on ${node.url}`);

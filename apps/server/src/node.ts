@@ -2,12 +2,21 @@ import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { resolve } from 'node:path';
 import pino from 'pino';
-import { createApiDeps, deleteExpiredSessions, type ApiConfig, type ApiDeps, type Logger } from '@parley/api';
-import { createMemoryBus, type Bus } from '@parley/cluster';
+import { createApiDeps, deleteExpiredSessions, type ApiConfigOverrides, type ApiDeps, type Logger } from '@parley/api';
+import {
+  createMemoryBus,
+  createMemoryRateLimiter,
+  createRedisBus,
+  createRedisRateLimiter,
+  type Bus,
+  type RateLimiter,
+} from '@parley/cluster';
 import { createDb, migrateToLatest, upgradeAllPartitions, type DbHandle } from '@parley/db';
 import { createParleyServer, type ParleyServer } from './server.ts';
 
 const SESSION_SWEEP_MS = 10 * 60_000;
+/** How long startup waits for Redis before serving without it (degraded: polling, limits fail open). */
+const REDIS_STARTUP_WAIT_MS = 3_000;
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
 export interface NodeOptions {
@@ -21,8 +30,13 @@ export interface NodeOptions {
   trustProxy?: boolean | undefined;
   cookieSecure?: 'auto' | 'true' | 'false' | undefined;
   webDist?: string | undefined;
-  api?: Partial<ApiConfig> | undefined;
+  api?: ApiConfigOverrides | undefined;
+  /** Redis: the bus and the rate limiter go through it (unless `bus`/`limiter` are given). */
+  redisUrl?: string | undefined;
+  /** Prefix of every Redis key and channel (default `parley:`): several deployments can share one Redis. */
+  redisPrefix?: string | undefined;
   bus?: Bus | undefined;
+  limiter?: RateLimiter | undefined;
   log?: Logger | undefined;
 }
 
@@ -63,8 +77,13 @@ export async function startNode(opts: NodeOptions): Promise<ParleyNode> {
     throw error;
   }
 
-  const bus = opts.bus ?? createMemoryBus();
-  const deps = createApiDeps({ db: database.db, dbDriver: database.driver, bus, log, config: opts.api });
+  const redis = opts.redisUrl ? { url: opts.redisUrl, log, prefix: opts.redisPrefix, name: redisClientName(opts.nodeId) } : undefined;
+  const bus = opts.bus ?? (redis ? createRedisBus(redis) : createMemoryBus());
+  const limiter = opts.limiter ?? (redis ? createRedisRateLimiter(redis) : createMemoryRateLimiter());
+  if (redis && !(await becomesUp(bus, REDIS_STARTUP_WAIT_MS))) {
+    log.warn({}, 'Redis is not reachable yet: serving degraded (event log polling, rate limits fail open) until it is');
+  }
+  const deps = createApiDeps({ db: database.db, dbDriver: database.driver, bus, limiter, log, config: opts.api });
   const server = createParleyServer({
     deps,
     nodeId: opts.nodeId,
@@ -87,9 +106,31 @@ export async function startNode(opts: NodeOptions): Promise<ParleyNode> {
       await server.close();
       deps.feeds.close();
       if (!opts.bus) await bus.close();
+      if (!opts.limiter) await limiter.close();
       await database.close();
     })();
     return closing;
   };
   return { url, port, server, deps, database, close, [Symbol.asyncDispose]: close };
+}
+
+/** CLIENT SETNAME accepts no spaces; a node id is shown as `parley-<id>`. */
+function redisClientName(nodeId: string): string {
+  return `parley-${nodeId.replace(/[^\w.-]/g, '_')}`;
+}
+
+function becomesUp(bus: Bus, timeoutMs: number): Promise<boolean> {
+  if (bus.state !== 'down') return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      off();
+      resolve(false);
+    }, timeoutMs);
+    const off = bus.onStateChange((state) => {
+      if (state !== 'up') return;
+      clearTimeout(timer);
+      off();
+      resolve(true);
+    });
+  });
 }

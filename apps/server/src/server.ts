@@ -6,7 +6,7 @@ import { applyWSSHandler } from '@trpc/server/adapters/ws';
 import sirv from 'sirv';
 import { sql } from 'kysely';
 import { WebSocketServer } from 'ws';
-import { appRouter, createContext, type ApiDeps, type RequestInfo } from '@parley/api';
+import { AppError, appRouter, createContext, type ApiDeps, type RequestInfo } from '@parley/api';
 import {
   SESSION_COOKIE,
   bearerToken,
@@ -69,6 +69,11 @@ export function createParleyServer(opts: ServerOptions): ParleyServer {
     onError: ({ error, path }) => {
       if (error.code === 'INTERNAL_SERVER_ERROR') deps.log.error({ err: error, path }, 'request failed');
     },
+    // A rate-limit refusal (429) also says when to retry in the standard header, in seconds.
+    responseMeta: ({ errors }) => {
+      const waits = errors.flatMap((e) => (e.cause instanceof AppError && e.cause.retryAfterMs ? [e.cause.retryAfterMs] : []));
+      return waits.length ? { headers: { 'retry-after': String(Math.ceil(Math.max(...waits) / 1000)) } } : {};
+    },
   });
 
   const staticHandler =
@@ -87,6 +92,13 @@ export function createParleyServer(opts: ServerOptions): ParleyServer {
   const json = (res: ServerResponse, status: number, body: unknown) => {
     res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
     res.end(JSON.stringify(body));
+  };
+
+  /** `memory`: no Redis configured; `down` when any Redis connection (bus, limiter) is. */
+  const redisState = (): 'memory' | 'up' | 'down' => {
+    const states = [deps.bus.state, deps.limiter.state].filter((s) => s !== 'memory');
+    if (states.length === 0) return 'memory';
+    return states.includes('down') ? 'down' : 'up';
   };
 
   const databaseUp = async () => {
@@ -109,12 +121,16 @@ export function createParleyServer(opts: ServerOptions): ParleyServer {
     }
     if (path === '/health') {
       const db = await databaseUp();
+      const redis = redisState();
+      // Degraded still serves (200): events arrive by polling the log, limits fail open.
       return json(res, db && !draining ? 200 : 503, {
-        status: draining ? 'draining' : db ? (deps.bus.state === 'down' ? 'degraded' : 'ok') : 'down',
+        status: draining ? 'draining' : db ? (redis === 'down' ? 'degraded' : 'ok') : 'down',
         node: opts.nodeId,
         uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
         database: { driver: deps.dbDriver, up: db },
+        redis,
         bus: deps.bus.state,
+        rateLimiter: deps.limiter.state,
         connections: wss.clients.size,
         partitionFeeds: deps.feeds.size,
       });

@@ -4,15 +4,32 @@ import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
 import { uuidv7 } from 'uuidv7';
 import { createParleyClient, type ParleyClient, type ParleyEvent } from '@parley/client';
-import { silentLogger } from '@parley/api/testing';
+import { relaxedRateLimits, silentLogger } from '@parley/api/testing';
 import { startNode, type NodeOptions, type ParleyNode } from '../src/node.ts';
 
 export { uuidv7 };
 
-/** A node in this process on a free port, logging nothing. */
+/**
+ * A node in this process on a free port, logging nothing. Every test client comes from
+ * 127.0.0.1, so rate limits are relaxed unless `api.rateLimits` names one to test.
+ */
 export function startTestNode(opts: Partial<NodeOptions> = {}): Promise<ParleyNode> {
-  return startNode({ nodeId: 'test-node', port: 0, log: silentLogger, api: { eventPollMs: 200 }, ...opts });
+  return startNode({
+    nodeId: 'test-node',
+    port: 0,
+    log: silentLogger,
+    ...opts,
+    api: { eventPollMs: 200, ...opts.api, rateLimits: { ...relaxedRateLimits, ...opts.api?.rateLimits } },
+  });
 }
+
+/** spawnNode's rate limits unless the test sets them: every test client comes from 127.0.0.1. */
+const RELAXED_RATE_LIMIT_ENV = {
+  RATE_LIMIT_MESSAGES: '1000000/1m',
+  RATE_LIMIT_REQUESTS_PER_IP: '1000000/1m',
+  RATE_LIMIT_LOGIN: '1000000/1m',
+  RATE_LIMIT_LOGIN_PER_IP: '1000000/1m',
+};
 
 export function connect(url: string, token?: string | null): ParleyClient {
   return createParleyClient({ url, token: token ?? undefined, WebSocket: WebSocket as unknown as typeof globalThis.WebSocket });
@@ -105,8 +122,10 @@ export interface NodeProcess {
 /** Starts `apps/server/src/main.ts` as a separate process and waits until it listens. */
 export async function spawnNode(env: Record<string, string>): Promise<NodeProcess> {
   const port = await freePort();
+  // The test's own REDIS_URL (where its tests find Redis) must not turn every spawned node into a Redis node.
+  const { REDIS_URL: _testRedis, ...inherited } = process.env;
   const child = spawn(TSX, [MAIN], {
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
+    env: { ...inherited, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info', ...RELAXED_RATE_LIMIT_ENV, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const output: string[] = [];

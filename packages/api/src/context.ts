@@ -1,7 +1,8 @@
 import type { Kysely } from 'kysely';
 import type { Database, DbDriver } from '@parley/db';
-import type { Bus } from '@parley/cluster';
+import type { Bus, RateLimiter } from '@parley/cluster';
 import type { EventFeeds } from './features/event/event.feed.ts';
+import { defaultRateLimits, type RateLimits } from './rate-limit.ts';
 
 /** The minimal logger the API needs (pino satisfies it). */
 export interface Logger {
@@ -16,21 +17,47 @@ export interface ApiConfig {
   sessionIdleMs: number;
   /** A session expires this long after login, whatever its activity. */
   sessionAbsoluteMs: number;
-  /** How often a node re-reads the event log when the bus is quiet (safety net for a lost publish). */
+  /**
+   * How often a node re-reads the event log while the bus cannot be relied on: an in-memory
+   * bus (other processes on the same database are only seen this way) or Redis down.
+   */
   eventPollMs: number;
+  /** How often it re-reads the log anyway while the Redis bus is up (a publish can be lost). */
+  eventSafetyPollMs: number;
+  rateLimits: RateLimits;
 }
 
 export const defaultApiConfig: ApiConfig = {
   sessionIdleMs: 30 * 60_000,
   sessionAbsoluteMs: 30 * 24 * 60 * 60_000,
   eventPollMs: 1000,
+  eventSafetyPollMs: 5000,
+  rateLimits: defaultRateLimits,
 };
+
+/** Partial configuration; each rate limit rule can be overridden on its own. */
+export type ApiConfigOverrides = Partial<Omit<ApiConfig, 'rateLimits'>> & { rateLimits?: Partial<RateLimits> | undefined };
+
+/** The defaults with `overrides` on top (an `undefined` value keeps the default). */
+export function resolveApiConfig(overrides: ApiConfigOverrides = {}): ApiConfig {
+  return {
+    ...defaultApiConfig,
+    ...definedOnly(overrides),
+    rateLimits: { ...defaultApiConfig.rateLimits, ...definedOnly(overrides.rateLimits ?? {}) },
+  };
+}
+
+function definedOnly<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
 
 /** Long-lived infrastructure, created once per node by apps/server (or by a test). */
 export interface ApiDeps {
   db: Kysely<Database>;
   dbDriver: DbDriver;
   bus: Bus;
+  /** Rate limits: in memory on one node, in Redis across a cluster. */
+  limiter: RateLimiter;
   log: Logger;
   config: ApiConfig;
   feeds: EventFeeds;
@@ -43,6 +70,7 @@ export interface RequestInfo {
   tokenSource: 'cookie' | 'bearer' | null;
   /** false when a browser sent an Origin that is not on the allowlist. */
   originAllowed: boolean;
+  /** The client's address (behind a proxy, from X-Forwarded-For when trusted); keys the per-IP limits. */
   ip: string;
   /** Present on HTTP requests: sets or clears the session cookie. */
   setSessionCookie?: ((token: string | null, expiresAt?: Date) => void) | undefined;

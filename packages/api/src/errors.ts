@@ -14,14 +14,25 @@ export const AppErrorCode = {
 export type AppErrorCode = (typeof AppErrorCode)[keyof typeof AppErrorCode];
 
 export class AppError extends Error {
+  /** TOO_MANY_REQUESTS: when the caller may try again; sent to clients as `error.data.retryAfterMs`. */
+  readonly retryAfterMs: number | undefined;
+
   constructor(
     readonly code: AppErrorCode,
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; retryAfterMs?: number },
   ) {
-    super(message, options);
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'AppError';
+    this.retryAfterMs = options?.retryAfterMs;
   }
+}
+
+/** The AppError behind a (mapped) error, if any. */
+export function appErrorOf(error: unknown): AppError | undefined {
+  if (error instanceof AppError) return error;
+  if (error instanceof TRPCError && error.cause instanceof AppError) return error.cause;
+  return undefined;
 }
 
 /** SQLSTATEs we know how to explain; anything else stays an internal error. */

@@ -4,22 +4,23 @@
  *
  * @example
  * ```ts
- * const deps = createApiDeps({ db, dbDriver: 'pg', bus: createMemoryBus(), log });
+ * const deps = createApiDeps({ db, dbDriver: 'pg', bus: createMemoryBus(), limiter: createMemoryRateLimiter(), log });
  * const caller = createCaller(createContext(deps, anonymousRequest()));
  * await caller.auth.register({ username: 'ada', password: 'correct horse battery', session: 'token' });
  * ```
  */
 import type { Kysely } from 'kysely';
-import type { Bus } from '@parley/cluster';
+import type { Bus, RateLimiter } from '@parley/cluster';
 import type { Database, DbDriver } from '@parley/db';
-import { defaultApiConfig, type ApiConfig, type ApiDeps, type Logger, type RequestInfo } from './context.ts';
+import { resolveApiConfig, type ApiConfigOverrides, type ApiDeps, type Logger, type RequestInfo } from './context.ts';
 import { EventFeeds } from './features/event/event.feed.ts';
 import { appRouter } from './root.ts';
 import { createCallerFactory } from './trpc.ts';
 
 export { appRouter, type AppRouter } from './root.ts';
-export { createContext, defaultApiConfig } from './context.ts';
-export type { ApiConfig, ApiDeps, Context, Logger, RequestInfo } from './context.ts';
+export { createContext, defaultApiConfig, resolveApiConfig } from './context.ts';
+export type { ApiConfig, ApiConfigOverrides, ApiDeps, Context, Logger, RequestInfo } from './context.ts';
+export { defaultRateLimits, type RateLimits } from './rate-limit.ts';
 export type { ParleyEvent, ParleyEventType } from './features/event/event.types.ts';
 export type { MessageDto } from './features/message/message.types.ts';
 export type { RoomDto, RoomListItem } from './features/room/room.types.ts';
@@ -39,27 +40,39 @@ export { MESSAGE_MAX_CHARS } from './features/message/message.schema.ts';
 export const createCaller = createCallerFactory(appRouter);
 
 /**
- * Assembles the API's long-lived dependencies; close them with `deps.feeds.close()`.
+ * Assembles the API's long-lived dependencies; close them with `deps.feeds.close()` (the bus
+ * and the limiter belong to the caller).
  * @example
  * ```ts
- * const deps = createApiDeps({ db, dbDriver: 'pglite', bus: createMemoryBus(), log: pino() });
+ * const deps = createApiDeps({
+ *   db, dbDriver: 'pglite', bus: createMemoryBus(), limiter: createMemoryRateLimiter(), log: pino(),
+ *   config: { rateLimits: { messagesPerUser: { limit: 20, windowMs: 10_000 } } },
+ * });
  * ```
  */
 export function createApiDeps(opts: {
   db: Kysely<Database>;
   dbDriver: DbDriver;
   bus: Bus;
+  limiter: RateLimiter;
   log: Logger;
-  config?: Partial<ApiConfig>;
+  config?: ApiConfigOverrides | undefined;
 }): ApiDeps {
-  const config = { ...defaultApiConfig, ...opts.config };
+  const config = resolveApiConfig(opts.config);
   return {
     db: opts.db,
     dbDriver: opts.dbDriver,
     bus: opts.bus,
+    limiter: opts.limiter,
     log: opts.log,
     config,
-    feeds: new EventFeeds({ db: opts.db, bus: opts.bus, log: opts.log, pollMs: config.eventPollMs }),
+    feeds: new EventFeeds({
+      db: opts.db,
+      bus: opts.bus,
+      log: opts.log,
+      pollMs: config.eventPollMs,
+      safetyPollMs: config.eventSafetyPollMs,
+    }),
   };
 }
 

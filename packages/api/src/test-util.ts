@@ -1,6 +1,8 @@
 import { expect } from 'vitest';
 import { TRPCError } from '@trpc/server';
+import { getErrorShape } from '@trpc/server/shared';
 import { uuidv7 } from 'uuidv7';
+import { appRouter } from './root.ts';
 
 /** Awaits a promise that must reject with a TRPCError, and returns it. */
 export async function trpcError(p: Promise<unknown>): Promise<TRPCError> {
@@ -50,4 +52,9 @@ export function untrack<T>(value: unknown): { id: string; data: T } {
 export async function takeEvents<T>(subscription: Promise<unknown>, n: number, timeoutMs?: number) {
   const items = await take(await (subscription as Promise<AsyncIterable<unknown>>), n, timeoutMs);
   return items.map((v) => untrack<T>(v));
+}
+
+/** The error as a client receives it, after the router's errorFormatter: `{ message, code, data }`. */
+export function wireError(error: TRPCError) {
+  return getErrorShape({ config: appRouter._def._config, error, type: 'mutation', path: undefined, input: undefined, ctx: undefined });
 }

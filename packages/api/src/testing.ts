@@ -9,12 +9,27 @@
  * await ada.caller.partition.create({ name: 'Acme' });
  * ```
  */
-import { createMemoryBus, type Bus } from '@parley/cluster';
+import { createMemoryBus, createMemoryRateLimiter, type Bus, type RateLimiter } from '@parley/cluster';
 import { createDb, migrateToLatest } from '@parley/db';
 import { createApiDeps, createCaller, anonymousRequest } from './index.ts';
-import { createContext, type ApiConfig, type ApiDeps, type Logger, type RequestInfo } from './context.ts';
+import { createContext, type ApiConfigOverrides, type ApiDeps, type Logger, type RequestInfo } from './context.ts';
+import type { RateLimits } from './rate-limit.ts';
 
 export const silentLogger: Logger = { info() {}, warn() {}, error() {}, debug() {} };
+
+const NO_LIMIT = { limit: 1_000_000_000, windowMs: 60_000 };
+
+/**
+ * Limits no ordinary test reaches: every test caller shares one address, and load tests send
+ * hundreds of messages as one user. Tests of the limits themselves set the rules they need
+ * (`config.rateLimits`), which replace these one by one.
+ */
+export const relaxedRateLimits: RateLimits = {
+  messagesPerUser: NO_LIMIT,
+  requestsPerIp: NO_LIMIT,
+  loginPerAccountAndIp: NO_LIMIT,
+  loginPerIp: NO_LIMIT,
+};
 
 export interface TestApi {
   deps: ApiDeps;
@@ -31,21 +46,34 @@ export interface TestUser {
   caller: ReturnType<typeof createCaller>;
 }
 
-export async function createTestApi(opts: { databaseUrl?: string; bus?: Bus; config?: Partial<ApiConfig> } = {}): Promise<TestApi> {
+/**
+ * An API on a fresh database. Rate limits default to {@link relaxedRateLimits}; pass
+ * `config.rateLimits` to test one, and `limiter: createMemoryRateLimiter({ now })` for a fake clock.
+ */
+export async function createTestApi(
+  opts: { databaseUrl?: string; bus?: Bus; limiter?: RateLimiter; config?: ApiConfigOverrides } = {},
+): Promise<TestApi> {
   const database = await createDb({ databaseUrl: opts.databaseUrl, dataDir: 'memory://' });
   await migrateToLatest(database.db);
   const bus = opts.bus ?? createMemoryBus();
+  const limiter = opts.limiter ?? createMemoryRateLimiter();
   const deps = createApiDeps({
     db: database.db,
     dbDriver: database.driver,
     bus,
+    limiter,
     log: silentLogger,
-    config: { eventPollMs: 200, ...opts.config },
+    config: {
+      eventPollMs: 200,
+      ...opts.config,
+      rateLimits: { ...relaxedRateLimits, ...opts.config?.rateLimits },
+    },
   });
   const caller = (req: Partial<RequestInfo> = {}) => createCaller(createContext(deps, anonymousRequest(req)));
   const close = async () => {
     deps.feeds.close();
     if (!opts.bus) await bus.close();
+    if (!opts.limiter) await limiter.close();
     await database.close();
   };
   return {

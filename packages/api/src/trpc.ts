@@ -2,9 +2,10 @@ import { initTRPC, TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import type { Role } from '@parley/db';
 import type { Context } from './context.ts';
-import { AppError, toTRPCError } from './errors.ts';
+import { AppError, appErrorOf, toTRPCError } from './errors.ts';
 import { validateSession } from './features/auth/session.ts';
 import { findMembership } from './features/partition/partition.repo.ts';
+import { describeRule, enforceRateLimit, ipKey } from './rate-limit.ts';
 import { partitionIdSchema } from './schemas.ts';
 
 const t = initTRPC.context<Context>().create({
@@ -14,8 +15,14 @@ const t = initTRPC.context<Context>().create({
       ...shape,
       // A person reads `message`; a program reads `data.fieldErrors`.
       message: zodError ? describeZodError(zodError) : shape.message,
-      // Stacks stay in the server log, never on the wire.
-      data: { ...shape.data, stack: undefined, fieldErrors: zodError ? z.flattenError(zodError).fieldErrors : undefined },
+      // Stacks stay in the server log, never on the wire. A refusal by a rate limit says when
+      // to retry in `retryAfterMs` (milliseconds).
+      data: {
+        ...shape.data,
+        stack: undefined,
+        fieldErrors: zodError ? z.flattenError(zodError).fieldErrors : undefined,
+        retryAfterMs: appErrorOf(error)?.retryAfterMs,
+      },
     };
   },
 });
@@ -48,7 +55,17 @@ const checkOrigin = t.middleware(({ ctx, next }) => {
   return next();
 });
 
-export const publicProcedure = t.procedure.use(mapErrors).use(checkOrigin);
+/**
+ * Requests per client address, on every procedure (a subscription counts once, when it
+ * starts). After the Origin check, so a hostile page cannot spend its visitors' allowance.
+ */
+const limitPerIp = t.middleware(async ({ ctx, next }) => {
+  const rule = ctx.config.rateLimits.requestsPerIp;
+  await enforceRateLimit(ctx, `ip:${ipKey(ctx.req.ip)}`, rule, `Too many requests from your network (${describeRule(rule)}).`);
+  return next();
+});
+
+export const publicProcedure = t.procedure.use(mapErrors).use(checkOrigin).use(limitPerIp);
 
 /** Signed in: `ctx.user` and `ctx.session` are narrowed, never asserted. */
 export const authedProcedure = publicProcedure.use(async ({ ctx, next }) => {

@@ -3,6 +3,7 @@ import type { User } from '@parley/db';
 import type { Context } from '../../context.ts';
 import { AppError } from '../../errors.ts';
 import { pgErrorCode } from '@parley/db';
+import { enforceRateLimit, ipKey } from '../../rate-limit.ts';
 import * as repo from './auth.repo.ts';
 import type { ChangePasswordInput, LoginInput, RegisterInput } from './auth.schema.ts';
 import { burnPasswordCheck, hashPassword, verifyPassword } from './password.ts';
@@ -64,7 +65,23 @@ export async function register(ctx: Context, input: RegisterInput): Promise<Sign
   return startSession(ctx, user, input.session);
 }
 
+/**
+ * Counts a password attempt for `username` from this request's address (see RateLimits):
+ * per address over all accounts, then per account and address. Returns the key a success
+ * clears. Runs whether or not the account exists, so a refusal reveals nothing.
+ */
+async function countPasswordAttempt(ctx: Context, username: string): Promise<string> {
+  const { loginPerIp, loginPerAccountAndIp } = ctx.config.rateLimits;
+  const ip = ipKey(ctx.req.ip);
+  await enforceRateLimit(ctx, `login-ip:${ip}`, loginPerIp, 'Too many sign-in attempts from your network.');
+  // Usernames are case-insensitive, so is the key: "Ada" and "ada" share one allowance.
+  const accountKey = `login:${username.toLowerCase()}:${ip}`;
+  await enforceRateLimit(ctx, accountKey, loginPerAccountAndIp, 'Too many failed sign-in attempts for this account.');
+  return accountKey;
+}
+
 export async function login(ctx: Context, input: LoginInput): Promise<SignedIn> {
+  const attemptKey = await countPasswordAttempt(ctx, input.username);
   const user = await repo.findUserByUsername(ctx.db, input.username);
   if (!user) {
     await burnPasswordCheck(input.password);
@@ -73,6 +90,7 @@ export async function login(ctx: Context, input: LoginInput): Promise<SignedIn> 
   if (!(await verifyPassword(user.password_hash, input.password))) {
     throw new AppError('UNAUTHORIZED', 'Wrong username or password.');
   }
+  await ctx.limiter.reset(attemptKey);
   return startSession(ctx, user, input.session);
 }
 
@@ -86,9 +104,12 @@ export async function changePassword(
   ctx: Context & { user: User },
   input: ChangePasswordInput,
 ): Promise<SignedIn> {
+  // A stolen session must not become a way to guess the password without limit.
+  const attemptKey = await countPasswordAttempt(ctx, ctx.user.username);
   if (!(await verifyPassword(ctx.user.password_hash, input.currentPassword))) {
     throw new AppError('UNAUTHORIZED', 'The current password is wrong.');
   }
+  await ctx.limiter.reset(attemptKey);
   await repo.updateUserPassword(ctx.db, ctx.user.id, await hashPassword(input.newPassword));
   await invalidateUserSessions(ctx.db, ctx.user.id);
   return startSession(ctx, ctx.user, ctx.req.tokenSource === 'bearer' ? 'token' : 'cookie');

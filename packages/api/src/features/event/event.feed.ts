@@ -11,11 +11,27 @@ export const eventChannel = (partitionId: string) => `events:${partitionId}`;
 
 type Listener = (event: ParleyEvent) => void;
 
+/** What a feed needs from its node. */
+export interface FeedDeps {
+  db: Kysely<Database>;
+  bus: Bus;
+  log: Logger;
+  /** Log poll interval while the bus cannot be relied on (memory bus shared by nothing, Redis down). */
+  pollMs: number;
+  /** Log poll interval while the Redis bus is up: only a safety net for a lost publish. */
+  safetyPollMs: number;
+}
+
 /**
  * One node's ordered view of one partition's event log. Events arrive from the bus in any
  * order (or not at all); because ids are dense, a gap (n+2 before n+1) is visible and filled
  * from the database, and a periodic poll catches anything the bus dropped. Listeners get
  * every event exactly once, in id order.
+ *
+ * The poll is paced by the bus: every `pollMs` while the bus is down or in-memory (then the
+ * poll is how other nodes' events arrive), every `safetyPollMs` while Redis is up. When the
+ * bus changes state the feed reads the log at once, so a node catches up as soon as Redis is
+ * back (or starts polling as soon as it is gone).
  */
 export class PartitionFeed {
   /** Highest id dispatched; every id up to it has been dispatched. */
@@ -26,25 +42,27 @@ export class PartitionFeed {
   private pollTimer?: NodeJS.Timeout;
   private filling?: Promise<void>;
   private refillRequested = false;
+  private started = false;
   private closed = false;
 
   constructor(
-    private readonly db: Kysely<Database>,
-    private readonly bus: Bus,
+    private readonly deps: FeedDeps,
     readonly partitionId: PartitionId,
-    private readonly log: Logger,
-    private readonly pollMs: number,
   ) {}
 
   async start(): Promise<void> {
-    // Subscribe before reading the position, so nothing committed in between is missed.
-    this.unsubscribeBus = this.bus.subscribe(eventChannel(this.partitionId), (message) =>
+    // Subscribe before reading the position, so nothing committed in between is missed; and
+    // wait until the bus really delivers the channel (Redis acknowledged SUBSCRIBE).
+    const unsubscribe = this.deps.bus.subscribe(eventChannel(this.partitionId), (message) =>
       this.receive(message as ParleyEvent),
     );
-    this.lastId = await findLastEventId(this.db, this.partitionId);
+    this.unsubscribeBus = unsubscribe;
+    await unsubscribe.ready;
+    this.lastId = await findLastEventId(this.deps.db, this.partitionId);
+    this.started = true;
     this.drain();
-    this.pollTimer = setInterval(() => void this.fill(), this.pollMs);
-    this.pollTimer.unref();
+    if (this.pending.size > 0) void this.fill();
+    this.schedulePoll();
   }
 
   listen(listener: Listener): () => void {
@@ -60,8 +78,25 @@ export class PartitionFeed {
   receive(event: ParleyEvent): void {
     if (this.closed || event.id <= this.lastId) return;
     this.pending.set(event.id, event);
+    // Before start() has read the position, lastId is not known yet: start() drains.
+    if (!this.started) return;
     this.drain();
     if (this.pending.size > 0) void this.fill();
+  }
+
+  /** The bus went up or down: read the log now (it may have dropped events) and re-pace the poll. */
+  busStateChanged(): void {
+    if (!this.started || this.closed) return;
+    void this.fill();
+    this.schedulePoll();
+  }
+
+  private schedulePoll(): void {
+    clearTimeout(this.pollTimer);
+    if (this.closed) return;
+    const ms = this.deps.bus.state === 'up' ? this.deps.safetyPollMs : this.deps.pollMs;
+    this.pollTimer = setTimeout(() => void this.fill().then(() => this.schedulePoll()), ms);
+    this.pollTimer.unref();
   }
 
   private drain(): void {
@@ -86,7 +121,7 @@ export class PartitionFeed {
         do {
           this.refillRequested = false;
           for (;;) {
-            const events = await listEventsAfter(this.db, this.partitionId, this.lastId, FILL_PAGE);
+            const events = await listEventsAfter(this.deps.db, this.partitionId, this.lastId, FILL_PAGE);
             if (this.closed) return;
             for (const e of events) if (e.id > this.lastId) this.pending.set(e.id, e);
             this.drain();
@@ -94,7 +129,7 @@ export class PartitionFeed {
           }
         } while (this.refillRequested && !this.closed);
       } catch (error) {
-        this.log.warn({ err: error, partitionId: this.partitionId }, 'event feed: reading the log failed; will retry');
+        this.deps.log.warn({ err: error, partitionId: this.partitionId }, 'event feed: reading the log failed; will retry');
       } finally {
         this.filling = undefined;
       }
@@ -105,7 +140,7 @@ export class PartitionFeed {
   close(): void {
     this.closed = true;
     this.unsubscribeBus?.();
-    clearInterval(this.pollTimer);
+    clearTimeout(this.pollTimer);
     this.listeners.clear();
     this.pending.clear();
   }
@@ -114,15 +149,19 @@ export class PartitionFeed {
 /** The feeds of one node: one per partition with local subscribers, closed when the last leaves. */
 export class EventFeeds {
   private readonly feeds = new Map<string, { feed: PartitionFeed; ready: Promise<void>; refs: number }>();
+  private readonly stopWatchingBus: () => void;
 
-  constructor(
-    private readonly deps: { db: Kysely<Database>; bus: Bus; log: Logger; pollMs: number },
-  ) {}
+  constructor(private readonly deps: FeedDeps) {
+    this.stopWatchingBus = deps.bus.onStateChange((state) => {
+      deps.log.debug({ state, feeds: this.feeds.size }, 'bus state changed: event feeds read the log now');
+      for (const { feed } of this.feeds.values()) feed.busStateChanged();
+    });
+  }
 
   async acquire(partitionId: PartitionId): Promise<PartitionFeed> {
     let entry = this.feeds.get(partitionId);
     if (!entry) {
-      const feed = new PartitionFeed(this.deps.db, this.deps.bus, partitionId, this.deps.log, this.deps.pollMs);
+      const feed = new PartitionFeed(this.deps, partitionId);
       entry = { feed, ready: feed.start(), refs: 0 };
       this.feeds.set(partitionId, entry);
     }
@@ -156,6 +195,7 @@ export class EventFeeds {
   }
 
   close(): void {
+    this.stopWatchingBus();
     for (const { feed } of this.feeds.values()) feed.close();
     this.feeds.clear();
   }

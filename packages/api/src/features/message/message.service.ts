@@ -2,6 +2,7 @@ import { uuidv7 } from 'uuidv7';
 import { pgErrorCode, type MessageRow, type PartitionId, type User } from '@parley/db';
 import type { Context } from '../../context.ts';
 import { AppError } from '../../errors.ts';
+import { describeRule, enforceRateLimit } from '../../rate-limit.ts';
 import { toParleyEvent } from '../event/event.repo.ts';
 import { publishEvents } from '../event/event.service.ts';
 import { assertRoomMember } from '../room/room.service.ts';
@@ -39,11 +40,17 @@ async function findPrevious(ctx: InPartition, input: SendMessageInput): Promise<
  * Sends a message exactly once per clientId: a retry returns the first result and consumes
  * no event id (the duplicate is found first or, when two race, the unique index aborts the
  * loser's single statement before anything is committed).
+ *
+ * The per-user message limit is checked after the duplicate lookup: a client retrying a send
+ * whose answer it lost gets that answer even when it is over the limit, and a retry costs no
+ * allowance. (Two racing copies of one new send can both be counted; that is rare and safe.)
  */
 export async function sendMessage(ctx: InPartition, input: SendMessageInput): Promise<MessageDto> {
   await assertRoomMember(ctx, input.roomId);
   const previous = await findPrevious(ctx, input);
   if (previous) return previous;
+  const rule = ctx.config.rateLimits.messagesPerUser;
+  await enforceRateLimit(ctx, `msg:${ctx.user.id}`, rule, `You are sending messages too fast (${describeRule(rule)}).`);
   const id = uuidv7();
   const eventData = {
     id,

@@ -1,0 +1,98 @@
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { createMemoryRateLimiter, type Bus, type BusState } from '@parley/cluster';
+import { anonymousRequest, createApiDeps, createCaller, createContext, type ApiDeps } from '../../index.ts';
+import { createTestApi, createTestWorkspace, relaxedRateLimits, silentLogger, type TestApi, type TestWorkspace } from '../../testing.ts';
+import { newClientId, take, untrack } from '../../test-util.ts';
+import type { ParleyEvent } from './event.types.ts';
+
+/** A Redis bus as another node sees it when every publish is lost: state only, no delivery. */
+function silentBus(): Bus & { set(state: BusState): void } {
+  let state: BusState = 'up';
+  const listeners = new Set<(s: BusState) => void>();
+  return {
+    get state() {
+      return state;
+    },
+    async publish() {},
+    subscribe: () => Object.assign(() => {}, { ready: Promise.resolve() }),
+    onStateChange(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    async close() {},
+    set(next) {
+      state = next;
+      for (const l of listeners) l(next);
+    },
+  };
+}
+
+/**
+ * Node A writes (the test API); node B shares its database but hears nothing on its bus, so
+ * B's subscriber only sees A's messages through B's reads of the event log.
+ */
+describe('event feed paced by the bus', () => {
+  let api: TestApi;
+  let ws: TestWorkspace;
+  let nodeB: ApiDeps;
+  const bus = silentBus();
+  const POLL_MS = 1_500;
+
+  beforeAll(async () => {
+    api = await createTestApi();
+    ws = await createTestWorkspace(api, 'feedbus', 'ann');
+    nodeB = createApiDeps({
+      db: api.deps.db,
+      dbDriver: api.deps.dbDriver,
+      bus,
+      limiter: createMemoryRateLimiter(),
+      log: silentLogger,
+      config: { eventPollMs: POLL_MS, eventSafetyPollMs: 60_000, rateLimits: relaxedRateLimits },
+    });
+  });
+  afterAll(async () => {
+    nodeB.feeds.close();
+    await api.close();
+  });
+
+  test('while the bus is up only the slow safety poll runs; a state change reads the log at once', async () => {
+    const onB = createCaller(createContext(nodeB, anonymousRequest({ token: ws.owner.token, tokenSource: 'bearer' })));
+    const it = (await onB.event.onEvent({ partitionId: 'feedbus' }))[Symbol.asyncIterator]();
+    const next = async (withinMs: number) => {
+      const r = await take({ [Symbol.asyncIterator]: () => ({ next: () => it.next() }) }, 1, withinMs);
+      return untrack<ParleyEvent>(r[0]).data;
+    };
+    const send = (body: string) =>
+      ws.owner.caller.message.send({ partitionId: 'feedbus', roomId: ws.general, clientId: newClientId(), body });
+    try {
+      // Start the stream (generators are lazy) and let it attach to B's feed before A writes.
+      let first: ParleyEvent | undefined;
+      const pending = next(POLL_MS + 3_000).then((e) => (first = e));
+      await new Promise((r) => setTimeout(r, 200));
+      await send('lost on the bus');
+      // Up: B's feed trusts the bus and waits for its 60 s safety poll, not the 1.5 s one...
+      await new Promise((r) => setTimeout(r, POLL_MS + 300));
+      expect(first).toBeUndefined();
+      // ...until the bus goes down: B reads the log right away.
+      const wentDownAt = Date.now();
+      bus.set('down');
+      await pending;
+      expect(first).toMatchObject({ type: 'message.created', data: { body: 'lost on the bus' } });
+      expect(Date.now() - wentDownAt).toBeLessThan(POLL_MS / 2);
+
+      // Down: the fast poll brings what A sends.
+      await send('while down');
+      expect(await next(POLL_MS + 1_000)).toMatchObject({ data: { body: 'while down' } });
+
+      // Back up: one immediate read catches up on what the bus missed meanwhile.
+      await send('sent just before the bus came back');
+      const cameBackAt = Date.now();
+      bus.set('up');
+      expect(await next(POLL_MS)).toMatchObject({ data: { body: 'sent just before the bus came back' } });
+      expect(Date.now() - cameBackAt).toBeLessThan(POLL_MS / 2);
+    } finally {
+      // Not awaited: a stream ends at its next wake-up, not at once.
+      void it.return?.();
+    }
+  });
+});
