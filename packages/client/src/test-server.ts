@@ -45,7 +45,10 @@ interface Subscription {
 
 interface HeldReply {
   readonly api: FakeApi;
-  readonly message: MessageDto;
+  readonly input: SendInput;
+  readonly author: { id: string; name: string };
+  /** Null while the request is still on its way to the server (nothing committed yet). */
+  message: MessageDto | null;
   resolve(message: MessageDto): void;
   reject(error: Error): void;
 }
@@ -59,8 +62,14 @@ export interface FakeApi extends ParleyApi {
 export class FakeServer {
   /** Messages per `list` page (the real server's default is 50). */
   pageSize: number;
-  /** Answers to `send` wait for `deliverNextReply()` / `loseNextReply()` (after the commit). */
+  /** Answers to `send` wait for `deliverNextReply()` / `loseNextReply()`. */
   holdReplies = false;
+  /**
+   * With `holdReplies`: true, a held send is committed when it arrives (only the answer is on
+   * its way); false, the request itself is on its way, committed only when it is delivered or
+   * its answer lost, and never if the connection or the page goes away first.
+   */
+  commitOnArrival = true;
   /** Events wait in each subscription for `deliverEvents()`; otherwise they go out at once, in order. */
   holdEvents = false;
   /** Every call as it reached the server, for assertions. */
@@ -110,13 +119,14 @@ export class FakeServer {
         this.log.push('send');
         const plan = this.#sendPlans.shift() ?? (this.holdReplies ? 'hold' : 'commit');
         if (plan instanceof Error) throw plan;
-        const message = this.#commit(input, author);
-        if (plan === 'lose-reply') throw networkError();
         if (plan === 'hold') {
+          const message = this.commitOnArrival ? this.#commit(input, author) : null;
           return new Promise<MessageDto>((resolve, reject) => {
-            this.#held.push({ api, message, resolve, reject });
+            this.#held.push({ api, input, author, message, resolve, reject });
           });
         }
+        const message = this.#commit(input, author);
+        if (plan === 'lose-reply') throw networkError();
         return message;
       },
       head: async (partitionId) => {
@@ -231,19 +241,19 @@ export class FakeServer {
     return this.#subscriptions.filter((s) => s.open && (partitionId === undefined || s.partitionId === partitionId)).length;
   }
 
-  /** Answers the oldest held send. False when none is held. */
+  /** Answers the oldest held send (committing it first if it was still on its way). False when none is held. */
   deliverNextReply(): boolean {
     const reply = this.#held.shift();
     if (!reply) return false;
-    if (reply.api.killed || !this.#connected) reply.reject(networkError());
-    else reply.resolve(reply.message);
+    reply.resolve(reply.message ?? this.#commit(reply.input, reply.author));
     return true;
   }
 
-  /** The oldest held send was committed, but its answer never arrives (a network error instead). */
+  /** The oldest held send is committed, but its answer never arrives (a network error instead). */
   loseNextReply(): boolean {
     const reply = this.#held.shift();
     if (!reply) return false;
+    reply.message ??= this.#commit(reply.input, reply.author);
     reply.reject(networkError());
     return true;
   }
