@@ -13,28 +13,37 @@ import type { ClientStorage } from './storage.ts';
  * ```
  */
 export function fileStorage(path: string): ClientStorage {
-  let cache: Record<string, unknown> | null = null;
+  // One read shared by every caller: two reads racing would each keep their own copy, and
+  // what was set in one copy would be lost when the other is written.
+  let cache: Promise<Record<string, unknown>> | null = null;
   let writing: Promise<void> = Promise.resolve();
 
-  const load = async (): Promise<Record<string, unknown>> => {
-    if (cache) return cache;
+  const read = async (): Promise<Record<string, unknown>> => {
     try {
-      cache = JSON.parse(await readFile(path, 'utf8')) as Record<string, unknown>;
+      return JSON.parse(await readFile(path, 'utf8')) as Record<string, unknown>;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-      cache = {};
+      return {};
     }
+  };
+  const load = (): Promise<Record<string, unknown>> => {
+    cache ??= read().catch((error: unknown) => {
+      cache = null;
+      throw error;
+    });
     return cache;
   };
-  const persist = () => {
-    const text = JSON.stringify(cache);
-    writing = writing.then(async () => {
+  const persist = (data: Record<string, unknown>): Promise<void> => {
+    const text = JSON.stringify(data);
+    const write = writing.then(async () => {
       await mkdir(dirname(path), { recursive: true });
       const tmp = `${path}.${process.pid}.tmp`;
       await writeFile(tmp, text);
       await rename(tmp, path);
     });
-    return writing;
+    // A failed write is reported to its caller; the writes queued after it must still run.
+    writing = write.catch(() => {});
+    return write;
   };
 
   return {
@@ -45,12 +54,12 @@ export function fileStorage(path: string): ClientStorage {
     async set(key, value) {
       const data = await load();
       data[key] = structuredClone(value);
-      await persist();
+      await persist(data);
     },
     async delete(key) {
       const data = await load();
       delete data[key];
-      await persist();
+      await persist(data);
     },
   };
 }
