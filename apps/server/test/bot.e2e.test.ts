@@ -1,27 +1,47 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { startBot } from '@parley/example-bot/src/bot.ts';
+import { startBot, type Bot } from '@parley/example-bot/src/bot.ts';
 import type { ParleyNode } from '../src/node.ts';
 import { messageBodies, signUp, startTestNode, subscribe, uuidv7 } from './helpers.ts';
 
 let node: ParleyNode;
+let dir: string;
 beforeAll(async () => {
   node = await startTestNode({ dataDir: 'memory://' });
+  dir = mkdtempSync(join(tmpdir(), 'parley-bot-'));
 });
-afterAll(() => node?.close());
+afterAll(async () => {
+  await node?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
 
-test('the example bot, a separate typed program, answers in the room it was asked in', async () => {
+async function connected(bot: Bot) {
+  const deadline = Date.now() + 10_000;
+  while (bot.client.connection.getSnapshot().state !== 'CONNECTED') {
+    if (Date.now() > deadline) throw new Error('the bot did not connect');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  // The subscription is attached right after the socket opens.
+  await new Promise((r) => setTimeout(r, 200));
+}
+
+test('the example bot, a separate typed program, answers in the room it was asked in, also what was asked while it was down', async () => {
   const ann = await signUp(node.url, 'ann');
   const botUser = await signUp(node.url, 'helper_bot');
   const { partition, inviteCode } = await ann.client.trpc.partition.create.mutate({ name: 'Bots' });
   await botUser.client.trpc.partition.join.mutate({ inviteCode });
   const general = (await ann.client.trpc.room.list.query({ partitionId: partition.id }))[0]!;
+  const statePath = join(dir, 'bot-state.json');
+  const ask = (body: string) =>
+    ann.client.trpc.message.send.mutate({ partitionId: partition.id, roomId: general.id, clientId: uuidv7(), body });
 
-  const bot = await startBot({ url: node.url, token: botUser.token, partitionId: partition.id });
+  let bot = await startBot({ url: node.url, token: botUser.token, partitionId: partition.id, statePath });
+  await connected(bot);
   const watch = subscribe(ann.client, partition.id, null);
   await new Promise((r) => setTimeout(r, 300));
-  for (const body of ['!ping', 'just chatting', '!echo hello <there>']) {
-    await ann.client.trpc.message.send.mutate({ partitionId: partition.id, roomId: general.id, clientId: uuidv7(), body });
-  }
+  for (const body of ['!ping', 'just chatting', '!echo hello <there>']) await ask(body);
   await watch.until((es) => messageBodies(es).length >= 5);
   await new Promise((r) => setTimeout(r, 500));
   const bodies = messageBodies(watch.events);
@@ -30,6 +50,15 @@ test('the example bot, a separate typed program, answers in the room it was aske
   expect(bodies.indexOf('pong')).toBeGreaterThan(bodies.indexOf('!ping'));
   expect(bodies.indexOf('hello <there>')).toBeGreaterThan(bodies.indexOf('!echo hello <there>'));
   expect(bot.lastEventId).toBe(watch.ids.at(-1));
+  await bot.stop();
+
+  // Asked while the bot is down: a restarted bot resumes from its stored position and answers.
+  await ask('!echo are you there?');
+  bot = await startBot({ url: node.url, token: botUser.token, partitionId: partition.id, statePath });
+  await watch.until((es) => messageBodies(es).includes('are you there?'));
+  await new Promise((r) => setTimeout(r, 500));
+  expect(messageBodies(watch.events).slice(5)).toEqual(['!echo are you there?', 'are you there?']);
+
   watch.stop();
   await bot.stop();
   await ann.client.close();
