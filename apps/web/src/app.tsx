@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { QueryClientProvider } from '@tanstack/react-query';
+import { PersistQueryClientProvider } from '@tanstack/react-query-persist-client';
 import { AuthScreen } from './auth/auth-screen.tsx';
 import { ClientsContext } from './lib/clients-context.ts';
 import { createAppClients } from './lib/create-app-clients.ts';
@@ -13,27 +13,38 @@ import { WorkspaceRoot } from './workspace/workspace-root.tsx';
  */
 const HEARTBEAT_MS = 4 * 60_000;
 
-export function App() {
-  const [session, setSession] = useState(() => ({ generation: 0, clients: createAppClients(window.location.origin) }));
+/** @param buildId changes with each build: a query cache saved by another build is not restored. */
+export function App({ buildId }: { buildId: string }) {
+  // Only the page load's session restores the saved cache (see src/offline/query-persistence.ts).
+  const [session, setSession] = useState(() => ({
+    generation: 0,
+    clients: createAppClients(window.location.origin, { buildId, restore: true }),
+  }));
   const { clients } = session;
   // A new session gets new clients: the WebSocket authenticated with the old cookie.
-  const restart = () => {
+  const restart = ({ signedOut }: { signedOut: boolean }) => {
+    // First, so that no later session (nor the next page load) restores this person's data.
+    if (signedOut) void clients.persistence.forget();
     void clients.close();
-    setSession({ generation: session.generation + 1, clients: createAppClients(window.location.origin) });
+    setSession({
+      generation: session.generation + 1,
+      clients: createAppClients(window.location.origin, { buildId, restore: false }),
+    });
   };
   return (
     <ClientsContext.Provider value={clients}>
       <trpc.Provider client={clients.trpcClient} queryClient={clients.queryClient}>
-        <QueryClientProvider client={clients.queryClient}>
+        {/* Restores the saved cache once, at mount, then saves whichever client it is given. */}
+        <PersistQueryClientProvider client={clients.queryClient} persistOptions={clients.persistence.persistOptions}>
           {/* Remounted: a mounted query keeps the QueryClient it was first rendered with. */}
           <Session key={session.generation} onSessionChanged={restart} />
-        </QueryClientProvider>
+        </PersistQueryClientProvider>
       </trpc.Provider>
     </ClientsContext.Provider>
   );
 }
 
-function Session({ onSessionChanged }: { onSessionChanged: () => void }) {
+function Session({ onSessionChanged }: { onSessionChanged: (change: { signedOut: boolean }) => void }) {
   const me = trpc.auth.me.useQuery(undefined, {
     refetchInterval: HEARTBEAT_MS,
     refetchIntervalInBackground: true,
@@ -41,7 +52,7 @@ function Session({ onSessionChanged }: { onSessionChanged: () => void }) {
   const logout = trpc.auth.logout.useMutation({
     onSettled: () => {
       window.history.replaceState(null, '', '#/');
-      onSessionChanged();
+      onSessionChanged({ signedOut: true });
     },
   });
 
@@ -62,6 +73,6 @@ function Session({ onSessionChanged }: { onSessionChanged: () => void }) {
       </div>
     );
   }
-  if (me.data === null) return <AuthScreen onSignedIn={onSessionChanged} />;
+  if (me.data === null) return <AuthScreen onSignedIn={() => onSessionChanged({ signedOut: false })} />;
   return <WorkspaceRoot me={me.data} onSignOut={() => logout.mutate()} signingOut={logout.isPending} />;
 }

@@ -7,9 +7,12 @@ import './styles.css';
 const root = document.getElementById('root');
 if (!root) throw new Error('index.html has no #root element.');
 
+// The entry chunk's URL carries a hash of all the app's code: it names this build.
+const buildId = import.meta.env.PROD ? new URL(import.meta.url).pathname : 'dev';
+
 createRoot(root).render(
   <StrictMode>
-    <App />
+    <App buildId={buildId} />
   </StrictMode>,
 );
 

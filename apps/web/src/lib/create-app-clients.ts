@@ -3,6 +3,7 @@ import { createWSClient, httpBatchLink, splitLink, wsLink, type TRPCLink } from 
 import { observable } from '@trpc/server/observable';
 import { getQueryKey } from '@trpc/react-query';
 import type { AppRouter } from '@parley/client';
+import { createQueryPersistence, type QueryPersistence, type QueryPersistenceOptions } from '../offline/query-persistence.ts';
 import { errorCode, isPermanent } from './errors.ts';
 import { trpc } from './trpc.ts';
 
@@ -13,9 +14,18 @@ export interface AppClients {
   queryClient: QueryClient;
   trpcClient: TrpcClient;
   wsClient: WsClient;
-  /** Closes the WebSocket; the clients are not used again. */
+  /** Saves this session's query cache for offline use (`src/offline/`). */
+  persistence: QueryPersistence;
+  /** Stops saving the cache and closes the WebSocket; the clients are not used again. */
   close(): Promise<void>;
 }
+
+/**
+ * Unused queries stay (and so stay saved for offline use) this long: a workspace looked at
+ * this morning still opens offline tonight. Below the saved cache's own 7-day limit, so a tab
+ * left open for days does not keep every room's messages in memory.
+ */
+const QUERY_GC_TIME_MS = 24 * 60 * 60_000;
 
 /**
  * An expired or revoked session shows up as UNAUTHORIZED on any call: re-ask `auth.me`, which
@@ -48,11 +58,14 @@ function wsUrl(origin: string): string {
  * sign-out: the WebSocket authenticates once, with the cookie it had when it opened, and the
  * cache must not carry one user's data into another's session.
  */
-export function createAppClients(origin: string): AppClients {
+export function createAppClients(origin: string, cache: QueryPersistenceOptions): AppClients {
   const queryClient = new QueryClient({
     defaultOptions: {
       queries: {
         staleTime: 30_000,
+        gcTime: QUERY_GC_TIME_MS,
+        // Saved data shows offline: one attempt is made, and its retries wait for the network.
+        networkMode: 'offlineFirst',
         retry: (failures, error) => !isPermanent(error) && failures < 2,
       },
       mutations: { retry: false },
@@ -75,11 +88,14 @@ export function createAppClients(origin: string): AppClients {
       }),
     ],
   });
+  const persistence = createQueryPersistence(cache);
   return {
     queryClient,
     trpcClient,
     wsClient,
+    persistence,
     async close() {
+      persistence.close();
       queryClient.clear();
       await wsClient.close();
     },
