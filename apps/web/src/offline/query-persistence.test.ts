@@ -207,3 +207,17 @@ describe("one person's data never shows for another", () => {
     expect(data(restored, keys.partitions)).toEqual([{ id: 'acme', name: 'Bob’s workspace', role: 'owner' }]);
   });
 });
+
+test('without IndexedDB (some embedded browsers) nothing is saved or restored, and nothing throws', async () => {
+  vi.stubGlobal('indexedDB', undefined);
+  try {
+    const session = createQueryPersistence({ buildId: 'build-1', restore: true });
+    await save(session, sessionCache(ADA));
+    const queryClient = new QueryClient();
+    await persistQueryClientRestore({ queryClient, ...session.persistOptions });
+    expect(queryClient.getQueryCache().getAll()).toEqual([]);
+    await session.forget();
+  } finally {
+    vi.unstubAllGlobals();
+  }
+});

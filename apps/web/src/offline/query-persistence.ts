@@ -16,8 +16,20 @@ const AUTH_ME_KEY = getQueryKey(trpc.auth.me);
 const MESSAGE_LIST_KEY = getQueryKey(trpc.message.list);
 
 let defaultStore: UseStore | undefined;
-/** Opened at first use, not at import (idb-keyval opens the database in `createStore`). */
-const queryCacheStore = () => (defaultStore ??= createStore('parley-web', 'query-cache'));
+/**
+ * Opened at first use, not at import (idb-keyval opens the database in `createStore`, and
+ * throws where there is no IndexedDB at all).
+ */
+function queryCacheStore(): UseStore | undefined {
+  if (typeof indexedDB === 'undefined') return undefined;
+  return (defaultStore ??= createStore('parley-web', 'query-cache'));
+}
+
+/** Where there is no IndexedDB, Parley works as before: online only. */
+function notSaved(buildId: string): QueryPersistence {
+  const persister: Persister = { persistClient: () => undefined, restoreClient: () => undefined, removeClient: () => undefined };
+  return { persistOptions: { persister, buster: buildId }, close: () => undefined, forget: async () => undefined };
+}
 
 /**
  * Every query holding data, also one whose last refetch failed (TanStack's default keeps only
@@ -89,6 +101,7 @@ export function createQueryPersistence({
   store = queryCacheStore(),
   throttleMs = WRITE_THROTTLE_MS,
 }: QueryPersistenceOptions): QueryPersistence {
+  if (!store) return notSaved(buildId);
   /** The person this session's cache belongs to, once known. */
   let owner: string | undefined;
   let closed = false;
