@@ -1,0 +1,284 @@
+// @vitest-environment happy-dom
+import { createTRPCClient } from '@trpc/client';
+import type { AppRouter } from '@parley/api';
+import { act, cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react';
+import { createElement as h, useState } from 'react';
+import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
+import { Connection, type NetworkStatus, type Transport } from './connection.ts';
+import type { ParleyClient } from './create-client.ts';
+import { OutboxError } from './outbox.ts';
+import { ParleyProvider, useConnection, useOutbox, useRoomMessages, useSend } from './react.ts';
+import { createTestClient, FakeServer, ME } from './test-server.ts';
+import type { WsTransport } from './ws-transport.ts';
+
+// A .ts file with createElement rather than a .tsx file: the `unit` project collects
+// `packages/**/*.test.ts` only.
+
+const P = 'acme';
+const R = 'general';
+
+/** A socket under the test's control. */
+class FakeTransport implements Transport {
+  readonly opened: Promise<void>;
+  open!: () => void;
+  readonly #close: ((reason: string) => void)[] = [];
+  constructor() {
+    this.opened = new Promise((resolve) => (this.open = resolve));
+  }
+  onClose(listener: (reason: string) => void) {
+    this.#close.push(listener);
+  }
+  onActivity() {}
+  onReconnectRequest() {}
+  ping() {}
+  close() {}
+  serverCloses(reason: string) {
+    for (const listener of this.#close) listener(reason);
+  }
+}
+
+class FakeNetwork implements NetworkStatus {
+  online = true;
+  readonly #listeners = new Set<(online: boolean) => void>();
+  isOnline = () => this.online;
+  subscribe(listener: (online: boolean) => void) {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+  set(online: boolean) {
+    this.online = online;
+    for (const listener of this.#listeners) listener(online);
+  }
+}
+
+let server: FakeServer;
+let network: FakeNetwork;
+let transports: FakeTransport[];
+let client: ParleyClient;
+
+/** Shaped like `createParleyClient`'s result, on the fake server and fake sockets: no network at all. */
+function makeClient(): ParleyClient {
+  const connection = new Connection<WsTransport>({
+    openTransport: () => {
+      const transport = new FakeTransport();
+      transports.push(transport);
+      // The hooks never reach tRPC's socket client: subscriptions go through the fake server.
+      return transport as FakeTransport & Pick<WsTransport, 'client'>;
+    },
+    network,
+    random: () => 0,
+    now: () => Date.now(),
+  });
+  const { outbox, store, close } = createTestClient({ server, canSend: () => connection.getSnapshot().online });
+  return {
+    trpc: createTRPCClient<AppRouter>({ links: [] }),
+    links: [],
+    connection,
+    messages: store,
+    outbox,
+    async close() {
+      close();
+      connection.close();
+    },
+  };
+}
+
+function renderWith(...children: ReturnType<typeof h>[]) {
+  return render(h(ParleyProvider, { client }, ...children));
+}
+
+function Room() {
+  const view = useRoomMessages(P, R);
+  return h(
+    'section',
+    null,
+    h('p', { 'data-testid': 'room-status' }, view.status),
+    view.hasOlder ? h('button', { onClick: () => void view.loadOlder() }, 'Older') : null,
+    h(
+      'ul',
+      null,
+      view.messages.map((m) => h('li', { key: m.key }, `${m.body} · ${m.status}${m.error ? ` · ${m.error}` : ''}`)),
+    ),
+  );
+}
+
+function Composer() {
+  const send = useSend(P, R, ME);
+  const [text, setText] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  return h(
+    'form',
+    {
+      onSubmit: (e: { preventDefault(): void }) => {
+        e.preventDefault();
+        try {
+          send(text);
+          setText('');
+          setError(null);
+        } catch (err) {
+          if (!(err instanceof OutboxError)) throw err;
+          setError(err.message);
+        }
+      },
+    },
+    h('input', { 'aria-label': 'Message', value: text, onChange: (e: { target: { value: string } }) => setText(e.target.value) }),
+    h('button', { type: 'submit' }, 'Send'),
+    error ? h('p', { role: 'alert' }, error) : null,
+  );
+}
+
+function OutboxPanel() {
+  const outbox = useOutbox(P);
+  return h(
+    'aside',
+    null,
+    h('p', { 'data-testid': 'outbox' }, `${outbox.queued} waiting since ${outbox.oldestQueuedAt ?? '-'}, ${outbox.failed} failed`),
+    outbox.entries.map((e) => h('button', { key: e.clientId, onClick: () => outbox.cancel(e.clientId) }, `Cancel ${e.body}`)),
+  );
+}
+
+function Banner() {
+  const connection = useConnection();
+  return h(
+    'div',
+    null,
+    h('p', { 'data-testid': 'connection' }, `${connection.state} ${connection.attempt}/${connection.maxAttempts}${connection.nextRetryAt ? ` retry at ${connection.nextRetryAt}` : ''}`),
+    h('button', { onClick: connection.retry }, 'Retry now'),
+  );
+}
+
+const items = () => screen.queryAllByRole('listitem').map((li) => li.textContent);
+const type = (text: string) => {
+  fireEvent.change(screen.getByLabelText('Message'), { target: { value: text } });
+  fireEvent.click(screen.getByText('Send'));
+};
+
+beforeEach(() => {
+  server = new FakeServer();
+  network = new FakeNetwork();
+  transports = [];
+  client = makeClient();
+});
+afterEach(async () => {
+  cleanup();
+  await client.close();
+  vi.useRealTimers();
+});
+
+describe('useRoomMessages', () => {
+  test('shows loading, then the room in server order, then what others post', async () => {
+    server.post(P, R, 'first');
+    server.post(P, R, 'second');
+    const release = server.hold('list');
+    renderWith(h(Room));
+    await waitFor(() => expect(screen.getByTestId('room-status').textContent).toBe('loading'));
+
+    await act(async () => release());
+    await waitFor(() => expect(items()).toEqual(['first · SENT', 'second · SENT']));
+    expect(screen.getByTestId('room-status').textContent).toBe('ready');
+
+    await act(async () => {
+      server.post(P, R, 'third');
+    });
+    await waitFor(() => expect(items()).toEqual(['first · SENT', 'second · SENT', 'third · SENT']));
+  });
+
+  test('Older loads the previous page above the ones shown', async () => {
+    server.pageSize = 2;
+    for (const body of ['a', 'b', 'c']) server.post(P, R, body);
+    renderWith(h(Room));
+    await waitFor(() => expect(items()).toEqual(['b · SENT', 'c · SENT']));
+
+    fireEvent.click(screen.getByText('Older'));
+    await waitFor(() => expect(items()).toEqual(['a · SENT', 'b · SENT', 'c · SENT']));
+    expect(screen.queryByText('Older')).toBeNull();
+  });
+});
+
+describe('useSend', () => {
+  test('a sent message shows at once as SENDING, then SENT, once', async () => {
+    server.holdReplies = true;
+    server.holdEvents = true;
+    renderWith(h(Room), h(Composer));
+    await waitFor(() => expect(screen.getByTestId('room-status').textContent).toBe('ready'));
+
+    type('hello');
+    expect(items()).toEqual(['hello · SENDING']);
+    await waitFor(() => expect(server.heldReplies).toBe(1));
+    expect(items()).toEqual(['hello · SENDING']);
+    await act(async () => {
+      server.deliverNextReply();
+    });
+    await waitFor(() => expect(items()).toEqual(['hello · SENT']));
+    await act(async () => {
+      server.deliverEvents();
+    });
+    expect(items()).toEqual(['hello · SENT']);
+    expect(server.messages(P, R)).toEqual([expect.objectContaining({ body: 'hello', authorId: ME.id })]);
+  });
+
+  test('an empty message is refused with a message for the person, and nothing is queued', async () => {
+    renderWith(h(Room), h(Composer), h(OutboxPanel));
+    type('   ');
+    expect(screen.getByRole('alert').textContent).toBe('A message cannot be empty.');
+    expect(items()).toEqual([]);
+    expect(screen.getByTestId('outbox').textContent).toBe('0 waiting since -, 0 failed');
+  });
+
+  test('a refused message shows FAILED with the reason', async () => {
+    server.failNext('send', Object.assign(new Error('You are not a member of this room.'), { data: { code: 'FORBIDDEN' } }));
+    renderWith(h(Room), h(Composer), h(OutboxPanel));
+    type('let me in');
+    await waitFor(() => expect(items()).toEqual(['let me in · FAILED · You are not a member of this room.']));
+    expect(screen.getByTestId('outbox').textContent).toBe('0 waiting since -, 1 failed');
+  });
+});
+
+describe('useOutbox', () => {
+  test('counts what waits offline and since when, and cancelling takes it back', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    network.set(false);
+    renderWith(h(Room), h(Composer), h(OutboxPanel));
+    vi.setSystemTime(new Date('2026-03-01T10:00:00.000Z'));
+    type('one');
+    vi.setSystemTime(new Date('2026-03-01T10:05:00.000Z'));
+    type('two');
+    expect(screen.getByTestId('outbox').textContent).toBe('2 waiting since 2026-03-01T10:00:00.000Z, 0 failed');
+    expect(items()).toEqual(['one · SENDING', 'two · SENDING']);
+
+    fireEvent.click(screen.getByText('Cancel one'));
+    expect(screen.getByTestId('outbox').textContent).toBe('1 waiting since 2026-03-01T10:05:00.000Z, 0 failed');
+    expect(items()).toEqual(['two · SENDING']);
+
+    network.set(true);
+    await act(async () => {
+      await client.outbox.flush();
+    });
+    await waitFor(() => expect(screen.getByTestId('outbox').textContent).toBe('0 waiting since -, 0 failed'));
+    expect(items()).toEqual(['two · SENT']);
+    expect(server.messages(P).map((m) => m.body)).toEqual(['two']);
+  });
+});
+
+describe('useConnection', () => {
+  test('follows the socket: connecting, connected, reconnecting with the next retry time, Retry now', async () => {
+    renderWith(h(Banner));
+    expect(screen.getByTestId('connection').textContent).toBe('DISCONNECTED 0/10');
+
+    act(() => client.connection.start());
+    expect(screen.getByTestId('connection').textContent).toBe('CONNECTING 0/10');
+    await act(async () => transports[0]!.open());
+    expect(screen.getByTestId('connection').textContent).toBe('CONNECTED 0/10');
+
+    vi.useFakeTimers({ toFake: ['Date', 'setTimeout', 'clearTimeout'] });
+    vi.setSystemTime(new Date('2026-03-01T10:00:00.000Z'));
+    act(() => transports[0]!.serverCloses('server restarting'));
+    expect(screen.getByTestId('connection').textContent).toBe(`RECONNECTING 1/10 retry at ${Date.parse('2026-03-01T10:00:01.000Z')}`);
+
+    fireEvent.click(screen.getByText('Retry now'));
+    expect(screen.getByTestId('connection').textContent).toBe('RECONNECTING 0/10');
+    expect(transports).toHaveLength(2);
+    await act(async () => transports[1]!.open());
+    expect(screen.getByTestId('connection').textContent).toBe('CONNECTED 0/10');
+  });
+});
