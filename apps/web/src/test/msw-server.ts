@@ -1,0 +1,452 @@
+import { getResponse, http, HttpResponse, ws, type RequestHandler, type WebSocketHandler } from 'msw';
+import { setupServer, type SetupServer } from 'msw/node';
+import { createTRPCMsw, httpLink } from 'msw-trpc';
+import { TRPCError } from '@trpc/server';
+import { getHTTPStatusCodeFromError } from '@trpc/server/http';
+import { TRPC_ERROR_CODES_BY_KEY, type TRPC_ERROR_CODE_KEY, type TRPCClientOutgoingMessage, type TRPCResponseMessage } from '@trpc/server/rpc';
+import type { AppRouter } from '@parley/client';
+import type { Me, Member, MessageDto, ParleyEvent, Partition, Room, RouterInputs } from '../lib/trpc.ts';
+
+/** happy-dom's `window.location.origin`: the SPA's own origin, where tRPC lives at `/trpc`. */
+export const ORIGIN = 'http://localhost:3000';
+const TRPC_URL = `${ORIGIN}/trpc`;
+const WS_URL = `${ORIGIN.replace(/^http/, 'ws')}/trpc`;
+// One link for the module: each link adds a listener to msw's shared BroadcastChannel for good.
+const socketLink = ws.link(WS_URL);
+
+export type SendMessageInput = RouterInputs['message']['send'];
+
+const at = (second: number) => new Date(Date.UTC(2026, 0, 5, 9, 0, second)).toISOString();
+
+export const ADA: Me = {
+  id: '0197a000-0000-7000-8000-00000000000a',
+  username: 'ada',
+  displayName: 'Ada',
+  isAdmin: false,
+  createdAt: at(0),
+  sessionExpiresAt: '2099-01-01T00:00:00.000Z',
+};
+export const BOB = { id: '0197a000-0000-7000-8000-00000000000b', displayName: 'Bob' };
+
+export const ACME: Partition = { id: 'acme', name: 'Acme', role: 'member', createdAt: at(0) };
+export const GENERAL: Room = {
+  id: '0197a000-0000-7000-8000-0000000000e1',
+  partitionId: 'acme',
+  name: 'general',
+  createdBy: ADA.id,
+  createdAt: at(0),
+  joined: true,
+  memberCount: 2,
+};
+export const RANDOM: Room = { ...GENERAL, id: '0197a000-0000-7000-8000-0000000000e2', name: 'random' };
+
+/** The route of a room, for `window.location.hash`. */
+export const roomHash = (room: Room) => `#/w/${room.partitionId}/r/${room.id}`;
+
+const PAGE_SIZE = 50;
+
+/** A promise the server waits on, opened by the test. */
+class Gate {
+  readonly opened: Promise<void>;
+  open!: () => void;
+  constructor() {
+    this.opened = new Promise((resolve) => (this.open = resolve));
+  }
+}
+
+interface PartitionState {
+  partition: Partition;
+  rooms: Room[];
+  members: Member[];
+  /** The partition's event log: ids 1, 2, 3, … as the real server numbers them. */
+  events: ParleyEvent[];
+}
+
+interface SocketState {
+  /** Asked for in the URL (`?connectionParams=1`): then the first message must carry them. */
+  readonly expectsParams: boolean;
+  connectionParams: Record<string, string> | null;
+  /** Open `event.onEvent` subscriptions by request id. */
+  subscriptions: Map<string | number, { partitionId: string }>;
+  send(message: TRPCResponseMessage): void;
+  close(code: number, reason: string): void;
+}
+
+export interface MockParleyOptions {
+  me?: Me | null;
+  partitions?: { partition: Partition; rooms: Room[]; members?: Member[] }[];
+}
+
+/**
+ * A Parley server in memory behind MSW, speaking tRPC's wire protocol: batched HTTP for queries
+ * and mutations (msw-trpc's typed handlers, one per procedure, behind a splitter for
+ * `httpBatchLink`'s batches), and the WebSocket protocol for `event.onEvent` (connectionParams,
+ * `subscription` → `started` → tracked `data`, resumed from `lastEventId`). Tests drive it:
+ * post as another user, deliver an event again, close or refuse sockets, refuse or hold sends,
+ * make the server unreachable.
+ */
+export class MockParley {
+  me: Me | null;
+  readonly partitions = new Map<string, PartitionState>();
+  /** Every `message.send` the server received, refused ones included, in order. */
+  readonly sendRequests: SendMessageInput[] = [];
+  /** Every procedure called over HTTP, with its input, in the order they arrived. */
+  readonly calls: { path: string; input: unknown }[] = [];
+  /** Procedures called while the server was unreachable (they failed as network errors). */
+  readonly lostCalls: string[] = [];
+  /** WebSocket connections attempted (refused ones included). */
+  connectionAttempts = 0;
+
+  /** Typed msw-trpc handler builders: `parley.use(parley.trpc.auth.login.mutation(…))`. */
+  readonly trpc = createTRPCMsw<AppRouter>({ links: [httpLink({ url: TRPC_URL })] });
+
+  readonly #server: SetupServer;
+  #procedures: RequestHandler[];
+  readonly #sockets = new Set<SocketState>();
+  readonly #changes = new Set<() => void>();
+  #reachable = true;
+  #closed = false;
+  #refusingSockets = false;
+  #sendRefusal: { code: TRPC_ERROR_CODE_KEY; message: string } | null = null;
+  #beforeCommit: Gate | null = null;
+  #beforeReply: Gate | null = null;
+
+  constructor(options: MockParleyOptions = {}) {
+    this.me = options.me === undefined ? ADA : options.me;
+    const seed = options.partitions ?? [{ partition: ACME, rooms: [GENERAL, RANDOM] }];
+    for (const { partition, rooms, members } of seed) {
+      this.partitions.set(partition.id, {
+        partition,
+        rooms,
+        members: members ?? [
+          { userId: ADA.id, username: 'ada', displayName: 'Ada', role: partition.role, joinedAt: at(0) },
+          { userId: BOB.id, username: 'bob', displayName: 'Bob', role: 'member', joinedAt: at(0) },
+        ],
+        events: [],
+      });
+    }
+    this.#procedures = this.#defaultProcedures();
+    this.#server = setupServer(this.#batchHandler(), this.#socketHandler());
+  }
+
+  listen(): void {
+    this.#server.listen({ onUnhandledRequest: 'error' });
+  }
+
+  /**
+   * Stops the server. What the unmounted app still had queued (tRPC batches go out a tick
+   * later) fails as a network error here, rather than reaching for a real localhost:3000.
+   */
+  async close(): Promise<void> {
+    this.#closed = true;
+    for (const socket of [...this.#sockets]) socket.close(1001, 'test over');
+    for (let i = 0; i < 3; i++) await new Promise((resolve) => setTimeout(resolve, 0));
+    this.#server.close();
+  }
+
+  /** The inputs of the calls to one procedure so far. */
+  callsTo(path: string): unknown[] {
+    return this.calls.filter((c) => c.path === path).map((c) => c.input);
+  }
+
+  /** Procedure handlers that take precedence over the defaults (msw-trpc's, from `this.trpc`). */
+  use(...handlers: RequestHandler[]): void {
+    this.#procedures = [...handlers, ...this.#procedures];
+  }
+
+  /** Unreachable: HTTP fails as a network error and WebSockets are refused, like a lost network. */
+  setReachable(reachable: boolean): void {
+    this.#reachable = reachable;
+  }
+
+  /** New WebSocket connections are closed before they open (the server is down or overloaded). */
+  refuseSockets(refuse: boolean): void {
+    this.#refusingSockets = refuse;
+  }
+
+  /** Closes every open WebSocket from the server's side (a restart, a load balancer's timeout). */
+  closeSockets(code = 1012, reason = 'Service restart'): void {
+    for (const socket of [...this.#sockets]) socket.close(code, reason);
+  }
+
+  /** Refuses every `message.send` with this tRPC error until called with null. */
+  refuseSends(refusal: { code: TRPC_ERROR_CODE_KEY; message: string } | null): void {
+    this.#sendRefusal = refusal;
+  }
+
+  /** Holds `message.send` before the server stores anything, until the returned function is called. */
+  holdSends(): () => void {
+    const gate = (this.#beforeCommit = new Gate());
+    return () => {
+      if (this.#beforeCommit === gate) this.#beforeCommit = null;
+      gate.open();
+    };
+  }
+
+  /** Stores and publishes sent messages at once, but holds the replies until released. */
+  holdReplies(): () => void {
+    const gate = (this.#beforeReply = new Gate());
+    return () => {
+      if (this.#beforeReply === gate) this.#beforeReply = null;
+      gate.open();
+    };
+  }
+
+  /** Someone else writes: the message is stored, logged and streamed to open subscriptions. */
+  post(body: string, options: { room?: Room; author?: { id: string; displayName: string } } = {}): ParleyEvent {
+    const room = options.room ?? GENERAL;
+    const author = options.author ?? BOB;
+    return this.#createMessage(room.partitionId, {
+      roomId: room.id,
+      clientId: crypto.randomUUID(),
+      body,
+      authorId: author.id,
+      authorName: author.displayName,
+    }).event;
+  }
+
+  /** Streams an event to the open subscriptions of its partition again (a duplicate delivery). */
+  deliver(event: ParleyEvent): void {
+    for (const socket of this.#sockets) {
+      for (const [id, sub] of socket.subscriptions) if (sub.partitionId === event.partitionId) socket.send(dataMessage(id, event));
+    }
+  }
+
+  /** The room's messages as the server has them, in order. */
+  messages(room: Room = GENERAL): MessageDto[] {
+    return this.#roomMessages(room.partitionId, room.id);
+  }
+
+  /** Open subscriptions to a partition's events over all sockets. */
+  subscriptionCount(partitionId = ACME.id): number {
+    let n = 0;
+    for (const socket of this.#sockets) for (const sub of socket.subscriptions.values()) if (sub.partitionId === partitionId) n++;
+    return n;
+  }
+
+  /** Resolves once some socket carries a live subscription to the partition. */
+  whenSubscribed(partitionId = ACME.id): Promise<void> {
+    return new Promise((resolve) => {
+      const check = () => {
+        if (this.subscriptionCount(partitionId) === 0) return;
+        this.#changes.delete(check);
+        resolve();
+      };
+      this.#changes.add(check);
+      check();
+    });
+  }
+
+  #changed(): void {
+    for (const listener of [...this.#changes]) listener();
+  }
+
+  #partition(partitionId: string): PartitionState {
+    const p = this.partitions.get(partitionId);
+    if (!p) throw new TRPCError({ code: 'FORBIDDEN', message: 'You are not a member of this workspace.' });
+    return p;
+  }
+
+  #signedIn(): Me {
+    if (!this.me) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Please sign in.' });
+    return this.me;
+  }
+
+  #roomMessages(partitionId: string, roomId: string): MessageDto[] {
+    const out: MessageDto[] = [];
+    for (const e of this.#partition(partitionId).events) if (e.type === 'message.created' && e.data.roomId === roomId) out.push(e.data);
+    return out;
+  }
+
+  #append(partitionId: string, make: (id: number, at: string) => ParleyEvent): ParleyEvent {
+    const p = this.#partition(partitionId);
+    const id = p.events.length + 1;
+    const event = make(id, new Date().toISOString());
+    p.events.push(event);
+    this.deliver(event);
+    return event;
+  }
+
+  #createMessage(
+    partitionId: string,
+    fields: Pick<MessageDto, 'roomId' | 'clientId' | 'body' | 'authorId' | 'authorName'>,
+  ): { message: MessageDto; event: ParleyEvent } {
+    let message!: MessageDto;
+    const event = this.#append(partitionId, (id, createdAt) => {
+      message = { id: `m-${partitionId}-${id}`, partitionId, eventId: id, createdAt, ...fields };
+      return { id, partitionId, roomId: fields.roomId, at: createdAt, actorId: fields.authorId, type: 'message.created', data: message };
+    });
+    return { message, event };
+  }
+
+  async #send(input: SendMessageInput): Promise<MessageDto> {
+    this.sendRequests.push(input);
+    const me = this.#signedIn();
+    await this.#beforeCommit?.opened;
+    if (this.#sendRefusal) throw new TRPCError(this.#sendRefusal);
+    const existing = this.#partition(input.partitionId).events.find(
+      (e): e is Extract<ParleyEvent, { type: 'message.created' }> => e.type === 'message.created' && e.data.clientId === input.clientId,
+    );
+    // Idempotent by clientId, as the real server: a resend gets the first message back.
+    const message =
+      existing?.data ??
+      this.#createMessage(input.partitionId, {
+        roomId: input.roomId,
+        clientId: input.clientId,
+        body: input.body.trim(),
+        authorId: me.id,
+        authorName: me.displayName,
+      }).message;
+    await this.#beforeReply?.opened;
+    return message;
+  }
+
+  #defaultProcedures(): RequestHandler[] {
+    const t = this.trpc;
+    return [
+      t.auth.me.query(() => this.me),
+      t.auth.logout.mutation(() => {
+        this.me = null;
+        return { ok: true as const };
+      }),
+      t.partition.list.query(() => {
+        this.#signedIn();
+        return [...this.partitions.values()].map((p) => p.partition);
+      }),
+      t.partition.members.query(({ input }) => this.#partition(input.partitionId).members),
+      t.room.list.query(({ input }) => this.#partition(input.partitionId).rooms),
+      t.event.head.query(({ input }) => ({ lastEventId: this.#partition(input.partitionId).events.length })),
+      t.message.list.query(({ input }) => {
+        const all = this.#roomMessages(input.partitionId, input.roomId).filter((m) => input.before === undefined || m.eventId < input.before);
+        const limit = input.limit ?? PAGE_SIZE;
+        const page = all.slice(-limit);
+        return { messages: page, nextCursor: all.length > limit && page[0] ? page[0].eventId : null };
+      }),
+      t.message.send.mutation(({ input }) => this.#send(input)),
+    ];
+  }
+
+  /**
+   * `httpBatchLink` asks for `/trpc/a,b?batch=1&input={"0":…,"1":…}` and wants an array back;
+   * msw-trpc answers one procedure at a time. Each call of the batch is handed to the
+   * procedure handlers as the single request `httpLink` would have made.
+   */
+  #batchHandler(): RequestHandler {
+    return http.all(`${TRPC_URL}/*`, async ({ request }) => {
+      const url = new URL(request.url);
+      const paths = decodeURIComponent(url.pathname.slice(new URL(TRPC_URL).pathname.length + 1)).split(',');
+      if (!this.#reachable || this.#closed) {
+        this.lostCalls.push(...paths);
+        return HttpResponse.error();
+      }
+      // httpBatchLink is all the SPA uses; a plain httpLink call would be a change worth noticing.
+      if (!url.searchParams.has('batch')) throw new Error(`Expected a batched tRPC call, got ${request.method} ${request.url}`);
+      const inputs = (request.method === 'GET' ? JSON.parse(url.searchParams.get('input') ?? '{}') : await request.json()) as Record<string, unknown>;
+      const results = await Promise.all(
+        paths.map(async (path, i) => {
+          const input = inputs[String(i)];
+          this.calls.push({ path, input });
+          const single =
+            request.method === 'GET'
+              ? new Request(`${TRPC_URL}/${path}${input === undefined ? '' : `?input=${encodeURIComponent(JSON.stringify(input))}`}`)
+              : new Request(`${TRPC_URL}/${path}`, {
+                  method: 'POST',
+                  headers: { 'content-type': 'application/json' },
+                  ...(input === undefined ? {} : { body: JSON.stringify(input) }),
+                });
+          const response = (await getResponse(this.#procedures, single)) ?? notFound(path);
+          return { status: response.status, body: (await response.json()) as unknown };
+        }),
+      );
+      const statuses = new Set(results.map((r) => r.status));
+      const status = statuses.size === 1 ? results[0]!.status : 207;
+      return HttpResponse.json(
+        results.map((r) => r.body),
+        { status },
+      );
+    });
+  }
+
+  #socketHandler(): WebSocketHandler {
+    return socketLink.addEventListener('connection', ({ client }) => {
+      this.connectionAttempts++;
+      if (!this.#reachable || this.#refusingSockets || this.#closed) {
+        // Closed inside the connection listener: the client never sees it open.
+        client.close(1006, 'refused');
+        return;
+      }
+      const socket: SocketState = {
+        expectsParams: client.url.searchParams.get('connectionParams') === '1',
+        connectionParams: null,
+        subscriptions: new Map(),
+        send: (message) => client.send(JSON.stringify(message)),
+        close: (code, reason) => {
+          this.#sockets.delete(socket);
+          client.close(code, reason);
+          this.#changed();
+        },
+      };
+      this.#sockets.add(socket);
+      client.addEventListener('close', () => {
+        this.#sockets.delete(socket);
+        this.#changed();
+      });
+      client.addEventListener('message', (event) => {
+        if (event.data === 'PING') return client.send('PONG');
+        const parsed = JSON.parse(String(event.data)) as unknown;
+        for (const message of (Array.isArray(parsed) ? parsed : [parsed]) as TRPCClientOutgoingMessage[]) this.#onSocketMessage(socket, message);
+        this.#changed();
+      });
+    });
+  }
+
+  #onSocketMessage(socket: SocketState, message: TRPCClientOutgoingMessage | { method: 'connectionParams'; data: Record<string, string> }): void {
+    if (message.method === 'connectionParams') {
+      socket.connectionParams = message.data;
+      return;
+    }
+    if (message.method === 'subscription.stop') {
+      socket.subscriptions.delete(message.id ?? '');
+      return;
+    }
+    const id = message.id ?? '';
+    // tRPC's adapter reads the first message of such a socket as its connection parameters.
+    if (socket.expectsParams && socket.connectionParams === null) {
+      socket.send(errorMessage(id, 'BAD_REQUEST', 'Expected connectionParams as the first message.'));
+      return;
+    }
+    if (message.method !== 'subscription' || message.params.path !== 'event.onEvent') {
+      socket.send(errorMessage(id, 'NOT_FOUND', `No mocked procedure ${message.params.path}`));
+      return;
+    }
+    const input = message.params.input as { partitionId: string; lastEventId?: string | number | null };
+    const p = this.partitions.get(input.partitionId);
+    if (!p) {
+      socket.send(errorMessage(id, 'FORBIDDEN', 'You are not a member of this workspace.'));
+      return;
+    }
+    socket.send({ id, result: { type: 'started' } });
+    // As the real feed: live from now on, after the events since the client's position.
+    const after = input.lastEventId == null ? null : Number(input.lastEventId);
+    if (after !== null) for (const event of p.events.slice(after)) socket.send(dataMessage(id, event));
+    socket.subscriptions.set(id, { partitionId: input.partitionId });
+  }
+}
+
+/** A tracked event as tRPC's WebSocket adapter sends it (`tracked(id, event)`). */
+function dataMessage(id: string | number, event: ParleyEvent): TRPCResponseMessage {
+  const eventId = String(event.id);
+  return { id, result: { type: 'data', id: eventId, data: { id: eventId, data: event } } };
+}
+
+function errorMessage(id: string | number, code: TRPC_ERROR_CODE_KEY, message: string): TRPCResponseMessage {
+  const httpStatus = getHTTPStatusCodeFromError(new TRPCError({ code, message }));
+  return { id, error: { code: TRPC_ERROR_CODES_BY_KEY[code], message, data: { code, httpStatus } } };
+}
+
+function notFound(path: string): Response {
+  return HttpResponse.json(
+    { error: { code: TRPC_ERROR_CODES_BY_KEY.NOT_FOUND, message: `No mocked procedure ${path}`, data: { code: 'NOT_FOUND', httpStatus: 404, path } } },
+    { status: 404 },
+  );
+}

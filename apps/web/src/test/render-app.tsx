@@ -1,0 +1,77 @@
+import 'fake-indexeddb/auto';
+import { render } from '@testing-library/react';
+import { createParleyClient, memoryStorage, type NetworkStatus, type ParleyClient, type ParleyClientOptions } from '@parley/client';
+import { App } from '../app.tsx';
+import { ParleyClientFactoryContext } from '../lib/parley-session.tsx';
+import { GENERAL, ORIGIN, roomHash, type MockParley } from './msw-server.ts';
+
+export interface FakeNetwork extends NetworkStatus {
+  /** Says the network went away or came back, as the browser's `offline`/`online` events do. */
+  set(online: boolean): void;
+}
+
+export function fakeNetwork(online = true): FakeNetwork {
+  let current = online;
+  const listeners = new Set<(online: boolean) => void>();
+  return {
+    isOnline: () => current,
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    set(next) {
+      current = next;
+      for (const listener of [...listeners]) listener(next);
+    },
+  };
+}
+
+let builds = 0;
+
+export interface RenderAppOptions {
+  parley: MockParley;
+  network?: FakeNetwork;
+  connection?: ParleyClientOptions['connection'];
+  /** Where the app opens (default: #general of Acme). */
+  hash?: string;
+}
+
+/**
+ * The whole SPA (`<App>`: session gate, workspace, chat) against the mocked server, with a
+ * Parley client on the mocked origin whose network the test controls.
+ */
+export function renderApp({ parley, network = fakeNetwork(), connection, hash = roomHash(GENERAL) }: RenderAppOptions) {
+  window.location.hash = hash;
+  const clients: ParleyClient[] = [];
+  const factory = () => {
+    const client = createParleyClient({ url: ORIGIN, storage: memoryStorage(), network, connection });
+    clients.push(client);
+    return client;
+  };
+  // Another build id each time: a query cache saved (in fake IndexedDB) by an earlier test is
+  // never restored into this one.
+  const result = render(
+    <ParleyClientFactoryContext.Provider value={factory}>
+      <App buildId={`test-${++builds}`} />
+    </ParleyClientFactoryContext.Provider>,
+  );
+  return {
+    ...result,
+    network,
+    /** The Parley client of the signed-in session. */
+    client(): ParleyClient {
+      const client = clients.at(-1);
+      if (!client) throw new Error('No Parley client yet: nobody is signed in.');
+      return client;
+    },
+    /** The network goes away: the platform says so and the server cannot be reached. */
+    goOffline() {
+      parley.setReachable(false);
+      network.set(false);
+    },
+    goOnline() {
+      parley.setReachable(true);
+      network.set(true);
+    },
+  };
+}
