@@ -47,7 +47,8 @@ export function ConnectionBanner() {
   if (!conn.online) {
     text = 'You are offline. What you write is kept on this device and sent when you are back online.';
   } else if (conn.state === 'FAILED') {
-    text = `Could not reconnect after ${conn.maxAttempts} attempts${conn.lastError ? ` (${conn.lastError})` : ''}.`;
+    // lastError is a sentence of its own ("The connection closed (code 1006)."): not put in parentheses.
+    text = `Could not reconnect after ${plural(conn.maxAttempts, 'attempt', 'attempts')}.${conn.lastError ? ` ${conn.lastError}` : ''}`;
     tone = 'error';
     retry = true;
   } else if (conn.state === 'RECONNECTING') {

@@ -1,0 +1,142 @@
+import { afterEach, beforeEach, expect, test, vi } from 'vitest';
+import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
+import { MockParley } from '../test/msw-server.ts';
+import { renderApp, type RenderAppOptions } from '../test/render-app.tsx';
+
+let parley: MockParley;
+beforeEach(() => {
+  parley = new MockParley();
+  parley.listen();
+});
+afterEach(async () => {
+  cleanup();
+  vi.useRealTimers();
+  await parley.close();
+});
+
+/** Opens #general and waits until the sidebar says "Live" and the stream is running. */
+async function openLive(options: Omit<RenderAppOptions, 'parley'> = {}) {
+  const app = renderApp({ parley, ...options });
+  await screen.findByText('No messages in #general yet. Say hello!');
+  await parley.whenSubscribed();
+  await waitFor(() => expect(indicator()).toBe('Live'));
+  return app;
+}
+
+/** The banner above the chat (null while there is nothing to say). */
+function banner(): HTMLElement | null {
+  return within(screen.getByRole('main')).queryByRole('status');
+}
+
+function bannerText(): string {
+  return banner()?.textContent ?? '';
+}
+
+/** The sidebar's pill: "Live", "Offline", "Reconnecting…", "Disconnected". */
+function indicator(): string {
+  return within(screen.getByRole('complementary', { name: 'Workspace' })).getByTitle('Live updates').textContent ?? '';
+}
+
+function write(text: string) {
+  const input = screen.getByLabelText('Message #general');
+  fireEvent.change(input, { target: { value: text } });
+  fireEvent.keyDown(input, { key: 'Enter' });
+}
+
+/** "Reconnecting in N s (attempt k of m)" → [N, k]. */
+function countdown(): [seconds: number, attempt: number] {
+  const match = /Connection lost\. Reconnecting in (\d+) s \(attempt (\d+) of 10\)\./.exec(bannerText());
+  if (!match) throw new Error(`No countdown in the banner: “${bannerText()}”`);
+  return [Number(match[1]), Number(match[2])];
+}
+
+test('nothing shows while live; “You are offline…” while the network is away; gone when it is back', async () => {
+  const app = await openLive();
+  expect(banner()).toBeNull();
+
+  app.goOffline();
+  await waitFor(() =>
+    expect(bannerText()).toBe('You are offline. What you write is kept on this device and sent when you are back online.'),
+  );
+  expect(indicator()).toBe('Offline');
+  expect(within(banner()!).queryByRole('button')).toBeNull();
+
+  app.goOnline();
+  await waitFor(() => expect(banner()).toBeNull());
+  await waitFor(() => expect(indicator()).toBe('Live'));
+  await parley.whenSubscribed();
+});
+
+test('a lost socket shows “Reconnecting in N s (attempt k of 10)”, counting down, and “Retry now” reconnects', async () => {
+  vi.useFakeTimers({ shouldAdvanceTime: true });
+  await openLive();
+  parley.refuseSockets(true);
+  parley.closeSockets();
+
+  await waitFor(() => expect(countdown()[1]).toBe(1));
+  // The first retry waits 1 s plus up to 1 s of jitter.
+  expect([1, 2]).toContain(countdown()[0]);
+  expect(indicator()).toBe('Reconnecting…');
+
+  // The retry is refused too: the next one waits 2 s (+ jitter).
+  await vi.advanceTimersByTimeAsync(2_000);
+  await waitFor(() => expect(countdown()[1]).toBe(2));
+  const [before] = countdown();
+  expect([2, 3]).toContain(before);
+  await vi.advanceTimersByTimeAsync(1_000);
+  await waitFor(() => expect(countdown()[0]).toBeLessThan(before));
+
+  // Third attempt (4–5 s away): "Retry now" must not wait for it.
+  await vi.advanceTimersByTimeAsync(2_000);
+  await waitFor(() => expect(countdown()[1]).toBe(3));
+  parley.refuseSockets(false);
+  fireEvent.click(within(banner()!).getByRole('button', { name: 'Retry now' }));
+  await waitFor(() => expect(banner()).toBeNull(), { timeout: 1_000 });
+  expect(indicator()).toBe('Live');
+  await parley.whenSubscribed();
+});
+
+test('after the last attempt: “Could not reconnect…”, no more tries, and “Retry now” reconnects and catches up', async () => {
+  vi.useFakeTimers({ shouldAdvanceTime: true });
+  await openLive({ connection: { maxAttempts: 1 } });
+  parley.refuseSockets(true);
+  parley.closeSockets();
+  await waitFor(() => expect(bannerText()).toMatch(/Reconnecting in \d s \(attempt 1 of 1\)/));
+
+  await vi.advanceTimersByTimeAsync(2_000);
+  await waitFor(() => expect(bannerText()).toMatch(/^Could not reconnect after 1 attempt\. The connection closed \(code 1006\)\.Retry now$/));
+  expect(indicator()).toBe('Disconnected');
+  const attempts = parley.connectionAttempts;
+  await vi.advanceTimersByTimeAsync(60_000);
+  expect(parley.connectionAttempts).toBe(attempts);
+
+  // Meanwhile someone wrote; the stream resumes from where it stopped.
+  parley.post('while you were away');
+  parley.refuseSockets(false);
+  fireEvent.click(within(banner()!).getByRole('button', { name: 'Retry now' }));
+  await waitFor(() => expect(banner()).toBeNull());
+  expect(indicator()).toBe('Live');
+  expect(await screen.findByText('while you were away')).toBeTruthy();
+  expect(parley.callsTo('message.list')).toHaveLength(1);
+});
+
+test('offline, the banner counts what waits to be sent and for how long; the count goes once they are sent', async () => {
+  vi.useFakeTimers({ shouldAdvanceTime: true });
+  const app = await openLive();
+  app.goOffline();
+  write('one');
+  await waitFor(() => expect(bannerText()).toContain('1 message waiting to be sent, the oldest for 0 s.'));
+  await vi.advanceTimersByTimeAsync(30_000);
+  write('two');
+  write('three');
+  await waitFor(() => expect(bannerText()).toContain('3 messages waiting to be sent, the oldest for 30 s.'));
+  expect(bannerText()).toContain('You are offline.');
+  await vi.advanceTimersByTimeAsync(150_000);
+  await waitFor(() => expect(bannerText()).toContain('3 messages waiting to be sent, the oldest for 3 min.'));
+  expect(parley.sendRequests).toHaveLength(0);
+
+  app.goOnline();
+  await waitFor(() => expect(banner()).toBeNull());
+  expect(parley.sendRequests.map((r) => r.body)).toEqual(['one', 'two', 'three']);
+  await waitFor(() => expect(screen.getAllByRole('img', { name: 'Sent' })).toHaveLength(3));
+});
