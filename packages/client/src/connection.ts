@@ -53,19 +53,23 @@ export const KEEP_ALIVE_TIMEOUT_MS = 10_000;
 
 /** The browser's network events where there are any; otherwise always online. */
 export function platformNetworkStatus(): NetworkStatus {
-  const target = typeof window !== 'undefined' && typeof window.addEventListener === 'function' ? window : null;
-  const nav = typeof navigator !== 'undefined' ? navigator : null;
+  // Through globalThis: this module also runs in Node, where there is no window or navigator.
+  const g = globalThis as {
+    addEventListener?: (type: string, listener: () => void) => void;
+    removeEventListener?: (type: string, listener: () => void) => void;
+    navigator?: { onLine?: boolean };
+  };
   return {
-    isOnline: () => (nav && typeof nav.onLine === 'boolean' ? nav.onLine : true),
+    isOnline: () => (typeof g.navigator?.onLine === 'boolean' ? g.navigator.onLine : true),
     subscribe(listener) {
-      if (!target) return () => {};
+      if (typeof g.addEventListener !== 'function' || typeof g.removeEventListener !== 'function') return () => {};
       const online = () => listener(true);
       const offline = () => listener(false);
-      target.addEventListener('online', online);
-      target.addEventListener('offline', offline);
+      g.addEventListener('online', online);
+      g.addEventListener('offline', offline);
       return () => {
-        target.removeEventListener('online', online);
-        target.removeEventListener('offline', offline);
+        g.removeEventListener?.('online', online);
+        g.removeEventListener?.('offline', offline);
       };
     },
   };
