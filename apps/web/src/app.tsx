@@ -5,6 +5,7 @@ import { ClientsContext } from './lib/clients-context.ts';
 import { createAppClients } from './lib/create-app-clients.ts';
 import { errorMessage } from './lib/errors.ts';
 import { trpc } from './lib/trpc.ts';
+import { ParleySession } from './lib/parley-session.tsx';
 import { WorkspaceRoot } from './workspace/workspace-root.tsx';
 
 /**
@@ -74,5 +75,9 @@ function Session({ onSessionChanged }: { onSessionChanged: (change: { signedOut:
     );
   }
   if (me.data === null) return <AuthScreen onSignedIn={() => onSessionChanged({ signedOut: false })} />;
-  return <WorkspaceRoot me={me.data} onSignOut={() => logout.mutate()} signingOut={logout.isPending} />;
+  return (
+    <ParleySession userId={me.data.id}>
+      <WorkspaceRoot me={me.data} onSignOut={() => logout.mutate()} signingOut={logout.isPending} />
+    </ParleySession>
+  );
 }

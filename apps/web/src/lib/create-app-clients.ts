@@ -1,5 +1,5 @@
 import { QueryClient } from '@tanstack/react-query';
-import { createWSClient, httpBatchLink, splitLink, wsLink, type TRPCLink } from '@trpc/client';
+import { httpBatchLink, type TRPCLink } from '@trpc/client';
 import { observable } from '@trpc/server/observable';
 import { getQueryKey } from '@trpc/react-query';
 import type { AppRouter } from '@parley/client';
@@ -7,16 +7,14 @@ import { createQueryPersistence, type QueryPersistence, type QueryPersistenceOpt
 import { errorCode, isPermanent } from './errors.ts';
 import { trpc } from './trpc.ts';
 
-export type WsClient = ReturnType<typeof createWSClient>;
 export type TrpcClient = ReturnType<typeof trpc.createClient>;
 
 export interface AppClients {
   queryClient: QueryClient;
   trpcClient: TrpcClient;
-  wsClient: WsClient;
   /** Saves this session's query cache for offline use (`src/offline/`). */
   persistence: QueryPersistence;
-  /** Stops saving the cache and closes the WebSocket; the clients are not used again. */
+  /** Stops saving the cache; the clients are not used again. */
   close(): Promise<void>;
 }
 
@@ -47,16 +45,11 @@ function unauthorizedLink(onUnauthorized: () => void): TRPCLink<AppRouter> {
       );
 }
 
-function wsUrl(origin: string): string {
-  const url = new URL('/trpc', origin);
-  url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
-  return url.toString();
-}
-
 /**
  * Everything one signed-in session talks through. A new set is made at every sign-in and
- * sign-out: the WebSocket authenticates once, with the cookie it had when it opened, and the
- * cache must not carry one user's data into another's session.
+ * sign-out: the cache must not carry one user's data into another's session. (The WebSocket,
+ * which authenticates once with the cookie it had when it opened, belongs to the per-user
+ * Parley client made in lib/parley-session.tsx.)
  */
 export function createAppClients(origin: string, cache: QueryPersistenceOptions): AppClients {
   const queryClient = new QueryClient({
@@ -71,33 +64,22 @@ export function createAppClients(origin: string, cache: QueryPersistenceOptions)
       mutations: { retry: false },
     },
   });
-  const wsClient = createWSClient({
-    url: wsUrl(origin),
-    // Lazy: no socket on the sign-in screen; it opens with the first subscription.
-    lazy: { enabled: true, closeMs: 10_000 },
-    // Below the server's 25 s ping so that a dead link is noticed from this side too.
-    keepAlive: { enabled: true, intervalMs: 20_000, pongTimeoutMs: 10_000 },
-  });
   const trpcClient = trpc.createClient({
     links: [
       unauthorizedLink(() => void queryClient.invalidateQueries({ queryKey: getQueryKey(trpc.auth.me) })),
-      splitLink({
-        condition: (op) => op.type === 'subscription',
-        true: wsLink({ client: wsClient }),
-        false: httpBatchLink({ url: new URL('/trpc', origin).toString() }),
-      }),
+      // Queries and mutations only: the live stream and sends go through @parley/client
+      // (lib/parley-session.tsx), which owns the WebSocket, the outbox and the message store.
+      httpBatchLink({ url: new URL('/trpc', origin).toString() }),
     ],
   });
   const persistence = createQueryPersistence(cache);
   return {
     queryClient,
     trpcClient,
-    wsClient,
     persistence,
     async close() {
       persistence.close();
       queryClient.clear();
-      await wsClient.close();
     },
   };
 }
