@@ -57,7 +57,10 @@ describe.skipIf(!baseUrl || !redis)('two nodes with Redis, and without it for a 
     const send = (body: string) => owner.client.trpc.message.send.mutate({ partitionId, roomId, clientId: uuidv7(), body });
 
     const reader = connect(two.url, owner.token);
-    const live = subscribe(reader, partitionId, null);
+    // From the head, so nothing can fall between; node 2's feed only learns of node 1's writes
+    // through Redis or its (60 s) poll, so arriving within seconds still means Redis.
+    const { lastEventId: head } = await reader.trpc.event.head.query({ partitionId });
+    const live = subscribe(reader, partitionId, head);
     try {
       await healthUntil(two, (h) => h.partitionFeeds === 1, 'the subscription to attach');
       await new Promise((r) => setTimeout(r, 200));
