@@ -5,7 +5,8 @@ import { ClientsContext } from './lib/clients-context.ts';
 import { createAppClients } from './lib/create-app-clients.ts';
 import { errorMessage } from './lib/errors.ts';
 import { trpc } from './lib/trpc.ts';
-import { ParleySession } from './lib/parley-session.tsx';
+import { ParleySession, useSignOut } from './lib/parley-session.tsx';
+import type { Me } from './lib/trpc.ts';
 import { WorkspaceRoot } from './workspace/workspace-root.tsx';
 
 /**
@@ -77,7 +78,12 @@ function Session({ onSessionChanged }: { onSessionChanged: (change: { signedOut:
   if (me.data === null) return <AuthScreen onSignedIn={() => onSessionChanged({ signedOut: false })} />;
   return (
     <ParleySession userId={me.data.id}>
-      <WorkspaceRoot me={me.data} onSignOut={() => logout.mutate()} signingOut={logout.isPending} />
+      <SignedIn me={me.data} onSignOut={() => logout.mutate()} signingOut={logout.isPending} />
     </ParleySession>
   );
+}
+
+function SignedIn({ me, onSignOut, signingOut }: { me: Me; onSignOut: () => void; signingOut: boolean }) {
+  const signOut = useSignOut(me.id, onSignOut);
+  return <WorkspaceRoot me={me} onSignOut={signOut} signingOut={signingOut} />;
 }

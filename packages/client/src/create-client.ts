@@ -43,6 +43,8 @@ export interface ParleyClient {
   outbox: Outbox;
   /** Stops reconnecting, closes the WebSocket, flushes storage writes. */
   close(): Promise<void>;
+  /** Closes, then deletes everything this client stored (outbox included): signing out. */
+  forget(): Promise<void>;
 }
 
 function wsUrlFrom(base: string): string {
@@ -116,18 +118,23 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
     wasConnected = connected;
   });
 
+  const close = async () => {
+    offConnection();
+    outbox.close();
+    messages.close();
+    connection.close();
+    await Promise.all([outbox.saved(), messages.persist()]);
+  };
   return {
     trpc,
     links,
     connection,
     messages,
     outbox,
-    async close() {
-      offConnection();
-      outbox.close();
-      messages.close();
-      connection.close();
-      await Promise.all([outbox.saved(), messages.persist()]);
+    close,
+    async forget() {
+      await close();
+      await storage.clear();
     },
   };
 }

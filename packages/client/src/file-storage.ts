@@ -61,5 +61,10 @@ export function fileStorage(path: string): ClientStorage {
       delete data[key];
       await persist(data);
     },
+    async clear() {
+      const data = await load();
+      for (const key of Object.keys(data)) delete data[key];
+      await persist(data);
+    },
   };
 }

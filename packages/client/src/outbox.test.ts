@@ -341,6 +341,7 @@ describe('durability', () => {
       },
       set: (key, value) => storage.set(key, value),
       delete: (key) => storage.delete(key),
+      clear: () => storage.clear(),
     };
     const after = makeOutbox({ storage: slow });
     const c = send(after, 'c');

@@ -80,6 +80,9 @@ function makeClient(): ParleyClient {
       close();
       connection.close();
     },
+    async forget() {
+      await this.close();
+    },
   };
 }
 

@@ -1,4 +1,4 @@
-import { createStore, del, get, set } from 'idb-keyval';
+import { clear, createStore, del, get, set } from 'idb-keyval';
 
 /**
  * Where the client keeps what must survive a reload or a crash: the outbox and, per
@@ -9,6 +9,8 @@ export interface ClientStorage {
   get<T>(key: string): Promise<T | undefined>;
   set(key: string, value: unknown): Promise<void>;
   delete(key: string): Promise<void>;
+  /** Forgets everything (signing out on a shared device). */
+  clear(): Promise<void>;
 }
 
 /** Forgets everything with the process: the default in Node. */
@@ -27,6 +29,9 @@ export function memoryStorage(): ClientStorage & { readonly data: Map<string, st
     async delete(key) {
       data.delete(key);
     },
+    async clear() {
+      data.clear();
+    },
   };
 }
 
@@ -44,5 +49,6 @@ export function indexedDbStorage(databaseName: string): ClientStorage {
     get: <T>(key: string) => get<T>(key, store),
     set: (key, value) => set(key, value, store),
     delete: (key) => del(key, store),
+    clear: () => clear(store),
   };
 }

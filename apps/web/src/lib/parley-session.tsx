@@ -1,6 +1,9 @@
-import { createContext, useContext, useEffect, useMemo, type ReactNode } from 'react';
+import { createContext, useCallback, useContext, useEffect, useMemo, type ReactNode } from 'react';
 import { createParleyClient, indexedDbStorage, memoryStorage, type ParleyClient } from '@parley/client';
-import { ParleyProvider } from '@parley/client/react';
+import { ParleyProvider, useParleyClient } from '@parley/client/react';
+
+/** The IndexedDB database holding one user's outbox and recent messages. */
+export const clientDatabaseName = (userId: string) => `parley-${userId}`;
 
 export type ParleyClientFactory = (userId: string) => ParleyClient;
 
@@ -12,7 +15,7 @@ export type ParleyClientFactory = (userId: string) => ParleyClient;
 export function createBrowserParleyClient(userId: string): ParleyClient {
   return createParleyClient({
     url: window.location.origin,
-    storage: typeof indexedDB === 'undefined' ? memoryStorage() : indexedDbStorage(`parley-${userId}`),
+    storage: typeof indexedDB === 'undefined' ? memoryStorage() : indexedDbStorage(clientDatabaseName(userId)),
   });
 }
 
@@ -30,4 +33,21 @@ export function ParleySession({ userId, children }: { userId: string; children: 
     [client],
   );
   return <ParleyProvider client={client}>{children}</ParleyProvider>;
+}
+
+/**
+ * Signing out on a shared device leaves nothing behind: the user's messages and outbox are
+ * deleted from the browser. Messages still waiting to be sent would be lost with them, so the
+ * person is asked first.
+ */
+export function useSignOut(userId: string, signOut: () => void, confirm: (question: string) => boolean = (q) => window.confirm(q)) {
+  const client = useParleyClient();
+  return useCallback(() => {
+    const waiting = client.outbox.getSnapshot().filter((e) => e.status !== 'failed').length;
+    if (waiting > 0) {
+      const what = waiting === 1 ? '1 message has' : `${waiting} messages have`;
+      if (!confirm(`${what} not been sent yet and will be lost if you sign out now. Sign out anyway?`)) return;
+    }
+    void client.forget().finally(signOut);
+  }, [client, userId, signOut, confirm]);
 }
