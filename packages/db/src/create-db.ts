@@ -25,8 +25,18 @@ export interface DbHandle {
   driver: DbDriver;
   /** true when every query runs on one connection (PGlite): no real row locks across connections. */
   singleConnection: boolean;
+  /** The pg pool's connections (for metrics); absent on PGlite, which has one. */
+  poolStats?: (() => PoolStats) | undefined;
   close(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
+}
+
+export interface PoolStats {
+  /** Connections open, idle or busy. */
+  total: number;
+  idle: number;
+  /** Queries waiting for a free connection: above zero for long, the pool is too small. */
+  waiting: number;
 }
 
 export interface CreateDbOptions {
@@ -58,7 +68,8 @@ export async function createDb(options: CreateDbOptions): Promise<DbHandle> {
     pool.on('error', (error) => options.onIdleError?.(error));
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     const close = () => db.destroy();
-    return { db, driver: 'pg', singleConnection: false, close, [Symbol.asyncDispose]: close };
+    const poolStats = () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount });
+    return { db, driver: 'pg', singleConnection: false, poolStats, close, [Symbol.asyncDispose]: close };
   }
   const { PGlite } = await import('@electric-sql/pglite');
   const pglite = await PGlite.create(options.dataDir ?? 'memory://', { parsers });

@@ -43,6 +43,50 @@ export interface MembershipTable {
   joined_at: DefaultTimestamp;
 }
 
+export type NodeStatus = 'active' | 'draining' | 'inactive';
+
+/** One row per node that ever started; every time in it comes from the database clock. */
+export interface NodeTable {
+  id: string;
+  status: NodeStatus;
+  started_at: DefaultTimestamp;
+  heartbeat_at: DefaultTimestamp;
+  stopped_at: ColumnType<string | null, string | null | undefined, string | null>;
+  connections: Generated<number>;
+  leases_held: Generated<number>;
+  pid: number | null;
+  version: string | null;
+  url: string | null;
+}
+
+/**
+ * The lease of one singleton job in one scope (a partition id, or `global`). Kept after release
+ * (`holder` null) so that `generation`, the fencing counter, only grows.
+ */
+export interface LeaseTable {
+  job: string;
+  scope: string;
+  holder: string | null;
+  /** Who held it before the last acquisition (null: nobody, or released). */
+  previous_holder: ColumnType<string | null, string | null | undefined, string | null>;
+  generation: Generated<number>;
+  acquired_at: DefaultTimestamp;
+  renewed_at: DefaultTimestamp;
+  expires_at: Timestamp;
+}
+
+export interface AuditLogTable {
+  id: Generated<BigId>;
+  at: DefaultTimestamp;
+  /** A node id, a user id, or `system`. */
+  actor: string;
+  /** `node.registered`, `lease.taken_over`, `admin.granted`, … */
+  action: string;
+  /** What it was done to: a node id, `job/scope`, a user id. */
+  subject: string;
+  details: ColumnType<unknown, string | undefined, string>;
+}
+
 export interface RoomTable {
   id: string;
   name: string;
@@ -91,6 +135,9 @@ export interface GlobalTables {
   sessions: SessionTable;
   partitions: PartitionTable;
   memberships: MembershipTable;
+  nodes: NodeTable;
+  leases: LeaseTable;
+  audit_log: AuditLogTable;
 }
 
 /** The per-partition tables: each exists once per partition as `<name>_<partitionId>`. */
@@ -118,3 +165,6 @@ export type Room = Selectable<RoomTable>;
 export type MessageRow = Selectable<MessageTable>;
 export type EventRow = Selectable<EventTable>;
 export type NewUser = Insertable<UserTable>;
+export type NodeRow = Selectable<NodeTable>;
+export type LeaseRow = Selectable<LeaseTable>;
+export type AuditRow = Selectable<AuditLogTable>;
