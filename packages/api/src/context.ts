@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Database, DbDriver } from '@parley/db';
 import type { Bus, RateLimiter } from '@parley/cluster';
 import type { EventFeeds } from './features/event/event.feed.ts';
+import type { MessageWriter } from './features/message/message.writer.ts';
 import { defaultRateLimits, type RateLimits } from './rate-limit.ts';
 
 /** The minimal logger the API needs (pino satisfies it). */
@@ -61,6 +62,8 @@ export interface ApiDeps {
   log: Logger;
   config: ApiConfig;
   feeds: EventFeeds;
+  /** Group commit of sends, per partition. */
+  messageWriter: MessageWriter;
 }
 
 /** What the transport tells the API about one request or WebSocket connection. */

@@ -14,6 +14,7 @@ import type { Bus, RateLimiter } from '@parley/cluster';
 import type { Database, DbDriver } from '@parley/db';
 import { resolveApiConfig, type ApiConfigOverrides, type ApiDeps, type Logger, type RequestInfo } from './context.ts';
 import { EventFeeds } from './features/event/event.feed.ts';
+import { MessageWriter } from './features/message/message.writer.ts';
 import { appRouter } from './root.ts';
 import { createCallerFactory } from './trpc.ts';
 
@@ -66,6 +67,7 @@ export function createApiDeps(opts: {
     limiter: opts.limiter,
     log: opts.log,
     config,
+    messageWriter: new MessageWriter(opts.db),
     feeds: new EventFeeds({
       db: opts.db,
       bus: opts.bus,

@@ -48,4 +48,44 @@ describe.skipIf(!baseUrl)('message send on PostgreSQL', () => {
     const positions = (await api.deps.db.selectFrom('messages_pgmsg').select('event_id').execute()).map((r) => r.event_id);
     expect(new Set(positions).size).toBe(positions.length);
   });
+
+  test('concurrent sends are group-committed: fewer statements than messages, ids still dense and in arrival order', async () => {
+    const before = { ...api.deps.messageWriter.stats };
+    const sent = await Promise.all(
+      Array.from({ length: 200 }, (_, i) => ann.caller.message.send({ ...P, roomId, clientId: newClientId(), body: `g${i}` })),
+    );
+    const batches = api.deps.messageWriter.stats.batches - before.batches;
+    expect(api.deps.messageWriter.stats.messages - before.messages).toBe(200);
+    expect(batches).toBeLessThan(200);
+    expect(api.deps.messageWriter.stats.largestBatch).toBeGreaterThan(1);
+    const ids = sent.map((m) => m.eventId).sort((a, b) => a - b);
+    expect(ids).toEqual(ids.map((_, i) => ids[0]! + i));
+    const events = (await api.deps.db.selectFrom('events_pgmsg').select('id').orderBy('id').execute()).map((r) => r.id);
+    expect(events).toEqual(events.map((_, i) => i + 1));
+  });
+
+  test('one bad send in a group commit fails alone; its neighbours are written', async () => {
+    const duplicate = newClientId();
+    await ann.caller.message.send({ ...P, roomId, clientId: duplicate, body: 'first' });
+    const writer = api.deps.messageWriter;
+    const item = (clientId: string, body: string) => ({
+      id: newClientId(),
+      roomId,
+      authorId: ann.id,
+      clientId,
+      body,
+      eventData: { body },
+    });
+    const partitionId = P.partitionId as Parameters<typeof writer.write>[0];
+    // A write in flight makes the next three wait and go together as one statement.
+    const results = await Promise.allSettled([
+      writer.write(partitionId, item(newClientId(), 'a')),
+      writer.write(partitionId, item(newClientId(), 'b')),
+      writer.write(partitionId, item(duplicate, 'dup')),
+      writer.write(partitionId, item(newClientId(), 'c')),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
+    const events = (await api.deps.db.selectFrom('events_pgmsg').select('id').orderBy('id').execute()).map((r) => r.id);
+    expect(events).toEqual(events.map((_, i) => i + 1));
+  });
 });

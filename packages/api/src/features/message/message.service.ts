@@ -62,7 +62,7 @@ export async function sendMessage(ctx: InPartition, input: SendMessageInput): Pr
     body: input.body,
   };
   try {
-    const { message, event } = await repo.insertMessageWithEvent(ctx.db, ctx.partitionId, {
+    const { message, event } = await ctx.messageWriter.write(ctx.partitionId, {
       id,
       roomId: input.roomId,
       authorId: ctx.user.id,
