@@ -1,0 +1,130 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { onLines, RecentLines, sleep } from './process-util.ts';
+
+export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const MAIN = fileURLToPath(new URL('../../apps/server/src/main.ts', import.meta.url));
+/**
+ * tsx as a loader of this very process (`node --import tsx main.ts`), not its CLI: the CLI runs
+ * the program in a child process, so a SIGKILL meant for the node would leave it running.
+ */
+const TSX_LOADER = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+const START_TIMEOUT_MS = 60_000;
+const STOP_TIMEOUT_MS = 20_000;
+
+export interface NodeProcessOptions {
+  /** SERVER_ID: the node's name in `/health`, logs and the node registry. */
+  id: string;
+  /** Kept across restarts, so nginx's upstream list stays right. */
+  port: number;
+  /** DATABASE_URL, REDIS_URL, tuning: on top of this process's environment (minus those two). */
+  env: Record<string, string>;
+  /** Every line the node prints (pino JSON), as it comes. */
+  onLog?: ((line: string) => void) | undefined;
+}
+
+/** One `apps/server` process on a fixed port that can be killed, drained and started again. */
+export interface NodeProcess {
+  readonly id: string;
+  readonly port: number;
+  /** The node itself, bypassing nginx: http://127.0.0.1:<port>. */
+  readonly url: string;
+  readonly running: boolean;
+  readonly pid: number | undefined;
+  /** Starts it (again); resolves when its `/health` answers with its id. */
+  start(): Promise<void>;
+  /**
+   * Sends `signal` (SIGTERM: drain; SIGKILL: a crash) and resolves with the exit code once it
+   * is gone (null when a signal ended it). A node that ignores SIGTERM is killed after 20 s.
+   */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+  /** The last lines it printed (over restarts), for failure messages. */
+  recentOutput(): string;
+}
+
+export function createNodeProcess(options: NodeProcessOptions): NodeProcess {
+  const url = `http://127.0.0.1:${options.port}`;
+  const recent = new RecentLines();
+  let child: ChildProcess | undefined;
+  let exited: Promise<number | null> = Promise.resolve(null);
+
+  // The caller's own DATABASE_URL/REDIS_URL (where its tests find services) must not leak in.
+  const { DATABASE_URL: _db, REDIS_URL: _redis, ...inherited } = process.env;
+  const env = {
+    ...inherited,
+    HOST: '127.0.0.1',
+    PORT: String(options.port),
+    SERVER_ID: options.id,
+    TRUST_PROXY: 'true',
+    ...options.env,
+  };
+
+  const line = (text: string) => {
+    recent.push(text);
+    options.onLog?.(text);
+  };
+
+  return {
+    id: options.id,
+    port: options.port,
+    url,
+    get running() {
+      return child !== undefined;
+    },
+    get pid() {
+      return child?.pid;
+    },
+    recentOutput: () => recent.toString(),
+    async start() {
+      if (child) return;
+      const proc = spawn(process.execPath, ['--import', TSX_LOADER, MAIN], {
+        cwd: REPO_ROOT,
+        env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      child = proc;
+      onLines(proc.stdout!, line);
+      onLines(proc.stderr!, line);
+      exited = new Promise((resolve) => {
+        proc.once('exit', (code) => {
+          if (child === proc) child = undefined;
+          resolve(code);
+        });
+      });
+      let gone = false;
+      void exited.then(() => (gone = true));
+      const deadline = Date.now() + START_TIMEOUT_MS;
+      while (!(await answersAs(url, options.id))) {
+        if (gone) throw new Error(`node ${options.id} exited while starting:\n${recent.toString()}`);
+        if (Date.now() > deadline) {
+          proc.kill('SIGKILL');
+          throw new Error(`node ${options.id} did not start within ${START_TIMEOUT_MS} ms:\n${recent.toString()}`);
+        }
+        await sleep(100);
+      }
+    },
+    async stop(signal = 'SIGTERM') {
+      const proc = child;
+      if (!proc) return exited;
+      proc.kill(signal);
+      const timer = setTimeout(() => proc.kill('SIGKILL'), STOP_TIMEOUT_MS);
+      try {
+        return await exited;
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+  };
+}
+
+/** True when the process listening at `url` is the node named `id` (not a leftover on that port). */
+async function answersAs(url: string, id: string): Promise<boolean> {
+  try {
+    const res = await fetch(`${url}/health`, { signal: AbortSignal.timeout(2000) });
+    const body = (await res.json()) as { node?: unknown };
+    return body.node === id;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,17 @@
+import { findNginx } from './nginx.ts';
+
+export const servicesRequired = () => process.env.PARLEY_REQUIRE_SERVICES === '1';
+
+/**
+ * The nginx binary for a test that puts nginx in front of nodes, or null (the caller skips).
+ * The skip is loud, and with `PARLEY_REQUIRE_SERVICES=1` (set by CI) a missing nginx fails the
+ * run instead, as a missing PostgreSQL or Redis does.
+ */
+export function nginxForTests(): string | null {
+  const binary = findNginx();
+  if (binary) return binary;
+  const reason = 'nginx not found (NGINX, /usr/sbin/nginx or nginx on PATH; apt-get install nginx)';
+  if (servicesRequired()) throw new Error(`${reason}, and PARLEY_REQUIRE_SERVICES=1 forbids skipping`);
+  console.warn(`\n*** SKIPPING nginx tests: ${reason} ***\n`);
+  return null;
+}
