@@ -43,3 +43,80 @@ export {
   type RateLimitRule,
   type RedisRateLimiterOptions,
 } from './rate-limit.ts';
+
+/**
+ * Work that must run on exactly one healthy node at a time, per partition or per cluster.
+ * @example
+ * ```ts
+ * const sessionSweep: BackgroundJob = {
+ *   name: 'session-sweep', scope: 'global', intervalMs: 10 * 60_000,
+ *   run: async (_scope, signal) => { if (!signal.aborted) await deleteExpiredSessions(db); },
+ * };
+ * ```
+ */
+export type { BackgroundJob } from './jobs.ts';
+
+/**
+ * Node ids: `SERVER_ID`, else a usable `HOSTNAME`, else `node-<hex>`; 3–128 characters of
+ * `A-Za-z0-9_.-`, no `..` or `//`, not admin/root/system/null.
+ * @example
+ * ```ts
+ * const problem = nodeIdProblem(env.SERVER_ID); // null, or why it is refused
+ * const { id, source } = chooseNodeId({ serverId: env.SERVER_ID, hostname: env.HOSTNAME });
+ * ```
+ */
+export { chooseNodeId, generateNodeId, isNodeId, nodeIdProblem, type NodeIdSource } from './node-id.ts';
+
+/**
+ * This node's row in `nodes`: registered `active`, heartbeating its load every 5 s, then
+ * `draining` and `inactive` on shutdown; each transition audited.
+ * @example
+ * ```ts
+ * const registry = createNodeRegistry({ db, nodeId, log, load: () => ({ connections, leasesHeld: runner.held.length }) });
+ * await registry.start();
+ * ```
+ */
+export { createNodeRegistry, HEARTBEAT_MS, type NodeInfo, type NodeLoad, type NodeRegistry, type NodeRegistryOptions } from './node-registry.ts';
+
+/**
+ * Runs background jobs under leases: scans every 2 s, takes free (job, scope) pairs it is the
+ * least loaded healthy node for, renews every 3 s (TTL 10 s), aborts a job whose lease is
+ * lost, releases everything on `stop()`.
+ * @example
+ * ```ts
+ * const runner = createJobRunner({ db, nodeId, log, jobs, accepting: () => registry.status === 'active' });
+ * runner.start();
+ * await runner.stop(); // aborts the jobs and releases their leases, audited
+ * ```
+ */
+export { createJobRunner, LEASE_SCAN_MS, type JobRunner, type JobRunnerOptions, type RunningLease } from './job-runner.ts';
+
+/**
+ * The lease SQL (atomic upsert with a fencing generation) and its timing constants.
+ * @example
+ * ```ts
+ * const lease = await acquireLease(db, { job: 'session-sweep', scope: GLOBAL_SCOPE, nodeId });
+ * if (lease) await releaseLeases(db, nodeId, [lease], 'stopping');
+ * ```
+ */
+export {
+  acquireLease,
+  GLOBAL_SCOPE,
+  LEASE_RENEW_MS,
+  LEASE_TTL_MS,
+  NODE_STALE_MS,
+  releaseLeases,
+  renewLeases,
+  type AcquiredLease,
+  type HeldLease,
+  type LeaseKey,
+} from './leases.ts';
+
+/**
+ * Appends to `audit_log` (time from the database clock).
+ * @example
+ * ```ts
+ * await writeAudit(db, { actor: nodeId, action: 'node.draining', subject: nodeId });
+ * ```
+ */
+export { leaseSubject, writeAudit, type AuditEntry, type ClusterAuditAction } from './audit.ts';
