@@ -137,7 +137,9 @@ describe('refusals', () => {
     const outbox = makeOutbox();
     send(outbox, 'patience');
     await settle();
-    expect(outbox.getSnapshot()).toEqual([expect.objectContaining({ status: 'queued', rateLimited: 1, error: null })]);
+    expect(outbox.getSnapshot()).toEqual([
+      expect.objectContaining({ status: 'queued', rateLimited: 1, error: null, retryAt: new Date(Date.now() + 5_000).toISOString() }),
+    ]);
 
     await vi.advanceTimersByTimeAsync(4_999);
     expect(server.calls.send).toHaveLength(1);

@@ -24,6 +24,8 @@ export interface OutboxEntry {
   /** Why it failed, for people. */
   readonly error: string | null;
   readonly rateLimited: number;
+  /** After a rate limit: when the server said to try again (ISO-8601); null otherwise. */
+  readonly retryAt?: string | null;
 }
 
 export interface SendOptions {
@@ -177,7 +179,7 @@ export class Outbox {
         this.#wakeIn(wait);
         return;
       }
-      this.#patch(entry.clientId, { status: 'sending' });
+      this.#patch(entry.clientId, { status: 'sending', retryAt: null });
       // The entry is durable before it leaves: a crash now means a resend, never a loss.
       await this.#saving;
       // Closed meanwhile: the stored copy (queued) is sent by whoever owns the storage now.
@@ -212,7 +214,7 @@ export class Outbox {
           }
           const waitMs = retryAfterMs(error) ?? 1000;
           this.#notBefore = Date.now() + waitMs;
-          this.#patch(entry.clientId, { status: 'queued', rateLimited });
+          this.#patch(entry.clientId, { status: 'queued', rateLimited, retryAt: new Date(this.#notBefore).toISOString() });
           this.#wakeIn(waitMs);
           return;
         }

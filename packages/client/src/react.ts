@@ -75,6 +75,8 @@ export interface OutboxView {
   failed: number;
   /** When the oldest waiting message was written (ISO), for "waiting since …". */
   oldestQueuedAt: string | null;
+  /** Sending too fast: the server said to wait until then (ISO); null when not rate limited. */
+  retryAt: string | null;
   retry(clientId: string): void;
   cancel(clientId: string): void;
   edit(clientId: string, body: string): void;
@@ -91,6 +93,7 @@ export function useOutbox(partitionId?: string): OutboxView {
       queued: waiting.length,
       failed: entries.length - waiting.length,
       oldestQueuedAt: waiting[0]?.createdAt ?? null,
+      retryAt: waiting.reduce<string | null>((at, e) => (e.retryAt && (!at || e.retryAt > at) ? e.retryAt : at), null),
       retry: (clientId) => outbox.retry(clientId),
       cancel: (clientId) => outbox.cancel(clientId),
       edit: (clientId, body) => outbox.edit(clientId, body),

@@ -140,3 +140,17 @@ test('offline, the banner counts what waits to be sent and for how long; the cou
   expect(parley.sendRequests.map((r) => r.body)).toEqual(['one', 'two', 'three']);
   await waitFor(() => expect(screen.getAllByRole('img', { name: 'Sent' })).toHaveLength(3));
 });
+
+test('sending too fast: the banner says when the next message goes, and it goes then', async () => {
+  vi.useFakeTimers({ shouldAdvanceTime: true });
+  await openLive();
+  parley.refuseSends({ code: 'TOO_MANY_REQUESTS', message: 'You are sending messages too fast (at most 10 in 10 seconds).' });
+  write('slow down');
+  await waitFor(() => expect(bannerText()).toMatch(/You are sending messages too fast\. The next one goes in \d+ s\./));
+  expect(bannerText()).toContain('1 message waiting to be sent');
+  parley.refuseSends(null);
+  await vi.advanceTimersByTimeAsync(2_000);
+  await waitFor(() => expect(banner()).toBeNull());
+  expect(parley.messages().map((m) => m.body)).toEqual(['slow down']);
+  await screen.findByRole('img', { name: 'Sent' });
+});

@@ -33,6 +33,7 @@ export function ConnectionBanner() {
   const outbox = useOutbox();
   const counting = conn.nextRetryAt !== null || outbox.queued > 0;
   const now = useNow(counting);
+  const rateLimitedMs = outbox.retryAt ? Date.parse(outbox.retryAt) - now : 0;
 
   const waiting =
     outbox.queued > 0
@@ -57,6 +58,8 @@ export function ConnectionBanner() {
         ? `Connection lost. Reconnecting in ${Math.max(1, Math.ceil((conn.nextRetryAt - now) / 1000))} s (attempt ${conn.attempt} of ${conn.maxAttempts}).`
         : 'Reconnecting…';
     retry = conn.nextRetryAt !== null;
+  } else if (conn.state === 'CONNECTED' && rateLimitedMs > 0) {
+    text = `You are sending messages too fast. The next one goes in ${Math.ceil(rateLimitedMs / 1000)} s.`;
   } else if (conn.state === 'CONNECTED' && waiting) {
     tone = 'info';
   }
