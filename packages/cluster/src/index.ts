@@ -120,3 +120,48 @@ export {
  * ```
  */
 export { leaseSubject, writeAudit, type AuditEntry, type ClusterAuditAction } from './audit.ts';
+
+/**
+ * Presence and typing per partition: `online` while a user holds a connection on any node,
+ * `reconnecting` for the grace period after their last one ends, then `offline` with
+ * `lastSeenAt`; typing that expires. In memory (one node) or in Redis (every node, TTLs,
+ * fails soft). Signals travel on the bus; the `presence-sweep` job announces what the clock
+ * alone changes.
+ * @example
+ * ```ts
+ * const presence = createMemoryPresence({ bus, graceMs: 60_000 });
+ * const release = presence.connect('acme', userId); // while a subscription is open
+ * const off = presence.watch('acme', (signal) => console.log(signal.type, signal.userId));
+ * const { users, typing } = await presence.snapshot('acme');
+ * release();
+ * ```
+ */
+export {
+  createMemoryPresence,
+  createPresenceSweepJob,
+  derivePresence,
+  PRESENCE_GRACE_MS,
+  PRESENCE_SWEEP_INTERVAL_MS,
+  TYPING_THROTTLE_MS,
+  TYPING_TTL_MS,
+  type MemoryPresenceOptions,
+  type Presence,
+  type PresenceSignal,
+  type PresenceSnapshot,
+  type PresenceState,
+  type PresenceStatus,
+  type TypingEntry,
+  type UserPresence,
+} from './presence.ts';
+
+/**
+ * Presence across nodes in Redis: each node refreshes its own connections with a TTL (a
+ * killed node's expire by themselves), scripts on Redis's clock, `state: 'down'` and nothing
+ * thrown while Redis is away.
+ * @example
+ * ```ts
+ * const presence = createRedisPresence({ url, log, bus, nodeId: 'node-1', prefix: 'parley:' });
+ * await presence.close();
+ * ```
+ */
+export { createRedisPresence, CONNECTION_TTL_MS, type RedisPresenceOptions } from './redis-presence.ts';
