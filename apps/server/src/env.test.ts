@@ -22,3 +22,33 @@ describe('environment: Redis and rate limits', () => {
     );
   });
 });
+
+describe('environment: node identity, admins, metrics', () => {
+  test('SERVER_ID is optional; a valid one is kept as given', () => {
+    expect(loadEnv({}).SERVER_ID).toBeUndefined();
+    expect(loadEnv({ SERVER_ID: 'web-1.eu' }).SERVER_ID).toBe('web-1.eu');
+  });
+
+  test.each([
+    ['ab', /SERVER_ID: a node id is 3–128 characters long/],
+    ['web 1', /SERVER_ID: a node id may contain only letters, digits/],
+    ['../../etc', /SERVER_ID: a node id may not contain "\.\." or "\/\/"/],
+    ['Admin', /SERVER_ID: "Admin" is reserved/],
+    ['null', /SERVER_ID: "null" is reserved/],
+  ])('a bad SERVER_ID (%j) stops startup with the reason', (id, message) => {
+    expect(() => loadEnv({ SERVER_ID: id })).toThrow(message);
+  });
+
+  test('ADMIN_USERNAMES is a comma-separated list, trimmed, lower-cased, without repeats', () => {
+    expect(loadEnv({}).ADMIN_USERNAMES).toEqual([]);
+    expect(loadEnv({ ADMIN_USERNAMES: ' Ada, grace ,,ADA' }).ADMIN_USERNAMES).toEqual(['ada', 'grace']);
+  });
+
+  test('METRICS_ALLOW takes addresses and CIDR ranges and defaults to loopback and private networks', () => {
+    expect(loadEnv({}).METRICS_ALLOW).toEqual(['127.0.0.0/8', '::1', '10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', 'fc00::/7']);
+    expect(loadEnv({ METRICS_ALLOW: '127.0.0.1, 10.1.0.0/16,fd00::/8' }).METRICS_ALLOW).toEqual(['127.0.0.1', '10.1.0.0/16', 'fd00::/8']);
+    expect(() => loadEnv({ METRICS_ALLOW: 'prometheus,10.0.0.0/33' })).toThrow(
+      /METRICS_ALLOW: "prometheus" is not an IP address or a CIDR range[\s\S]*"10.0.0.0\/33" is not/,
+    );
+  });
+});

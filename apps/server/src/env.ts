@@ -1,4 +1,6 @@
+import { BlockList, isIP } from 'node:net';
 import { z } from 'zod';
+import { nodeIdProblem } from '@parley/cluster';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -61,9 +63,55 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** The built SPA; defaults to apps/web/dist. */
   WEB_DIST: z.string().optional(),
-  SERVER_ID: z.string().optional(),
+  /**
+   * This node's id in `nodes`, logs, `/health` and the audit log. Without it: HOSTNAME when it
+   * is a valid id, else a generated `node-<hex>`. A bad SERVER_ID stops the server.
+   */
+  SERVER_ID: z
+    .string()
+    .optional()
+    .superRefine((id, ctx) => {
+      const problem = id === undefined ? null : nodeIdProblem(id);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    }),
   HOSTNAME: z.string().optional(),
+  /** Usernames that are Parley administrators (comma-separated, any case): granted at startup and at registration. */
+  ADMIN_USERNAMES: z
+    .string()
+    .default('')
+    .transform((s) => [...new Set(s.split(',').map((u) => u.trim().toLowerCase()).filter(Boolean))]),
+  /**
+   * Who may read `/metrics`: addresses or CIDR ranges (comma-separated), matched against the
+   * connecting socket, never X-Forwarded-For. Default: loopback and private networks (a
+   * Prometheus on the same host or network); nginx must not pass /metrics from outside.
+   */
+  METRICS_ALLOW: z
+    .string()
+    .default('127.0.0.0/8,::1,10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,fc00::/7')
+    .transform((s, ctx) => {
+      const entries = s.split(',').map((e) => e.trim()).filter(Boolean);
+      for (const entry of entries) {
+        if (!isAddressOrRange(entry)) ctx.addIssue({ code: 'custom', message: `"${entry}" is not an IP address or a CIDR range` });
+      }
+      return entries;
+    }),
 });
+
+function isAddressOrRange(entry: string): boolean {
+  const [address = '', bits, extra] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || extra !== undefined) return false;
+  if (bits === undefined) return true;
+  const n = Number(bits);
+  if (!/^\d+$/.test(bits) || n > (family === 4 ? 32 : 128)) return false;
+  // Let node's own parser have the last word.
+  try {
+    new BlockList().addSubnet(address, n, family === 4 ? 'ipv4' : 'ipv6');
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 export type Env = Readonly<z.infer<typeof envSchema>>;
 

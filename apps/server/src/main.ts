@@ -1,12 +1,16 @@
-import { hostname } from 'node:os';
 import pino from 'pino';
+import { chooseNodeId } from '@parley/cluster';
 import { loadEnv } from './env.ts';
 import { startNode } from './node.ts';
 
 async function main() {
   const env = loadEnv();
   const log = pino({ level: env.LOG_LEVEL });
-  const nodeId = env.SERVER_ID ?? env.HOSTNAME ?? hostname();
+  // env.ts has refused a bad SERVER_ID; a HOSTNAME that is no valid node id is passed over.
+  const { id: nodeId, source: nodeIdSource } = chooseNodeId({ serverId: env.SERVER_ID, hostname: env.HOSTNAME });
+  if (nodeIdSource === 'generated') {
+    log.warn({ node: nodeId }, `no SERVER_ID (nor a usable HOSTNAME): this node is ${nodeId} until it restarts; set SERVER_ID for a stable name`);
+  }
   const node = await startNode({
     nodeId,
     port: env.PORT,
