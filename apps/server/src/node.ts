@@ -5,8 +5,10 @@ import pino from 'pino';
 import { createApiDeps, deleteExpiredSessions, type ApiConfigOverrides, type ApiDeps, type Logger } from '@parley/api';
 import {
   createMemoryBus,
+  createMemoryPresence,
   createMemoryRateLimiter,
   createRedisBus,
+  createRedisPresence,
   createRedisRateLimiter,
   type Bus,
   type RateLimiter,
@@ -37,6 +39,8 @@ export interface NodeOptions {
   redisPrefix?: string | undefined;
   bus?: Bus | undefined;
   limiter?: RateLimiter | undefined;
+  /** How long a user stays `reconnecting` after their last connection ends (default 60 s). */
+  presenceGraceMs?: number | undefined;
   log?: Logger | undefined;
 }
 
@@ -83,7 +87,10 @@ export async function startNode(opts: NodeOptions): Promise<ParleyNode> {
   if (redis && !(await becomesUp(bus, REDIS_STARTUP_WAIT_MS))) {
     log.warn({}, 'Redis is not reachable yet: serving degraded (event log polling, rate limits fail open) until it is');
   }
-  const deps = createApiDeps({ db: database.db, dbDriver: database.driver, bus, limiter, log, config: opts.api });
+  const presence = redis
+    ? createRedisPresence({ ...redis, name: `${redis.name}:presence`, bus, nodeId: opts.nodeId, graceMs: opts.presenceGraceMs })
+    : createMemoryPresence({ bus, graceMs: opts.presenceGraceMs });
+  const deps = createApiDeps({ db: database.db, dbDriver: database.driver, bus, limiter, presence, log, config: opts.api });
   const server = createParleyServer({
     deps,
     nodeId: opts.nodeId,
@@ -105,6 +112,8 @@ export async function startNode(opts: NodeOptions): Promise<ParleyNode> {
       clearInterval(sweep);
       await server.close();
       deps.feeds.close();
+      // Before the bus: its last announcements (who left with this node) go out on it.
+      await presence.close();
       if (!opts.bus) await bus.close();
       if (!opts.limiter) await limiter.close();
       await database.close();

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database, DbDriver } from '@parley/db';
-import type { Bus, RateLimiter } from '@parley/cluster';
+import type { Bus, Presence, RateLimiter } from '@parley/cluster';
 import type { EventFeeds } from './features/event/event.feed.ts';
 import type { MessageWriter } from './features/message/message.writer.ts';
 import { defaultRateLimits, type RateLimits } from './rate-limit.ts';
@@ -59,6 +59,8 @@ export interface ApiDeps {
   bus: Bus;
   /** Rate limits: in memory on one node, in Redis across a cluster. */
   limiter: RateLimiter;
+  /** Who is online and typing: in memory on one node, in Redis across a cluster. */
+  presence: Presence;
   log: Logger;
   config: ApiConfig;
   feeds: EventFeeds;

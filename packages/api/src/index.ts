@@ -4,13 +4,14 @@
  *
  * @example
  * ```ts
- * const deps = createApiDeps({ db, dbDriver: 'pg', bus: createMemoryBus(), limiter: createMemoryRateLimiter(), log });
+ * const bus = createMemoryBus();
+ * const deps = createApiDeps({ db, dbDriver: 'pg', bus, limiter: createMemoryRateLimiter(), presence: createMemoryPresence({ bus }), log });
  * const caller = createCaller(createContext(deps, anonymousRequest()));
  * await caller.auth.register({ username: 'ada', password: 'correct horse battery', session: 'token' });
  * ```
  */
 import type { Kysely } from 'kysely';
-import type { Bus, RateLimiter } from '@parley/cluster';
+import type { Bus, Presence, RateLimiter } from '@parley/cluster';
 import type { Database, DbDriver } from '@parley/db';
 import { resolveApiConfig, type ApiConfigOverrides, type ApiDeps, type Logger, type RequestInfo } from './context.ts';
 import { EventFeeds } from './features/event/event.feed.ts';
@@ -41,12 +42,12 @@ export { MESSAGE_MAX_CHARS } from './features/message/message.schema.ts';
 export const createCaller = createCallerFactory(appRouter);
 
 /**
- * Assembles the API's long-lived dependencies; close them with `deps.feeds.close()` (the bus
- * and the limiter belong to the caller).
+ * Assembles the API's long-lived dependencies; close them with `deps.feeds.close()` (the bus,
+ * the limiter and the presence belong to the caller).
  * @example
  * ```ts
  * const deps = createApiDeps({
- *   db, dbDriver: 'pglite', bus: createMemoryBus(), limiter: createMemoryRateLimiter(), log: pino(),
+ *   db, dbDriver: 'pglite', bus, limiter: createMemoryRateLimiter(), presence: createMemoryPresence({ bus }), log: pino(),
  *   config: { rateLimits: { messagesPerUser: { limit: 20, windowMs: 10_000 } } },
  * });
  * ```
@@ -56,6 +57,7 @@ export function createApiDeps(opts: {
   dbDriver: DbDriver;
   bus: Bus;
   limiter: RateLimiter;
+  presence: Presence;
   log: Logger;
   config?: ApiConfigOverrides | undefined;
 }): ApiDeps {
@@ -65,6 +67,7 @@ export function createApiDeps(opts: {
     dbDriver: opts.dbDriver,
     bus: opts.bus,
     limiter: opts.limiter,
+    presence: opts.presence,
     log: opts.log,
     config,
     messageWriter: new MessageWriter(opts.db),

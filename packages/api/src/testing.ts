@@ -9,7 +9,7 @@
  * await ada.caller.partition.create({ name: 'Acme' });
  * ```
  */
-import { createMemoryBus, createMemoryRateLimiter, type Bus, type RateLimiter } from '@parley/cluster';
+import { createMemoryBus, createMemoryPresence, createMemoryRateLimiter, type Bus, type Presence, type RateLimiter } from '@parley/cluster';
 import { createDb, migrateToLatest } from '@parley/db';
 import { createApiDeps, createCaller, anonymousRequest } from './index.ts';
 import { createContext, type ApiConfigOverrides, type ApiDeps, type Logger, type RequestInfo } from './context.ts';
@@ -48,20 +48,23 @@ export interface TestUser {
 
 /**
  * An API on a fresh database. Rate limits default to {@link relaxedRateLimits}; pass
- * `config.rateLimits` to test one, and `limiter: createMemoryRateLimiter({ now })` for a fake clock.
+ * `config.rateLimits` to test one, and `limiter: createMemoryRateLimiter({ now })` for a fake clock
+ * (and `presence: createMemoryPresence({ bus, now })` for presence on one).
  */
 export async function createTestApi(
-  opts: { databaseUrl?: string; bus?: Bus; limiter?: RateLimiter; config?: ApiConfigOverrides } = {},
+  opts: { databaseUrl?: string; bus?: Bus; limiter?: RateLimiter; presence?: Presence; config?: ApiConfigOverrides } = {},
 ): Promise<TestApi> {
   const database = await createDb({ databaseUrl: opts.databaseUrl, dataDir: 'memory://' });
   await migrateToLatest(database.db);
   const bus = opts.bus ?? createMemoryBus();
   const limiter = opts.limiter ?? createMemoryRateLimiter();
+  const presence = opts.presence ?? createMemoryPresence({ bus });
   const deps = createApiDeps({
     db: database.db,
     dbDriver: database.driver,
     bus,
     limiter,
+    presence,
     log: silentLogger,
     config: {
       eventPollMs: 200,
@@ -74,6 +77,7 @@ export async function createTestApi(
     deps.feeds.close();
     if (!opts.bus) await bus.close();
     if (!opts.limiter) await limiter.close();
+    if (!opts.presence) await presence.close();
     await database.close();
   };
   return {

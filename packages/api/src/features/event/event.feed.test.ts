@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { createMemoryRateLimiter, type Bus, type BusState } from '@parley/cluster';
+import { createMemoryPresence, createMemoryRateLimiter, type Bus, type BusState } from '@parley/cluster';
 import { anonymousRequest, createApiDeps, createCaller, createContext, type ApiDeps } from '../../index.ts';
 import { createTestApi, createTestWorkspace, relaxedRateLimits, silentLogger, type TestApi, type TestWorkspace } from '../../testing.ts';
 import { newClientId, take, untrack } from '../../test-util.ts';
@@ -46,6 +46,7 @@ describe('event feed paced by the bus', () => {
       dbDriver: api.deps.dbDriver,
       bus,
       limiter: createMemoryRateLimiter(),
+      presence: createMemoryPresence(),
       log: silentLogger,
       config: { eventPollMs: POLL_MS, eventSafetyPollMs: 60_000, rateLimits: relaxedRateLimits },
     });
