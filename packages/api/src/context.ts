@@ -26,6 +26,10 @@ export interface ApiConfig {
   /** How often it re-reads the log anyway while the Redis bus is up (a publish can be lost). */
   eventSafetyPollMs: number;
   rateLimits: RateLimits;
+  /** Lower-cased usernames that become Parley administrators when they register (ADMIN_USERNAMES). */
+  adminUsernames: readonly string[];
+  /** A node whose heartbeat is older than this is unhealthy (the cluster's rule, for the admin view). */
+  nodeStaleMs: number;
 }
 
 export const defaultApiConfig: ApiConfig = {
@@ -34,6 +38,8 @@ export const defaultApiConfig: ApiConfig = {
   eventPollMs: 1000,
   eventSafetyPollMs: 5000,
   rateLimits: defaultRateLimits,
+  adminUsernames: [],
+  nodeStaleMs: 15_000,
 };
 
 /** Partial configuration; each rate limit rule can be overridden on its own. */
@@ -52,6 +58,18 @@ function definedOnly<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
+/**
+ * What a node may observe of the API (apps/server turns it into Prometheus metrics). Calls
+ * are synchronous and on the hot path: count, do not wait.
+ */
+export interface ApiMetrics {
+  /**
+   * A subscription yielded a durable event to its client: `live` when it came from the feed as
+   * it happened, false when it was read back from the log (a resume, a gap filled).
+   */
+  eventDelivered(event: { partitionId: string; type: string; at: string }, live: boolean): void;
+}
+
 /** Long-lived infrastructure, created once per node by apps/server (or by a test). */
 export interface ApiDeps {
   db: Kysely<Database>;
@@ -66,6 +84,8 @@ export interface ApiDeps {
   feeds: EventFeeds;
   /** Group commit of sends, per partition. */
   messageWriter: MessageWriter;
+  /** Optional observation hooks (Prometheus in apps/server); absent in most tests. */
+  metrics?: ApiMetrics | undefined;
 }
 
 /** What the transport tells the API about one request or WebSocket connection. */

@@ -13,7 +13,7 @@
 import type { Kysely } from 'kysely';
 import type { Bus, Presence, RateLimiter } from '@parley/cluster';
 import type { Database, DbDriver } from '@parley/db';
-import { resolveApiConfig, type ApiConfigOverrides, type ApiDeps, type Logger, type RequestInfo } from './context.ts';
+import { resolveApiConfig, type ApiConfigOverrides, type ApiDeps, type ApiMetrics, type Logger, type RequestInfo } from './context.ts';
 import { EventFeeds } from './features/event/event.feed.ts';
 import { MessageWriter } from './features/message/message.writer.ts';
 import { appRouter } from './root.ts';
@@ -21,7 +21,7 @@ import { createCallerFactory } from './trpc.ts';
 
 export { appRouter, type AppRouter } from './root.ts';
 export { createContext, defaultApiConfig, resolveApiConfig } from './context.ts';
-export type { ApiConfig, ApiConfigOverrides, ApiDeps, Context, Logger, RequestInfo } from './context.ts';
+export type { ApiConfig, ApiConfigOverrides, ApiDeps, ApiMetrics, Context, Logger, RequestInfo } from './context.ts';
 export { defaultRateLimits, type RateLimits } from './rate-limit.ts';
 export type { ParleyEvent, ParleyEventType } from './features/event/event.types.ts';
 export type { MessageDto } from './features/message/message.types.ts';
@@ -30,6 +30,16 @@ export type { PartitionDto } from './features/partition/partition.service.ts';
 export type { PublicUser } from './features/auth/auth.service.ts';
 export { AppError, AppErrorCode } from './errors.ts';
 export { deleteExpiredSessions } from './features/auth/session.ts';
+export type { AdminAuditEntry, AdminAuditPage, AdminNode, AdminPartition } from './features/admin/admin.types.ts';
+
+/**
+ * Grants the administrator flag to the users named in ADMIN_USERNAMES (startup; audited).
+ * @example
+ * ```ts
+ * await grantConfiguredAdmins({ db, log }, ['ada', 'grace']);
+ * ```
+ */
+export { grantConfiguredAdmins } from './features/admin/admin.service.ts';
 export { MESSAGE_MAX_CHARS } from './features/message/message.schema.ts';
 
 /**
@@ -60,6 +70,7 @@ export function createApiDeps(opts: {
   presence: Presence;
   log: Logger;
   config?: ApiConfigOverrides | undefined;
+  metrics?: ApiMetrics | undefined;
 }): ApiDeps {
   const config = resolveApiConfig(opts.config);
   return {
@@ -68,6 +79,7 @@ export function createApiDeps(opts: {
     bus: opts.bus,
     limiter: opts.limiter,
     presence: opts.presence,
+    metrics: opts.metrics,
     log: opts.log,
     config,
     messageWriter: new MessageWriter(opts.db),

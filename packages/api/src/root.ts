@@ -1,4 +1,5 @@
 import { router } from './trpc.ts';
+import { adminRouter } from './features/admin/admin.router.ts';
 import { authRouter } from './features/auth/auth.router.ts';
 import { eventRouter } from './features/event/event.router.ts';
 import { messageRouter } from './features/message/message.router.ts';
@@ -11,6 +12,7 @@ export const appRouter = router({
   room: roomRouter,
   message: messageRouter,
   event: eventRouter,
+  admin: adminRouter,
 });
 
 export type AppRouter = typeof appRouter;

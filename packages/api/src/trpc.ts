@@ -81,6 +81,15 @@ export const authedProcedure = publicProcedure.use(async ({ ctx, next }) => {
   return next({ ctx: { user: result.user, session: result.session } });
 });
 
+/**
+ * A Parley administrator (`users.is_admin`: the first account of a new server, and those named
+ * in ADMIN_USERNAMES). Not a workspace role: it shows the cluster, not anyone's messages.
+ */
+export const adminProcedure = authedProcedure.use(({ ctx, next }) => {
+  if (!ctx.user.is_admin) throw new AppError('FORBIDDEN', 'Only Parley administrators can open the admin view.');
+  return next();
+});
+
 const ROLE_RANK: Record<Role, number> = { viewer: 0, member: 1, admin: 2, owner: 3 };
 
 export function hasRole(role: Role, atLeast: Role): boolean {

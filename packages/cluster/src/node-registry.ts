@@ -71,7 +71,7 @@ export function createNodeRegistry(opts: NodeRegistryOptions): NodeRegistry {
     const info = { pid: opts.info?.pid ?? null, version: opts.info?.version ?? null, url: opts.info?.url ?? null };
     const previous = await db
       .selectFrom('nodes')
-      .select(['status', sql<number>`extract(epoch from now() - heartbeat_at)`.as('age_seconds')])
+      .select(['status', sql<number>`extract(epoch from now() - heartbeat_at)::float8`.as('age_seconds')])
       .where('id', '=', nodeId)
       .executeTakeFirst();
     if (previous && previous.status !== 'inactive' && previous.age_seconds * 1000 < NODE_STALE_MS) {

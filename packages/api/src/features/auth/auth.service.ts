@@ -1,9 +1,10 @@
 import { uuidv7 } from 'uuidv7';
-import type { User } from '@parley/db';
+import type { NewUser, User } from '@parley/db';
 import type { Context } from '../../context.ts';
 import { AppError } from '../../errors.ts';
 import { pgErrorCode } from '@parley/db';
 import { enforceRateLimit, ipKey } from '../../rate-limit.ts';
+import { recordAudit } from '../admin/admin.service.ts';
 import * as repo from './auth.repo.ts';
 import type { ChangePasswordInput, LoginInput, RegisterInput } from './auth.schema.ts';
 import { burnPasswordCheck, hashPassword, verifyPassword } from './password.ts';
@@ -50,19 +51,43 @@ export async function register(ctx: Context, input: RegisterInput): Promise<Sign
     throw new AppError('CONFLICT', 'That username is taken.');
   }
   let user: User;
+  let adminBecause: AdminGrantReason | null;
   try {
-    user = await repo.insertUser(ctx.db, {
+    ({ user, adminBecause } = await insertUserMaybeAdmin(ctx, {
       id: uuidv7(),
       username: input.username,
       display_name: input.displayName ?? input.username,
       password_hash: await hashPassword(input.password),
-    });
+    }));
   } catch (error) {
     if (pgErrorCode(error) === '23505') throw new AppError('CONFLICT', 'That username is taken.', { cause: error });
     throw error;
   }
-  ctx.log.info({ userId: user.id }, 'user registered');
+  ctx.log.info({ userId: user.id, admin: adminBecause ?? undefined }, 'user registered');
+  if (adminBecause) {
+    await recordAudit(ctx.db, { actor: 'system', action: 'admin.granted', subject: user.id, details: { username: user.username, reason: adminBecause } });
+  }
   return startSession(ctx, user, input.session);
+}
+
+type AdminGrantReason = 'first-account' | 'ADMIN_USERNAMES';
+
+/**
+ * Inserts the user, as an administrator when ADMIN_USERNAMES names them or when theirs is
+ * the first account of the database (someone has to be able to open the admin view). The
+ * first-account check runs under a lock, so two registrations racing on a new server cannot
+ * both become admin.
+ */
+async function insertUserMaybeAdmin(ctx: Context, values: Omit<NewUser, 'is_admin'>): Promise<{ user: User; adminBecause: AdminGrantReason | null }> {
+  if (ctx.config.adminUsernames.includes(values.username.toLowerCase())) {
+    return { user: await repo.insertUser(ctx.db, { ...values, is_admin: true }), adminBecause: 'ADMIN_USERNAMES' };
+  }
+  if (await repo.anyUserExists(ctx.db)) return { user: await repo.insertUser(ctx.db, values), adminBecause: null };
+  return ctx.db.transaction().execute(async (trx) => {
+    await repo.lockFirstAccount(trx);
+    const first = !(await repo.anyUserExists(trx));
+    return { user: await repo.insertUser(trx, { ...values, is_admin: first }), adminBecause: first ? 'first-account' : null };
+  });
 }
 
 /**
