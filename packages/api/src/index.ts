@@ -27,6 +27,7 @@ export type { ParleyEvent, ParleyEventType } from './features/event/event.types.
 export type { MessageDto } from './features/message/message.types.ts';
 export type { RoomDto, RoomListItem } from './features/room/room.types.ts';
 export type { PartitionDto } from './features/partition/partition.service.ts';
+export type { MemberPresenceDto, PresenceListDto, PresenceSignalDto, PresenceStatus, TypingDto } from './features/presence/presence.types.ts';
 export type { PublicUser } from './features/auth/auth.service.ts';
 export { AppError, AppErrorCode } from './errors.ts';
 export { deleteExpiredSessions } from './features/auth/session.ts';

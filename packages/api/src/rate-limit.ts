@@ -18,6 +18,11 @@ export interface RateLimits {
   loginPerAccountAndIp: RateLimitRule;
   /** Sign-in attempts per client address, whatever the account (credential stuffing). Never cleared by a success. */
   loginPerIp: RateLimitRule;
+  /**
+   * `presence.typing` per user, over all rooms. Clients signal at most every 2 s per room (and
+   * the server publishes no more often), so this only stops a client that ignores that.
+   */
+  typingPerUser: RateLimitRule;
 }
 
 export const defaultRateLimits: RateLimits = {
@@ -25,6 +30,7 @@ export const defaultRateLimits: RateLimits = {
   requestsPerIp: { limit: 100, windowMs: 60_000 },
   loginPerAccountAndIp: { limit: 10, windowMs: 15 * 60_000 },
   loginPerIp: { limit: 100, windowMs: 15 * 60_000 },
+  typingPerUser: { limit: 20, windowMs: 10_000 },
 };
 
 /**

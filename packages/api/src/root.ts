@@ -4,6 +4,7 @@ import { authRouter } from './features/auth/auth.router.ts';
 import { eventRouter } from './features/event/event.router.ts';
 import { messageRouter } from './features/message/message.router.ts';
 import { partitionRouter } from './features/partition/partition.router.ts';
+import { presenceRouter } from './features/presence/presence.router.ts';
 import { roomRouter } from './features/room/room.router.ts';
 
 export const appRouter = router({
@@ -12,6 +13,7 @@ export const appRouter = router({
   room: roomRouter,
   message: messageRouter,
   event: eventRouter,
+  presence: presenceRouter,
   admin: adminRouter,
 });
 

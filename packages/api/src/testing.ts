@@ -29,6 +29,7 @@ export const relaxedRateLimits: RateLimits = {
   requestsPerIp: NO_LIMIT,
   loginPerAccountAndIp: NO_LIMIT,
   loginPerIp: NO_LIMIT,
+  typingPerUser: NO_LIMIT,
 };
 
 export interface TestApi {

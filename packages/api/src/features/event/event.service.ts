@@ -62,6 +62,8 @@ export async function* streamEvents(ctx: Context & { user: User }, opts: StreamO
   const feed = await ctx.feeds.acquire(partitionId);
   const queue = new EventQueue<ParleyEvent>(MAX_QUEUED);
   const stopListening = feed.listen((event) => queue.push(event));
+  // An open event stream is a connection: the user is online in the partition while it lasts.
+  const disconnect = ctx.presence.connect(partitionId, ctx.user.id);
   try {
     const visibility = new Visibility(ctx.user.id, new Set(await listUserRoomIds(ctx.db, partitionId, ctx.user.id)));
     let last = opts.lastEventId ?? feed.lastId;
@@ -99,13 +101,14 @@ export async function* streamEvents(ctx: Context & { user: User }, opts: StreamO
       await queue.wait(signal, Math.max(0, recheckAt - Date.now()));
     }
   } finally {
+    disconnect();
     stopListening();
     ctx.feeds.release(partitionId);
   }
 }
 
 /** Ends a live stream whose session expired or whose user left the partition. */
-async function recheckAccess(ctx: Context & { user: User }, partitionId: PartitionId): Promise<void> {
+export async function recheckAccess(ctx: Context & { user: User }, partitionId: PartitionId): Promise<void> {
   const session = ctx.req.token ? await validateSession(ctx, ctx.req.token) : null;
   if (!session) throw new AppError('UNAUTHORIZED', 'Your session has ended; please sign in again.');
   if (!(await findMembership(ctx.db, partitionId, ctx.user.id))) {

@@ -5,6 +5,7 @@ import { AppError } from '../../errors.ts';
 import { describeRule, enforceRateLimit } from '../../rate-limit.ts';
 import { toParleyEvent } from '../event/event.repo.ts';
 import { publishEvents } from '../event/event.service.ts';
+import { stopTyping } from '../presence/presence.service.ts';
 import { assertRoomMember } from '../room/room.service.ts';
 import * as repo from './message.repo.ts';
 import type { ListMessagesInput, SendMessageInput } from './message.schema.ts';
@@ -71,6 +72,7 @@ export async function sendMessage(ctx: InPartition, input: SendMessageInput): Pr
       eventData,
     });
     publishEvents(ctx, [toParleyEvent(ctx.partitionId, event)]);
+    stopTyping(ctx, input.roomId);
     return toMessageDto(ctx.partitionId, { ...message, author_name: ctx.user.display_name });
   } catch (error) {
     if (pgErrorCode(error) === '23505') {

@@ -90,6 +90,11 @@ export async function leaveRoom(ctx: InPartition, input: RoomRefInput): Promise<
   return { left: true };
 }
 
+/** The rooms the user is in (for filtering what they may see). */
+export function listJoinedRoomIds(ctx: InPartition): Promise<string[]> {
+  return repo.listUserRoomIds(ctx.db, ctx.partitionId, ctx.user.id);
+}
+
 /** Throws unless the user may read and write in the room. */
 export async function assertRoomMember(ctx: InPartition, roomId: string): Promise<void> {
   if (await repo.isRoomMember(ctx.db, ctx.partitionId, roomId, ctx.user.id)) return;
