@@ -52,3 +52,12 @@ describe('environment: node identity, admins, metrics', () => {
     );
   });
 });
+
+describe('environment: presence', () => {
+  test('PRESENCE_GRACE_MS is 60 s by default, at least 1 s, in milliseconds', () => {
+    expect(loadEnv({}).PRESENCE_GRACE_MS).toBe(60_000);
+    expect(loadEnv({ PRESENCE_GRACE_MS: '5000' }).PRESENCE_GRACE_MS).toBe(5_000);
+    expect(() => loadEnv({ PRESENCE_GRACE_MS: '500' })).toThrow(/PRESENCE_GRACE_MS/);
+    expect(() => loadEnv({ PRESENCE_GRACE_MS: 'a minute' })).toThrow(/PRESENCE_GRACE_MS/);
+  });
+});

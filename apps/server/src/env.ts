@@ -52,6 +52,8 @@ const envSchema = z.object({
   EVENT_POLL_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
   /** Event log poll while Redis is up: a safety net for a lost publish. */
   EVENT_SAFETY_POLL_MS: z.coerce.number().int().min(50).max(600_000).default(5000),
+  /** How long a user shows as reconnecting after their last connection ends, before offline. */
+  PRESENCE_GRACE_MS: z.coerce.number().int().min(1000).max(3_600_000).default(60_000),
   /** Messages per user (default 10/10s). */
   RATE_LIMIT_MESSAGES: rateRule.optional(),
   /** Requests (procedure calls) per client address (default 100/1m). Behind a proxy set TRUST_PROXY. */

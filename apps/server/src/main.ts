@@ -22,6 +22,7 @@ async function main() {
     cookieSecure: env.COOKIE_SECURE,
     webDist: env.WEB_DIST,
     redisUrl: env.REDIS_URL,
+    presenceGraceMs: env.PRESENCE_GRACE_MS,
     log,
     api: {
       sessionIdleMs: env.SESSION_IDLE_MINUTES * 60_000,
