@@ -24,6 +24,8 @@ export interface ClusterOptions {
    * printed (a test or a benchmark stays quiet); recent lines are kept for error messages.
    */
   onLog?: ((source: string, line: string) => void) | undefined;
+  /** A node process ended (a crash, a kill, or a stop). */
+  onNodeExit?: ((id: string, code: number | null, signal: NodeJS.Signals | null) => void) | undefined;
 }
 
 export interface Cluster {
@@ -62,7 +64,15 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   const nodes: NodeProcess[] = [];
   for (let i = 1; i <= count; i++) {
     const id = `node-${i}`;
-    nodes.push(createNodeProcess({ id, port: await freePort(), env, onLog: options.onLog && ((l) => options.onLog!(id, l)) }));
+    nodes.push(
+      createNodeProcess({
+        id,
+        port: await freePort(),
+        env,
+        onLog: options.onLog && ((line) => options.onLog!(id, line)),
+        onExit: options.onNodeExit && ((code, signal) => options.onNodeExit!(id, code, signal)),
+      }),
+    );
   }
   let nginx: NginxProcess | undefined;
   const stop = async () => {

@@ -22,6 +22,8 @@ export interface NodeProcessOptions {
   env: Record<string, string>;
   /** Every line the node prints (pino JSON), as it comes. */
   onLog?: ((line: string) => void) | undefined;
+  /** Each time the process ends, whoever ended it. */
+  onExit?: ((code: number | null, signal: NodeJS.Signals | null) => void) | undefined;
 }
 
 /** One `apps/server` process on a fixed port that can be killed, drained and started again. */
@@ -87,8 +89,9 @@ export function createNodeProcess(options: NodeProcessOptions): NodeProcess {
       onLines(proc.stdout!, line);
       onLines(proc.stderr!, line);
       exited = new Promise((resolve) => {
-        proc.once('exit', (code) => {
+        proc.once('exit', (code, signal) => {
           if (child === proc) child = undefined;
+          options.onExit?.(code, signal);
           resolve(code);
         });
       });
