@@ -1,3 +1,4 @@
+import { Agent, get } from 'node:http';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { privateRedisForTests, waitUntil } from '@parley/cluster/test-services';
 import { createTestDatabase, postgresForTests, type TestDatabase } from '@parley/db/test-services';
@@ -9,6 +10,13 @@ const baseUrl = await postgresForTests();
 const redis = await privateRedisForTests();
 const nginxBinary = nginxForTests();
 
+const statusOf = (url: string, agent: Agent) =>
+  new Promise<number>((resolve, reject) => {
+    get(url, { agent }, (res) => {
+      res.resume();
+      resolve(res.statusCode!);
+    }).once('error', reject);
+  });
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const nothingWrong = { lost: 0, duplicated: 0, outOfOrder: 0, reordered: 0 };
 
@@ -20,7 +28,7 @@ const nothingWrong = { lost: 0, duplicated: 0, outOfOrder: 0, reordered: 0 };
  * client, nothing lost, nothing twice, no event out of order or missing. Killed nodes are
  * started again (same port) before the next scenario.
  */
-describe.skipIf(!baseUrl || !redis || !nginxBinary)('three nodes behind nginx, with faults', () => {
+describe.skipIf(!baseUrl || !redis || !nginxBinary)('three nodes behind nginx', () => {
   let testDb: TestDatabase;
   let cluster: Cluster;
   const partitionId = 'failover';
@@ -124,6 +132,23 @@ describe.skipIf(!baseUrl || !redis || !nginxBinary)('three nodes behind nginx, w
     bob().send(partitionId, roomId, `hello back from ${bob().node()!.id}`);
     carol().send(partitionId, roomId, `and from ${carol().node()!.id}`);
     await settle('live across nodes', checker, [alice(), bob(), carol()]);
+  });
+
+  test('nginx limits requests per client address, loopback exempt (a local load generator is not throttled)', async () => {
+    // 127.0.0.2 is another address of this machine; nginx sees it as a client like any other.
+    const statuses = async (localAddress: string, count: number) => {
+      const agent = new Agent({ keepAlive: true, maxSockets: 20, localAddress });
+      try {
+        return await Promise.all(Array.from({ length: count }, () => statusOf(`${cluster.url}/live`, agent)));
+      } finally {
+        agent.destroy();
+      }
+    };
+    // burst=200 at 50 r/s: 600 requests would have to take 8 s for none to be refused.
+    const limited = await statuses('127.0.0.2', 600);
+    expect(limited.filter((s) => s === 429).length).toBeGreaterThan(0);
+    expect(limited.filter((s) => s === 200).length).toBeGreaterThanOrEqual(200);
+    expect(new Set(await statuses('127.0.0.1', 600))).toEqual(new Set([200]));
   });
 
   test('kill -9 of a node while two people send', async () => {
