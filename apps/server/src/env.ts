@@ -117,12 +117,17 @@ function isAddressOrRange(entry: string): boolean {
 
 export type Env = Readonly<z.infer<typeof envSchema>>;
 
+/** The environment is wrong: `message` lists every problem, one per line. */
+export class InvalidEnvironment extends Error {
+  override name = 'InvalidEnvironment';
+}
+
 /** Reads and validates the environment once; fails fast with every problem listed. */
 export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
   const parsed = envSchema.safeParse(source);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n');
-    throw new Error(`Invalid environment:\n${problems}`);
+    throw new InvalidEnvironment(`Invalid environment:\n${problems}`);
   }
   return Object.freeze(parsed.data);
 }

@@ -1,7 +1,10 @@
 import pino from 'pino';
 import { chooseNodeId } from '@parley/cluster';
-import { loadEnv } from './env.ts';
+import { InvalidEnvironment, loadEnv } from './env.ts';
 import { startNode } from './node.ts';
+
+/** Every drain step is bounded on its own; this is the backstop if one still hangs. */
+const SHUTDOWN_LIMIT_MS = 20_000;
 
 async function main() {
   const env = loadEnv();
@@ -23,12 +26,14 @@ async function main() {
     webDist: env.WEB_DIST,
     redisUrl: env.REDIS_URL,
     presenceGraceMs: env.PRESENCE_GRACE_MS,
+    metricsAllow: env.METRICS_ALLOW,
     log,
     api: {
       sessionIdleMs: env.SESSION_IDLE_MINUTES * 60_000,
       sessionAbsoluteMs: env.SESSION_ABSOLUTE_DAYS * 24 * 60 * 60_000,
       eventPollMs: env.EVENT_POLL_MS,
       eventSafetyPollMs: env.EVENT_SAFETY_POLL_MS,
+      adminUsernames: env.ADMIN_USERNAMES,
       rateLimits: {
         messagesPerUser: env.RATE_LIMIT_MESSAGES,
         requestsPerIp: env.RATE_LIMIT_REQUESTS_PER_IP,
@@ -43,7 +48,11 @@ async function main() {
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    log.info({ signal }, 'shutting down');
+    log.info({ signal }, 'draining: no new connections, clients told to reconnect elsewhere, leases released');
+    setTimeout(() => {
+      log.error({ limitMs: SHUTDOWN_LIMIT_MS }, 'shutdown took too long; exiting anyway');
+      process.exit(1);
+    }, SHUTDOWN_LIMIT_MS).unref();
     await node.close();
     log.info('stopped');
     process.exit(0);
@@ -53,6 +62,7 @@ async function main() {
 }
 
 main().catch((error: unknown) => {
-  console.error(error);
+  // A configuration mistake is a message for a person, not a stack trace.
+  console.error(error instanceof InvalidEnvironment ? error.message : error);
   process.exit(1);
 });

@@ -1,25 +1,35 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { resolve } from 'node:path';
 import pino from 'pino';
-import { createApiDeps, deleteExpiredSessions, type ApiConfigOverrides, type ApiDeps, type Logger } from '@parley/api';
+import { createApiDeps, grantConfiguredAdmins, type ApiConfigOverrides, type ApiDeps, type Logger } from '@parley/api';
 import {
+  createJobRunner,
   createMemoryBus,
   createMemoryPresence,
   createMemoryRateLimiter,
   createRedisBus,
   createRedisPresence,
+  createNodeRegistry,
   createRedisRateLimiter,
+  NODE_STALE_MS,
+  type BackgroundJob,
   type Bus,
+  type JobRunner,
+  type NodeRegistry,
   type RateLimiter,
 } from '@parley/cluster';
 import { createDb, migrateToLatest, upgradeAllPartitions, type DbHandle } from '@parley/db';
+import { sessionSweepJob } from './background-jobs.ts';
+import { createServerMetrics, metricsAccess } from './metrics.ts';
 import { createParleyServer, type ParleyServer } from './server.ts';
 
-const SESSION_SWEEP_MS = 10 * 60_000;
 /** How long startup waits for Redis before serving without it (degraded: polling, limits fail open). */
 const REDIS_STARTUP_WAIT_MS = 3_000;
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+/** Default METRICS_ALLOW: loopback and private networks (a Prometheus beside the nodes). */
+const METRICS_ALLOW_DEFAULT = ['127.0.0.0/8', '::1', '10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', 'fc00::/7'];
 
 export interface NodeOptions {
   nodeId: string;
@@ -42,6 +52,10 @@ export interface NodeOptions {
   /** How long a user stays `reconnecting` after their last connection ends (default 60 s). */
   presenceGraceMs?: number | undefined;
   log?: Logger | undefined;
+  /** Background jobs besides the built-in ones (tests). */
+  jobs?: readonly BackgroundJob[] | undefined;
+  /** Who may read `/metrics` (addresses or CIDR ranges; default loopback and private networks). */
+  metricsAllow?: readonly string[] | undefined;
 }
 
 export interface ParleyNode {
@@ -50,13 +64,24 @@ export interface ParleyNode {
   server: ParleyServer;
   deps: ApiDeps;
   database: DbHandle;
+  registry: NodeRegistry;
+  runner: JobRunner;
+  /** Drains and stops (idempotent): see {@link startNode}. */
   close(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
 }
 
 /**
- * One Parley node: database (migrated, partitions upgraded), bus, API, HTTP+WS server.
- * The composition root shared by `main.ts` and the end-to-end tests.
+ * One Parley node: database (migrated, partitions upgraded), bus, API, HTTP+WS server, its row
+ * in the node registry and the background jobs it runs under leases. The composition root
+ * shared by `main.ts` and the end-to-end tests.
+ *
+ * `close()` drains: `/ready` answers 503 and WebSocket upgrades are refused at once, the row
+ * says `draining`; then, together, WebSocket clients are told to reconnect elsewhere (1001)
+ * while in-flight requests finish (at most 5 s), and the jobs are aborted and their leases
+ * released (another node takes them on its next scan); the row says `inactive`; last, the
+ * bus, limiter, presence and database close. Every step is bounded and a failing one is
+ * logged, not fatal: a node that cannot reach its database still exits.
  */
 export async function startNode(opts: NodeOptions): Promise<ParleyNode> {
   const log = opts.log ?? pino({ level: 'info' });
@@ -76,6 +101,7 @@ export async function startNode(opts: NodeOptions): Promise<ParleyNode> {
     const applied = await migrateToLatest(database.db);
     const upgraded = await upgradeAllPartitions(database.db);
     log.info({ driver: database.driver, dataDir, applied, upgradedPartitions: upgraded }, 'database ready');
+    await grantConfiguredAdmins({ db: database.db, log }, opts.api?.adminUsernames ?? []);
   } catch (error) {
     await database.close();
     throw error;
@@ -90,27 +116,68 @@ export async function startNode(opts: NodeOptions): Promise<ParleyNode> {
   const presence = redis
     ? createRedisPresence({ ...redis, name: `${redis.name}:presence`, bus, nodeId: opts.nodeId, graceMs: opts.presenceGraceMs })
     : createMemoryPresence({ bus, graceMs: opts.presenceGraceMs });
-  const deps = createApiDeps({ db: database.db, dbDriver: database.driver, bus, limiter, presence, log, config: opts.api });
-  const server = createParleyServer({
+  // Assigned below; the metrics and the registry read them only once the node runs.
+  let server: ParleyServer | undefined;
+  let runner: JobRunner | undefined;
+  let registry: NodeRegistry | undefined;
+  const metrics = createServerMetrics({
+    nodeId: opts.nodeId,
+    version: VERSION,
+    connections: () => server?.connections ?? 0,
+    leasesHeld: () => runner?.held.length ?? 0,
+    draining: () => server?.draining ?? false,
+    poolStats: database.poolStats,
+    redis: () => redisState(bus, limiter),
+  });
+  const deps = createApiDeps({
+    db: database.db,
+    dbDriver: database.driver,
+    bus,
+    limiter,
+    presence,
+    log,
+    config: { nodeStaleMs: NODE_STALE_MS, ...opts.api },
+    metrics: metrics.api,
+  });
+
+  server = createParleyServer({
     deps,
     nodeId: opts.nodeId,
     origins: { allowed: opts.allowedOrigins ?? [], trustProxy: opts.trustProxy ?? false },
     cookieSecure: opts.cookieSecure ?? 'auto',
     webDist: opts.webDist ?? resolve(REPO_ROOT, 'apps/web/dist'),
+    cluster: { status: () => registry?.status ?? 'unregistered', leases: () => runner?.held ?? [] },
+    metrics,
+    metricsAllowed: metricsAccess(opts.metricsAllow ?? METRICS_ALLOW_DEFAULT),
   });
   const url = await server.listen(opts.port, opts.host);
   const port = Number(new URL(url).port);
 
-  const sweep = setInterval(() => {
-    deleteExpiredSessions(database.db).catch((err: unknown) => log.warn({ err }, 'session sweep failed'));
-  }, SESSION_SWEEP_MS);
-  sweep.unref();
+  registry = createNodeRegistry({
+    db: database.db,
+    nodeId: opts.nodeId,
+    log,
+    info: { pid: process.pid, version: VERSION, url },
+    load: () => ({ connections: server.connections, leasesHeld: runner?.held.length ?? 0 }),
+  });
+  // Singleton work, each (job, scope) on exactly one healthy node under a lease. Add a job here.
+  const jobs: BackgroundJob[] = [sessionSweepJob(database.db, log), ...(opts.jobs ?? [])];
+  runner = createJobRunner({ db: database.db, nodeId: opts.nodeId, log, jobs, accepting: () => registry.status === 'active' });
 
+  const step = async (what: string, work: () => Promise<unknown>) => {
+    try {
+      await work();
+    } catch (err) {
+      log.warn({ err }, `shutdown: ${what} failed`);
+    }
+  };
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
-      clearInterval(sweep);
-      await server.close();
+      server.drain();
+      await step('marking the node draining', () => registry.drain());
+      await Promise.all([step('stopping background jobs', () => runner.stop()), step('closing the server', () => server.close())]);
+      await step('marking the node inactive', () => registry.stop());
       deps.feeds.close();
       // Before the bus: its last announcements (who left with this node) go out on it.
       await presence.close();
@@ -120,7 +187,23 @@ export async function startNode(opts: NodeOptions): Promise<ParleyNode> {
     })();
     return closing;
   };
-  return { url, port, server, deps, database, close, [Symbol.asyncDispose]: close };
+
+  try {
+    await registry.start();
+  } catch (error) {
+    await close();
+    throw error;
+  }
+  runner.start();
+  log.info({ node: opts.nodeId, jobs: jobs.map((j) => `${j.name} (${j.scope})`) }, 'registered; background jobs run under leases');
+  return { url, port, server, deps, database, registry, runner, close, [Symbol.asyncDispose]: close };
+}
+
+/** `memory`: no Redis configured; `down` when any Redis connection (bus, limiter) is. */
+function redisState(bus: Bus, limiter: RateLimiter): 'memory' | 'up' | 'down' {
+  const states = [bus.state, limiter.state].filter((s) => s !== 'memory');
+  if (states.length === 0) return 'memory';
+  return states.includes('down') ? 'down' : 'up';
 }
 
 /** CLIENT SETNAME accepts no spaces; a node id is shown as `parley-<id>`. */

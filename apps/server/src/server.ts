@@ -7,6 +7,9 @@ import sirv from 'sirv';
 import { sql } from 'kysely';
 import { WebSocketServer } from 'ws';
 import { AppError, appRouter, createContext, type ApiDeps, type RequestInfo } from '@parley/api';
+import type { RunningLease } from '@parley/cluster';
+import { latestTemplateVersion, type NodeStatus } from '@parley/db';
+import type { ServerMetrics } from './metrics.ts';
 import {
   SESSION_COOKIE,
   bearerToken,
@@ -30,6 +33,11 @@ export interface ServerOptions {
   cookieSecure: 'auto' | 'true' | 'false';
   /** Directory of the built SPA; when missing, `/` explains how to build it. */
   webDist?: string | undefined;
+  /** This node in the cluster's registry and the leases it runs, for `/health`. */
+  cluster?: { status(): NodeStatus | 'unregistered'; leases(): readonly RunningLease[] } | undefined;
+  /** `/metrics`, answered only when `metricsAllowed(socket address)` says so. */
+  metrics?: ServerMetrics | undefined;
+  metricsAllowed?: ((socketAddress: string | undefined) => boolean) | undefined;
 }
 
 export interface ParleyServer {
@@ -38,6 +46,8 @@ export interface ParleyServer {
   listen(port: number, host?: string): Promise<string>;
   readonly connections: number;
   readonly draining: boolean;
+  /** From now on `/ready` and `/health` answer 503 and WebSocket upgrades are refused (`close()` does it too). */
+  drain(): void;
   /** Stops accepting, asks WebSocket clients to reconnect elsewhere (1001), closes. */
   close(): Promise<void>;
 }
@@ -110,6 +120,19 @@ export function createParleyServer(opts: ServerOptions): ParleyServer {
     }
   };
 
+  /** `initialized`: on the latest partition template version (a partition upgrade is not stuck). */
+  const partitionCounts = async () => {
+    const latest = await latestTemplateVersion();
+    const row = await deps.db
+      .selectFrom('partitions')
+      .select([
+        sql<number>`count(*)::int`.as('configured'),
+        sql<number>`(count(*) filter (where template_version >= ${latest}))::int`.as('initialized'),
+      ])
+      .executeTakeFirstOrThrow();
+    return { configured: row.configured, initialized: row.initialized };
+  };
+
   const http = createServer(async (req, res) => {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     if (path.startsWith('/trpc/')) return trpcHandler(req, res);
@@ -119,9 +142,18 @@ export function createParleyServer(opts: ServerOptions): ParleyServer {
       const ready = db && !draining;
       return json(res, ready ? 200 : 503, { status: ready ? 'ready' : draining ? 'draining' : 'database unavailable' });
     }
+    if (path === '/metrics') {
+      if (!opts.metrics || !opts.metricsAllowed?.(req.socket.remoteAddress)) {
+        return json(res, 403, { error: 'metrics are served only to the addresses in METRICS_ALLOW' });
+      }
+      const body = await opts.metrics.render();
+      res.writeHead(200, { 'content-type': opts.metrics.contentType, 'cache-control': 'no-store' });
+      return res.end(body);
+    }
     if (path === '/health') {
       const db = await databaseUp();
       const redis = redisState();
+      const partitions = db ? await partitionCounts().catch(() => null) : null;
       // Degraded still serves (200): events arrive by polling the log, limits fail open.
       return json(res, db && !draining ? 200 : 503, {
         status: draining ? 'draining' : db ? (redis === 'down' ? 'degraded' : 'ok') : 'down',
@@ -131,8 +163,12 @@ export function createParleyServer(opts: ServerOptions): ParleyServer {
         redis,
         bus: deps.bus.state,
         rateLimiter: deps.limiter.state,
+        nodeStatus: opts.cluster?.status() ?? null,
+        partitions,
         connections: wss.clients.size,
+        leases: (opts.cluster?.leases() ?? []).map((l) => ({ job: l.job, scope: l.scope, generation: l.generation, since: l.since })),
         partitionFeeds: deps.feeds.size,
+        queues: { eventsWaitingForGaps: deps.feeds.backlog, sendsWaitingToCommit: deps.messageWriter.queued },
       });
     }
     if (staticHandler) return staticHandler(req, res, () => json(res, 404, { error: 'not found' }));
@@ -180,6 +216,9 @@ export function createParleyServer(opts: ServerOptions): ParleyServer {
     },
     get draining() {
       return draining;
+    },
+    drain() {
+      draining = true;
     },
     listen(port, host = '127.0.0.1') {
       return new Promise((resolve, reject) => {

@@ -74,6 +74,11 @@ export class PartitionFeed {
     return this.listeners.size;
   }
 
+  /** Events received ahead of a gap, waiting for the missing ids to be read from the log. */
+  get backlog(): number {
+    return this.pending.size;
+  }
+
   /** Called by the writer on this node right after commit, and by the bus for other nodes' writes. */
   receive(event: ParleyEvent): void {
     if (this.closed || event.id <= this.lastId) return;
@@ -192,6 +197,13 @@ export class EventFeeds {
 
   get size(): number {
     return this.feeds.size;
+  }
+
+  /** Events held back by gaps over all feeds (see {@link PartitionFeed.backlog}); above zero for long, the log reads fail. */
+  get backlog(): number {
+    let n = 0;
+    for (const { feed } of this.feeds.values()) n += feed.backlog;
+    return n;
   }
 
   close(): void {

@@ -75,7 +75,10 @@ export async function* streamEvents(ctx: Context & { user: User }, opts: StreamO
         if (page.length === 0) break;
         for (const event of page) {
           last = event.id;
-          if (visibility.admit(event)) yield tracked(String(event.id), event);
+          if (visibility.admit(event)) {
+            ctx.metrics?.eventDelivered(event, false);
+            yield tracked(String(event.id), event);
+          }
         }
       }
     };
@@ -91,7 +94,10 @@ export async function* streamEvents(ctx: Context & { user: User }, opts: StreamO
         if (event.id <= last) continue;
         if (event.id > last + 1) yield* replayUpTo(event.id - 1);
         last = event.id;
-        if (visibility.admit(event)) yield tracked(String(event.id), event);
+        if (visibility.admit(event)) {
+          ctx.metrics?.eventDelivered(event, true);
+          yield tracked(String(event.id), event);
+        }
         continue;
       }
       if (Date.now() >= recheckAt) {

@@ -1,0 +1,143 @@
+import { BlockList, isIPv4 } from 'node:net';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { ApiMetrics } from '@parley/api';
+import type { PoolStats } from '@parley/db';
+
+/**
+ * Seconds from an event's `at` (the database clock, at commit) to the moment a live
+ * subscription yields it (this node's clock): the bus and the feed, plus any clock skew.
+ */
+const DELIVERY_BUCKETS_S = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+
+export interface ServerMetricsSources {
+  nodeId: string;
+  version: string;
+  connections: () => number;
+  leasesHeld: () => number;
+  draining: () => boolean;
+  /** pg pool counters; absent on PGlite. */
+  poolStats?: (() => PoolStats) | undefined;
+  /** `memory` (no Redis configured: no gauge), else whether every Redis connection is up. */
+  redis: () => 'memory' | 'up' | 'down';
+}
+
+export interface ServerMetrics {
+  /** The hook handed to the API (`createApiDeps({ metrics })`). */
+  api: ApiMetrics;
+  /** Prometheus text exposition of this node. */
+  render(): Promise<string>;
+  readonly contentType: string;
+}
+
+/**
+ * One registry per node (tests run several nodes in one process, so never the global one):
+ * process defaults, WebSocket connections, events delivered and their delivery latency, the
+ * pg pool, Redis up, leases held, draining.
+ */
+export function createServerMetrics(src: ServerMetricsSources): ServerMetrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const registers = [registry];
+
+  new Gauge({ name: 'parley_node_info', help: 'This node (always 1), labelled with its id and version.', labelNames: ['node', 'version'], registers }).set(
+    { node: src.nodeId, version: src.version },
+    1,
+  );
+  new Gauge({
+    name: 'parley_websocket_connections',
+    help: 'Open WebSocket connections.',
+    registers,
+    collect() {
+      this.set(src.connections());
+    },
+  });
+  new Gauge({
+    name: 'parley_leases_held',
+    help: 'Background job leases this node holds.',
+    registers,
+    collect() {
+      this.set(src.leasesHeld());
+    },
+  });
+  new Gauge({
+    name: 'parley_node_draining',
+    help: '1 while the node drains (SIGTERM), else 0.',
+    registers,
+    collect() {
+      this.set(src.draining() ? 1 : 0);
+    },
+  });
+  if (src.redis() !== 'memory') {
+    new Gauge({
+      name: 'parley_redis_up',
+      help: '1 while every Redis connection of this node (bus, rate limiter, presence) is up, else 0.',
+      registers,
+      collect() {
+        this.set(src.redis() === 'up' ? 1 : 0);
+      },
+    });
+  }
+  const poolStats = src.poolStats;
+  if (poolStats) {
+    const pool = (name: string, help: string, pick: (s: PoolStats) => number) =>
+      new Gauge({
+        name,
+        help,
+        registers,
+        collect() {
+          this.set(pick(poolStats()));
+        },
+      });
+    pool('parley_db_pool_total', 'PostgreSQL pool connections open (idle or busy).', (s) => s.total);
+    pool('parley_db_pool_idle', 'PostgreSQL pool connections idle.', (s) => s.idle);
+    pool('parley_db_pool_waiting', 'Queries waiting for a PostgreSQL pool connection.', (s) => s.waiting);
+  }
+
+  const delivered = new Counter({
+    name: 'parley_events_delivered_total',
+    help: 'Durable events yielded to subscribers; source live (as it happened) or replay (read back from the log).',
+    labelNames: ['source'],
+    registers,
+  });
+  const latency = new Histogram({
+    name: 'parley_event_delivery_latency_seconds',
+    help: 'From an event’s commit time (database clock) to a live subscription yielding it (node clock).',
+    buckets: DELIVERY_BUCKETS_S,
+    registers,
+  });
+
+  return {
+    api: {
+      eventDelivered(event, live) {
+        delivered.inc({ source: live ? 'live' : 'replay' });
+        if (!live) return;
+        const seconds = (Date.now() - Date.parse(event.at)) / 1000;
+        // A skewed clock can make it negative; observe zero rather than lose the sample.
+        if (Number.isFinite(seconds)) latency.observe(Math.max(0, seconds));
+      },
+    },
+    render: () => registry.metrics(),
+    contentType: registry.contentType,
+  };
+}
+
+/**
+ * Who may read `/metrics`: the connecting socket's address (never X-Forwarded-For, which a
+ * client can write) against `METRICS_ALLOW` entries, addresses or CIDR ranges.
+ */
+export function metricsAccess(allow: readonly string[]): (socketAddress: string | undefined) => boolean {
+  const list = new BlockList();
+  for (const entry of allow) {
+    const [address = '', bits] = entry.split('/');
+    const family = isIPv4(address) ? 'ipv4' : 'ipv6';
+    if (bits === undefined) list.addAddress(address, family);
+    else list.addSubnet(address, Number(bits), family);
+  }
+  return (socketAddress) => {
+    if (!socketAddress) return false;
+    // A dual-stack socket reports IPv4 peers as ::ffff:a.b.c.d.
+    const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(socketAddress)?.[1];
+    const address = mapped ?? socketAddress;
+    return list.check(address, isIPv4(address) ? 'ipv4' : 'ipv6');
+  };
+}
