@@ -1,5 +1,5 @@
 import { TRPCClientError, type TRPCClient } from '@trpc/client';
-import type { AppRouter, MessageDto, ParleyEvent } from '@parley/api';
+import type { AppRouter, MessageDto, ParleyEvent, PresenceSignalDto } from '@parley/api';
 
 export interface MessagePage {
   /** Oldest first. */
@@ -45,6 +45,26 @@ export function trpcApi(trpc: TRPCClient<AppRouter>): ParleyApi {
       });
       return () => subscription.unsubscribe();
     },
+  };
+}
+
+/** The slice of the server the presence store needs (tests give a fake). */
+export interface PresenceApi {
+  /** `presence.onSignal`: a snapshot first (again after every reconnect), then changes. */
+  watchPresence(partitionId: string, handlers: { onSignal(signal: PresenceSignalDto): void; onError(error: unknown): void }): () => void;
+  typing(partitionId: string, roomId: string): Promise<unknown>;
+}
+
+export function trpcPresenceApi(trpc: TRPCClient<AppRouter>): PresenceApi {
+  return {
+    watchPresence(partitionId, handlers) {
+      const subscription = trpc.presence.onSignal.subscribe(
+        { partitionId },
+        { onData: (signal) => handlers.onSignal(signal), onError: (error) => handlers.onError(error) },
+      );
+      return () => subscription.unsubscribe();
+    },
+    typing: (partitionId, roomId) => trpc.presence.typing.mutate({ partitionId, roomId }),
   };
 }
 

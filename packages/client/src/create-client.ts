@@ -1,10 +1,11 @@
 import { createTRPCClient, httpBatchLink, splitLink, type TRPCClient, type TRPCLink } from '@trpc/client';
 import type { AppRouter } from '@parley/api';
-import { trpcApi } from './api.ts';
+import { trpcApi, trpcPresenceApi } from './api.ts';
 import { Connection, type NetworkStatus } from './connection.ts';
 import { connectionLink } from './connection-link.ts';
 import { MessageStore } from './message-store.ts';
 import { Outbox } from './outbox.ts';
+import { PresenceStore } from './presence-store.ts';
 import { memoryStorage, type ClientStorage } from './storage.ts';
 import { openWsTransport, type WsTransport } from './ws-transport.ts';
 
@@ -41,6 +42,8 @@ export interface ParleyClient {
   messages: MessageStore;
   /** The durable send queue: `send()`, `edit()`, `cancel()`, `retry()`. */
   outbox: Outbox;
+  /** Who is online and typing: `watch(partitionId)`, `getSnapshot(partitionId)`, `typing(partitionId, roomId)`. */
+  presence: PresenceStore;
   /** Stops reconnecting, closes the WebSocket, flushes storage writes. */
   close(): Promise<void>;
   /** Closes, then deletes everything this client stored (outbox included): signing out. */
@@ -109,6 +112,7 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
     onStorageError,
   });
   messages = new MessageStore({ api, storage, outbox, onStorageError });
+  const presence = new PresenceStore({ api: trpcPresenceApi(trpc), connection, canSend: () => connection.getSnapshot().online });
 
   // Whenever a socket opens (the server is reachable again), send what waited.
   let wasConnected = false;
@@ -122,6 +126,7 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
     offConnection();
     outbox.close();
     messages.close();
+    presence.close();
     connection.close();
     await Promise.all([outbox.saved(), messages.persist()]);
   };
@@ -131,6 +136,7 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
     connection,
     messages,
     outbox,
+    presence,
     close,
     async forget() {
       await close();

@@ -11,6 +11,7 @@
  * const rooms = await client.trpc.room.list.query({ partitionId: 'acme' });
  * client.messages.watch('acme');
  * client.outbox.send({ partitionId: 'acme', roomId: rooms[0]!.id, body: 'hello' });
+ * client.presence.watch('acme'); // client.presence.getSnapshot('acme').members[userId]?.status
  * ```
  */
 export { createParleyClient, type ParleyClient, type ParleyClientOptions } from './create-client.ts';
@@ -25,6 +26,26 @@ export {
 export { MAX_RECONNECT_ATTEMPTS, reconnectDelayMs } from './backoff.ts';
 export { MessageStore, type ChatMessage, type MessageStatus, type RoomView } from './message-store.ts';
 export { Outbox, OutboxError, checkBody, MESSAGE_MAX_CHARS, type OutboxEntry, type OutboxStatus, type SendOptions } from './outbox.ts';
+export {
+  PresenceStore,
+  TYPING_SIGNAL_INTERVAL_MS,
+  type MemberPresence,
+  type PresenceStoreOptions,
+  type PresenceView,
+  type TypingUser,
+} from './presence-store.ts';
 export { memoryStorage, indexedDbStorage, type ClientStorage } from './storage.ts';
-export { errorCode, retryAfterMs, trpcApi, type MessagePage, type ParleyApi } from './api.ts';
-export type { AppRouter, MessageDto, ParleyEvent, PartitionDto, PublicUser, RoomDto, RoomListItem } from '@parley/api';
+export { errorCode, retryAfterMs, trpcApi, trpcPresenceApi, type MessagePage, type ParleyApi, type PresenceApi } from './api.ts';
+export type {
+  AppRouter,
+  MemberPresenceDto,
+  MessageDto,
+  ParleyEvent,
+  PartitionDto,
+  PresenceSignalDto,
+  PresenceStatus,
+  PublicUser,
+  RoomDto,
+  RoomListItem,
+  TypingDto,
+} from '@parley/api';

@@ -7,8 +7,9 @@ import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
 import { Connection, type NetworkStatus, type Transport } from './connection.ts';
 import type { ParleyClient } from './create-client.ts';
 import { OutboxError } from './outbox.ts';
-import { ParleyProvider, useConnection, useOutbox, useRoomMessages, useSend } from './react.ts';
-import { createTestClient, FakeServer, ME } from './test-server.ts';
+import { PresenceStore } from './presence-store.ts';
+import { ParleyProvider, useConnection, useOutbox, usePresence, useRoomMessages, useSend, useTyping } from './react.ts';
+import { createTestClient, FakePresenceServer, FakeServer, ME } from './test-server.ts';
 import type { WsTransport } from './ws-transport.ts';
 
 // A .ts file with createElement rather than a .tsx file: the `unit` project collects
@@ -52,6 +53,7 @@ class FakeNetwork implements NetworkStatus {
 }
 
 let server: FakeServer;
+let presenceServer: FakePresenceServer;
 let network: FakeNetwork;
 let transports: FakeTransport[];
 let client: ParleyClient;
@@ -70,14 +72,17 @@ function makeClient(): ParleyClient {
     now: () => Date.now(),
   });
   const { outbox, store, close } = createTestClient({ server, canSend: () => connection.getSnapshot().online });
+  const presence = new PresenceStore({ api: presenceServer, connection });
   return {
     trpc: createTRPCClient<AppRouter>({ links: [] }),
     links: [],
     connection,
     messages: store,
     outbox,
+    presence,
     async close() {
       close();
+      presence.close();
       connection.close();
     },
     async forget() {
@@ -158,6 +163,7 @@ const type = (text: string) => {
 
 beforeEach(() => {
   server = new FakeServer();
+  presenceServer = new FakePresenceServer();
   network = new FakeNetwork();
   transports = [];
   client = makeClient();
@@ -283,5 +289,68 @@ describe('useConnection', () => {
     expect(transports).toHaveLength(2);
     await act(async () => transports[1]!.open());
     expect(screen.getByTestId('connection').textContent).toBe('CONNECTED 0/10');
+  });
+});
+
+function Members() {
+  const { status, members } = usePresence(P);
+  return h(
+    'ul',
+    { 'aria-label': `Members (${status})` },
+    ['u-ada', 'u-bob'].map((id) => h('li', { key: id }, `${id} ${members[id]?.status ?? 'offline'}`)),
+  );
+}
+
+function TypingLine() {
+  const typing = useTyping(P, R);
+  return h(
+    'div',
+    null,
+    h('p', { 'data-testid': 'typing' }, typing.users.map((u) => u.userId).join(', ') || 'nobody'),
+    h('input', { 'aria-label': 'Draft', onChange: () => typing.signal() }),
+    h('button', { onClick: () => typing.stop() }, 'Sent'),
+  );
+}
+
+describe('usePresence', () => {
+  test('watches while mounted: the snapshot, changes, and offline when the grace period ends', async () => {
+    vi.useFakeTimers({ toFake: ['Date', 'setTimeout', 'clearTimeout'] });
+    const view = renderWith(h(Members));
+    expect(screen.getByRole('list', { name: 'Members (loading)' })).toBeTruthy();
+    expect(presenceServer.watchers(P)).toBe(1);
+
+    act(() => presenceServer.snapshot(P, [{ userId: 'u-ada', status: 'online', lastSeenAt: null, offlineAt: null }]));
+    expect(items()).toEqual(['u-ada online', 'u-bob offline']);
+    act(() =>
+      presenceServer.presence(P, { userId: 'u-ada', status: 'reconnecting', lastSeenAt: presenceServer.iso(), offlineAt: presenceServer.iso(60_000) }),
+    );
+    expect(items()).toEqual(['u-ada reconnecting', 'u-bob offline']);
+    act(() => vi.advanceTimersByTime(60_000));
+    expect(items()).toEqual(['u-ada offline', 'u-bob offline']);
+
+    view.unmount();
+    expect(presenceServer.watchers(P)).toBe(0);
+  });
+});
+
+describe('useTyping', () => {
+  test("shows who else is typing in this room only, and signals this user's keystrokes throttled", async () => {
+    vi.useFakeTimers({ toFake: ['Date', 'setTimeout', 'clearTimeout'] });
+    renderWith(h(TypingLine));
+    act(() => presenceServer.snapshot(P, []));
+    act(() => {
+      presenceServer.typingOf(P, 'u-bob', R);
+      presenceServer.typingOf(P, 'u-ada', 'elsewhere');
+    });
+    expect(screen.getByTestId('typing').textContent).toBe('u-bob');
+    act(() => vi.advanceTimersByTime(5_000));
+    expect(screen.getByTestId('typing').textContent).toBe('nobody');
+
+    const draft = screen.getByLabelText('Draft');
+    for (const value of ['h', 'he', 'hel']) fireEvent.change(draft, { target: { value } });
+    expect(presenceServer.typingCalls).toEqual([{ partitionId: P, roomId: R }]);
+    fireEvent.click(screen.getByText('Sent'));
+    fireEvent.change(draft, { target: { value: 'n' } });
+    expect(presenceServer.typingCalls).toHaveLength(2);
   });
 });

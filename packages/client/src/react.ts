@@ -3,6 +3,7 @@ import type { ConnectionSnapshot } from './connection.ts';
 import type { ParleyClient } from './create-client.ts';
 import type { RoomView } from './message-store.ts';
 import type { OutboxEntry } from './outbox.ts';
+import type { PresenceView, TypingUser } from './presence-store.ts';
 import type { ParleyEvent } from '@parley/api';
 
 const ParleyContext = createContext<ParleyClient | null>(null);
@@ -99,4 +100,46 @@ export function useOutbox(partitionId?: string): OutboxView {
       edit: (clientId, body) => outbox.edit(clientId, body),
     };
   }, [all, outbox, partitionId]);
+}
+
+/**
+ * A partition's presence, live while mounted: `members[userId]` (`online`, `reconnecting`
+ * until `offlineAt`, `offline` with `lastSeenAt`; missing: never seen) and who is typing where.
+ * @example
+ * ```tsx
+ * const { members } = usePresence(partitionId);
+ * const status = members[userId]?.status ?? 'offline';
+ * ```
+ */
+export function usePresence(partitionId: string): PresenceView {
+  const { presence } = useParleyClient();
+  useEffect(() => presence.watch(partitionId), [presence, partitionId]);
+  const getSnapshot = useCallback(() => presence.getSnapshot(partitionId), [presence, partitionId]);
+  return useSyncExternalStore(presence.subscribe, getSnapshot, getSnapshot);
+}
+
+export interface TypingView {
+  /** Who else is typing in the room, oldest first. */
+  users: readonly TypingUser[];
+  /** Call on every keystroke: signals "typing" at most every 2 s. */
+  signal(): void;
+  /** Call when the message is sent: the next keystroke signals at once. */
+  stop(): void;
+}
+
+/**
+ * Typing in one room: who else is, and this user's own signal (throttled).
+ * @example
+ * ```tsx
+ * const typing = useTyping(partitionId, roomId);
+ * <textarea onChange={(e) => { setText(e.target.value); typing.signal(); }} />
+ * ```
+ */
+export function useTyping(partitionId: string, roomId: string): TypingView {
+  const { presence } = useParleyClient();
+  const { typing } = usePresence(partitionId);
+  const users = useMemo(() => typing.filter((t) => t.roomId === roomId), [typing, roomId]);
+  const signal = useCallback(() => presence.typing(partitionId, roomId), [presence, partitionId, roomId]);
+  const stop = useCallback(() => presence.stopTyping(partitionId, roomId), [presence, partitionId, roomId]);
+  return useMemo(() => ({ users, signal, stop }), [users, signal, stop]);
 }

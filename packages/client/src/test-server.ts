@@ -1,5 +1,5 @@
-import type { MessageDto, ParleyEvent } from '@parley/api';
-import type { EventHandlers, MessagePage, ParleyApi, SendInput } from './api.ts';
+import type { MemberPresenceDto, MessageDto, ParleyEvent, PresenceSignalDto, TypingDto } from '@parley/api';
+import type { EventHandlers, MessagePage, ParleyApi, PresenceApi, SendInput } from './api.ts';
 import { MessageStore } from './message-store.ts';
 import { Outbox } from './outbox.ts';
 import { memoryStorage, type ClientStorage } from './storage.ts';
@@ -376,4 +376,68 @@ export function createTestClient(options: {
       created.close();
     },
   };
+}
+
+type PresenceHandlers = Parameters<PresenceApi['watchPresence']>[1];
+
+/**
+ * The presence half of a fake server: the test says what `presence.onSignal` yields (on the
+ * server's clock, which may be off from ours) and what `presence.typing` answers.
+ */
+export class FakePresenceServer implements PresenceApi {
+  /** Every `presence.typing` call, in order. */
+  readonly typingCalls: { partitionId: string; roomId: string }[] = [];
+  /** What the next `presence.typing` calls throw, in order (then they succeed). */
+  readonly typingFailures: Error[] = [];
+  /** The server's clock minus ours. */
+  clockOffsetMs = 0;
+  readonly #subscriptions = new Map<string, Set<PresenceHandlers>>();
+
+  watchPresence(partitionId: string, handlers: PresenceHandlers): () => void {
+    let set = this.#subscriptions.get(partitionId);
+    if (!set) this.#subscriptions.set(partitionId, (set = new Set()));
+    set.add(handlers);
+    return () => set.delete(handlers);
+  }
+
+  async typing(partitionId: string, roomId: string): Promise<unknown> {
+    this.typingCalls.push({ partitionId, roomId });
+    const failure = this.typingFailures.shift();
+    if (failure) throw failure;
+    return { until: this.iso(5_000) };
+  }
+
+  /** Open subscriptions to the partition. */
+  watchers(partitionId: string): number {
+    return this.#subscriptions.get(partitionId)?.size ?? 0;
+  }
+
+  /** The server's time `inMs` from now (ISO), on its own clock. */
+  iso(inMs = 0): string {
+    return new Date(Date.now() + this.clockOffsetMs + inMs).toISOString();
+  }
+
+  /** What a (re)subscription starts with. */
+  snapshot(partitionId: string, members: MemberPresenceDto[], typing: TypingDto[] = [], available = true): void {
+    this.emit(partitionId, { type: 'snapshot', at: this.iso(), graceMs: 60_000, available, members, typing });
+  }
+
+  presence(partitionId: string, member: MemberPresenceDto): void {
+    this.emit(partitionId, { type: 'presence', at: this.iso(), ...member });
+  }
+
+  /** `userId` typing in the room for the next `forMs` (0: stopped). */
+  typingOf(partitionId: string, userId: string, roomId: string, forMs = 5_000): void {
+    this.emit(partitionId, { type: 'typing', at: this.iso(), userId, roomId, until: this.iso(forMs) });
+  }
+
+  /** The server ends the subscription with a refusal. */
+  refuse(partitionId: string, error: Error): void {
+    for (const handlers of [...(this.#subscriptions.get(partitionId) ?? [])]) handlers.onError(error);
+    this.#subscriptions.delete(partitionId);
+  }
+
+  emit(partitionId: string, signal: PresenceSignalDto): void {
+    for (const handlers of [...(this.#subscriptions.get(partitionId) ?? [])]) handlers.onSignal(structuredClone(signal));
+  }
 }
