@@ -8,6 +8,7 @@ import {
   createMemoryBus,
   createMemoryPresence,
   createMemoryRateLimiter,
+  createPresenceSweepJob,
   createRedisBus,
   createRedisPresence,
   createNodeRegistry,
@@ -161,7 +162,7 @@ export async function startNode(opts: NodeOptions): Promise<ParleyNode> {
     load: () => ({ connections: server.connections, leasesHeld: runner?.held.length ?? 0 }),
   });
   // Singleton work, each (job, scope) on exactly one healthy node under a lease. Add a job here.
-  const jobs: BackgroundJob[] = [sessionSweepJob(database.db, log), ...(opts.jobs ?? [])];
+  const jobs: BackgroundJob[] = [sessionSweepJob(database.db, log), createPresenceSweepJob(presence), ...(opts.jobs ?? [])];
   runner = createJobRunner({ db: database.db, nodeId: opts.nodeId, log, jobs, accepting: () => registry.status === 'active' });
 
   const step = async (what: string, work: () => Promise<unknown>) => {
