@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
-import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import WebSocket from 'ws';
 import { uuidv7 } from 'uuidv7';
 import { createParleyClient, type ParleyClient, type ParleyEvent } from '@parley/client';
@@ -110,7 +111,11 @@ export function freePort(): Promise<number> {
 }
 
 const MAIN = fileURLToPath(new URL('../src/main.ts', import.meta.url));
-const TSX = fileURLToPath(new URL('../node_modules/.bin/tsx', import.meta.url));
+/**
+ * tsx as a loader of the node process itself, not its CLI: the CLI runs the program in a child
+ * process, so a SIGKILL meant for the node would kill only the wrapper and leave it running.
+ */
+const TSX_LOADER = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 
 export interface NodeProcess {
   url: string;
@@ -124,7 +129,7 @@ export async function spawnNode(env: Record<string, string>): Promise<NodeProces
   const port = await freePort();
   // The test's own REDIS_URL (where its tests find Redis) must not turn every spawned node into a Redis node.
   const { REDIS_URL: _testRedis, ...inherited } = process.env;
-  const child = spawn(TSX, [MAIN], {
+  const child = spawn(process.execPath, ['--import', TSX_LOADER, MAIN], {
     env: { ...inherited, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info', ...RELAXED_RATE_LIMIT_ENV, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
