@@ -12,6 +12,7 @@ test('workspace, room and browse routes survive a round trip through the URL', (
     { view: 'room', partitionId: 'acme', roomId: null },
     { view: 'room', partitionId: 'acme', roomId: '0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b' },
     { view: 'browse', partitionId: 'acme_2' },
+    { view: 'admin' },
   ];
   for (const route of routes) expect(parseRoute(formatRoute(route))).toEqual(route);
 });
@@ -20,4 +21,10 @@ test('a room id with characters that need escaping is kept intact', () => {
   const route: Route = { view: 'room', partitionId: 'acme', roomId: 'a/b c' };
   expect(formatRoute(route)).toBe('#/w/acme/r/a%2Fb%20c');
   expect(parseRoute(formatRoute(route))).toEqual(route);
+});
+
+test('#/admin is the admin view; anything below it is not', () => {
+  expect(parseRoute('#/admin')).toEqual({ view: 'admin' });
+  expect(formatRoute({ view: 'admin' })).toBe('#/admin');
+  expect(parseRoute('#/admin/x')).toEqual({ view: 'picker' });
 });

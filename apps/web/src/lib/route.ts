@@ -2,12 +2,14 @@
 export type Route =
   | { view: 'picker' }
   | { view: 'room'; partitionId: string; roomId: string | null }
-  | { view: 'browse'; partitionId: string };
+  | { view: 'browse'; partitionId: string }
+  | { view: 'admin' };
 
-/** `#/w/acme`, `#/w/acme/r/<roomId>`, `#/w/acme/browse`; anything else is the picker. */
+/** `#/w/acme`, `#/w/acme/r/<roomId>`, `#/w/acme/browse`, `#/admin`; anything else is the picker. */
 export function parseRoute(hash: string): Route {
   const parts = hash.replace(/^#\/?/, '').split('/').filter(Boolean).map(safeDecode);
   const [w, partitionId, kind, roomId] = parts;
+  if (w === 'admin' && parts.length === 1) return { view: 'admin' };
   if (w !== 'w' || !partitionId) return { view: 'picker' };
   if (kind === 'browse') return { view: 'browse', partitionId };
   if (kind === 'r' && roomId) return { view: 'room', partitionId, roomId };
@@ -16,6 +18,7 @@ export function parseRoute(hash: string): Route {
 
 export function formatRoute(route: Route): string {
   if (route.view === 'picker') return '#/';
+  if (route.view === 'admin') return '#/admin';
   const base = `#/w/${encodeURIComponent(route.partitionId)}`;
   if (route.view === 'browse') return `${base}/browse`;
   return route.roomId ? `${base}/r/${encodeURIComponent(route.roomId)}` : base;

@@ -17,6 +17,10 @@ export type Role = Partition['role'];
 export type Member = RouterOutputs['partition']['members'][number];
 export type Room = RouterOutputs['room']['list'][number];
 export type MessagePage = RouterOutputs['message']['list'];
+export type AdminNode = RouterOutputs['admin']['nodes'][number];
+export type AdminPartition = RouterOutputs['admin']['partitions'][number];
+export type AdminAuditPage = RouterOutputs['admin']['audit'];
+export type AdminAuditEntry = AdminAuditPage['entries'][number];
 export type { MessageDto, ParleyEvent } from '@parley/client';
 
 export function canManageInvites(role: Role): boolean {

@@ -5,7 +5,7 @@ import { TRPCError } from '@trpc/server';
 import { getHTTPStatusCodeFromError } from '@trpc/server/http';
 import { TRPC_ERROR_CODES_BY_KEY, type TRPC_ERROR_CODE_KEY, type TRPCClientOutgoingMessage, type TRPCResponseMessage } from '@trpc/server/rpc';
 import type { AppRouter } from '@parley/client';
-import type { Me, Member, MessageDto, ParleyEvent, Partition, Room, RouterInputs } from '../lib/trpc.ts';
+import type { AdminAuditEntry, AdminNode, AdminPartition, Me, Member, MessageDto, ParleyEvent, Partition, Room, RouterInputs } from '../lib/trpc.ts';
 
 /** happy-dom's `window.location.origin`: the SPA's own origin, where tRPC lives at `/trpc`. */
 export const ORIGIN = 'http://localhost:3000';
@@ -72,6 +72,14 @@ interface SocketState {
   close(code: number, reason: string): void;
 }
 
+/** What `admin.*` answers (to administrators only); a test fills and changes it. */
+export interface MockAdmin {
+  nodes: AdminNode[];
+  partitions: AdminPartition[];
+  /** Any order: `admin.audit` pages it newest first by id, as the server does. */
+  audit: AdminAuditEntry[];
+}
+
 export interface MockParleyOptions {
   me?: Me | null;
   partitions?: { partition: Partition; rooms: Room[]; members?: Member[] }[];
@@ -96,6 +104,7 @@ export class MockParley {
   readonly lostCalls: string[] = [];
   /** WebSocket connections attempted (refused ones included). */
   connectionAttempts = 0;
+  readonly admin: MockAdmin = { nodes: [], partitions: [], audit: [] };
 
   /** Typed msw-trpc handler builders: `parley.use(parley.trpc.auth.login.mutation(…))`. */
   readonly trpc = createTRPCMsw<AppRouter>({ links: [httpLink({ url: TRPC_URL })] });
@@ -252,6 +261,10 @@ export class MockParley {
     return this.me;
   }
 
+  #administrator(): void {
+    if (!this.#signedIn().isAdmin) throw new TRPCError({ code: 'FORBIDDEN', message: 'Only Parley administrators can open the admin view.' });
+  }
+
   #roomMessages(partitionId: string, roomId: string): MessageDto[] {
     const out: MessageDto[] = [];
     for (const e of this.#partition(partitionId).events) if (e.type === 'message.created' && e.data.roomId === roomId) out.push(e.data);
@@ -323,6 +336,21 @@ export class MockParley {
         return { messages: page, nextCursor: all.length > limit && page[0] ? page[0].eventId : null };
       }),
       t.message.send.mutation(({ input }) => this.#send(input)),
+      t.admin.nodes.query(() => {
+        this.#administrator();
+        return this.admin.nodes;
+      }),
+      t.admin.partitions.query(() => {
+        this.#administrator();
+        return this.admin.partitions;
+      }),
+      t.admin.audit.query(({ input }) => {
+        this.#administrator();
+        const older = [...this.admin.audit].sort((a, b) => b.id - a.id).filter((e) => input.before === undefined || e.id < input.before);
+        const limit = input.limit ?? 50;
+        const entries = older.slice(0, limit);
+        return { entries, nextCursor: older.length > limit ? entries.at(-1)!.id : null };
+      }),
     ];
   }
 

@@ -148,6 +148,11 @@ export function Sidebar(props: SidebarProps) {
           <span className="me-name">{me.displayName}</span>
           <span className="me-username">@{me.username}</span>
         </div>
+        {me.isAdmin && (
+          <a className="button subtle admin-link" href={formatRoute({ view: 'admin' })}>
+            Admin
+          </a>
+        )}
         <button type="button" className="button subtle" onClick={props.onSignOut} disabled={props.signingOut}>
           Sign out
         </button>

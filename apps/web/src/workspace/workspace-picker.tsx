@@ -22,6 +22,11 @@ export function WorkspacePicker({ me, partitions, partitionsError, notice = null
         <span className="muted">
           Signed in as <strong>{me.displayName}</strong>
         </span>
+        {me.isAdmin && (
+          <a className="button subtle admin-link" href={formatRoute({ view: 'admin' })}>
+            Admin
+          </a>
+        )}
         <button type="button" className="button subtle" onClick={onSignOut}>
           Sign out
         </button>
@@ -30,6 +35,13 @@ export function WorkspacePicker({ me, partitions, partitionsError, notice = null
         {notice && (
           <p className="banner error" role="alert">
             {notice}
+          </p>
+        )}
+        {me.isAdmin && (
+          <p className="banner admin-notice">
+            You administer this Parley server: the first account on a new server does (and so does anyone named in
+            ADMIN_USERNAMES). <a href={formatRoute({ view: 'admin' })}>Open the admin view</a> for its nodes, workspaces and
+            audit log.
           </p>
         )}
         <section className="card" aria-labelledby="mine-heading">

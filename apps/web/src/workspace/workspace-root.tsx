@@ -1,6 +1,7 @@
 import { errorMessage } from '../lib/errors.ts';
 import { useHashRoute } from '../lib/use-hash-route.ts';
 import { trpc, type Me } from '../lib/trpc.ts';
+import { AdminPage } from '../admin/admin-page.tsx';
 import { WorkspaceLayout } from './workspace-layout.tsx';
 import { WorkspacePicker } from './workspace-picker.tsx';
 
@@ -16,6 +17,19 @@ export function WorkspaceRoot({ me, onSignOut, signingOut }: WorkspaceRootProps)
   const partitions = trpc.partition.list.useQuery();
   const partitionsError = partitions.error && !partitions.data ? errorMessage(partitions.error) : null;
 
+  if (route.view === 'admin') {
+    if (me.isAdmin) return <AdminPage me={me} onSignOut={onSignOut} />;
+    return (
+      <WorkspacePicker
+        me={me}
+        partitions={partitions.data}
+        partitionsError={partitionsError}
+        notice="Only Parley administrators can open the admin view."
+        navigate={navigate}
+        onSignOut={onSignOut}
+      />
+    );
+  }
   if (route.view === 'picker') {
     return (
       <WorkspacePicker me={me} partitions={partitions.data} partitionsError={partitionsError} navigate={navigate} onSignOut={onSignOut} />
