@@ -61,3 +61,14 @@ test('a viewer sees why they cannot write', () => {
   expect(button.disabled).toBe(true);
   expect(screen.getByText('Viewers can read but not write here.')).toBeTruthy();
 });
+
+test('every edit that leaves something to send tells onTyping; clearing the box does not', () => {
+  const onTyping = vi.fn();
+  render(<Composer roomName="general" onSend={() => {}} onTyping={onTyping} />);
+  const input = screen.getByLabelText('Message #general');
+  fireEvent.change(input, { target: { value: 'h' } });
+  fireEvent.change(input, { target: { value: 'hi' } });
+  fireEvent.change(input, { target: { value: '  ' } });
+  fireEvent.change(input, { target: { value: '' } });
+  expect(onTyping).toHaveBeenCalledTimes(2);
+});

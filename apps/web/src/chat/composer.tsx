@@ -5,12 +5,14 @@ export interface ComposerProps {
   roomName: string;
   /** Called with the trimmed body; the composer clears itself. */
   onSend: (body: string) => void;
+  /** Called on every edit that leaves something to send (throttling is the caller's). */
+  onTyping?: (() => void) | undefined;
   /** When set, writing is not possible here and this says why. */
   disabledReason?: string | null;
 }
 
 /** Enter sends, Shift+Enter starts a new line. */
-export function Composer({ roomName, onSend, disabledReason = null }: ComposerProps) {
+export function Composer({ roomName, onSend, onTyping, disabledReason = null }: ComposerProps) {
   const [text, setText] = useState('');
   const inputRef = useRef<HTMLTextAreaElement>(null);
   const inputId = useId();
@@ -56,7 +58,10 @@ export function Composer({ roomName, onSend, disabledReason = null }: ComposerPr
           rows={1}
           value={text}
           placeholder={disabled ? '' : `Message #${roomName}`}
-          onChange={(event) => setText(event.target.value)}
+          onChange={(event) => {
+            setText(event.target.value);
+            if (event.target.value.trim()) onTyping?.();
+          }}
           onKeyDown={onKeyDown}
           disabled={disabled}
           aria-describedby={hintId}

@@ -4,7 +4,7 @@ import { createTRPCMsw, httpLink } from 'msw-trpc';
 import { TRPCError } from '@trpc/server';
 import { getHTTPStatusCodeFromError } from '@trpc/server/http';
 import { TRPC_ERROR_CODES_BY_KEY, type TRPC_ERROR_CODE_KEY, type TRPCClientOutgoingMessage, type TRPCResponseMessage } from '@trpc/server/rpc';
-import type { AppRouter } from '@parley/client';
+import type { AppRouter, MemberPresenceDto, PresenceSignalDto, PresenceStatus } from '@parley/client';
 import type { AdminAuditEntry, AdminNode, AdminPartition, Me, Member, MessageDto, ParleyEvent, Partition, Room, RouterInputs } from '../lib/trpc.ts';
 
 /** happy-dom's `window.location.origin`: the SPA's own origin, where tRPC lives at `/trpc`. */
@@ -15,6 +15,7 @@ const WS_URL = `${ORIGIN.replace(/^http/, 'ws')}/trpc`;
 const socketLink = ws.link(WS_URL);
 
 export type SendMessageInput = RouterInputs['message']['send'];
+export type TypingInput = RouterInputs['presence']['typing'];
 
 const at = (second: number) => new Date(Date.UTC(2026, 0, 5, 9, 0, second)).toISOString();
 
@@ -60,6 +61,8 @@ interface PartitionState {
   members: Member[];
   /** The partition's event log: ids 1, 2, 3, … as the real server numbers them. */
   events: ParleyEvent[];
+  /** Members' presence as last set; anybody else is offline, never seen. */
+  presence: Map<string, MemberPresenceDto>;
 }
 
 interface SocketState {
@@ -68,6 +71,8 @@ interface SocketState {
   connectionParams: Record<string, string> | null;
   /** Open `event.onEvent` subscriptions by request id. */
   subscriptions: Map<string | number, { partitionId: string }>;
+  /** Open `presence.onSignal` subscriptions by request id. */
+  presenceSubscriptions: Map<string | number, { partitionId: string }>;
   send(message: TRPCResponseMessage): void;
   close(code: number, reason: string): void;
 }
@@ -89,15 +94,20 @@ export interface MockParleyOptions {
  * A Parley server in memory behind MSW, speaking tRPC's wire protocol: batched HTTP for queries
  * and mutations (msw-trpc's typed handlers, one per procedure, behind a splitter for
  * `httpBatchLink`'s batches), and the WebSocket protocol for `event.onEvent` (connectionParams,
- * `subscription` → `started` → tracked `data`, resumed from `lastEventId`). Tests drive it:
- * post as another user, deliver an event again, close or refuse sockets, refuse or hold sends,
- * make the server unreachable.
+ * `subscription` → `started` → tracked `data`, resumed from `lastEventId`; and untracked
+ * `presence.onSignal`, a snapshot first). Tests drive it: post as another user, deliver an
+ * event again, change someone's presence or have them type, close or refuse sockets, refuse or
+ * hold sends, make the server unreachable.
  */
 export class MockParley {
   me: Me | null;
   readonly partitions = new Map<string, PartitionState>();
   /** Every `message.send` the server received, refused ones included, in order. */
   readonly sendRequests: SendMessageInput[] = [];
+  /** Every `presence.typing` the server received, in order. */
+  readonly typingRequests: TypingInput[] = [];
+  /** Presence snapshots sent (each `presence.onSignal` subscription starts with one). */
+  presenceSnapshots = 0;
   /** Every procedure called over HTTP, with its input, in the order they arrived. */
   readonly calls: { path: string; input: unknown }[] = [];
   /** Procedures called while the server was unreachable (they failed as network errors). */
@@ -132,6 +142,7 @@ export class MockParley {
           { userId: BOB.id, username: 'bob', displayName: 'Bob', role: 'member', joinedAt: at(0) },
         ],
         events: [],
+        presence: new Map(),
       });
     }
     this.#procedures = this.#defaultProcedures();
@@ -226,6 +237,34 @@ export class MockParley {
     return this.#roomMessages(room.partitionId, room.id);
   }
 
+  /**
+   * A member's presence changes (as another node would announce it): stored for the next
+   * snapshot and streamed to the open `presence.onSignal` subscriptions.
+   */
+  setPresence(
+    userId: string,
+    status: PresenceStatus,
+    times: { lastSeenAt?: string | null; offlineAt?: string | null } = {},
+    partitionId = ACME.id,
+  ): void {
+    const member: MemberPresenceDto = { userId, status, lastSeenAt: times.lastSeenAt ?? null, offlineAt: times.offlineAt ?? null };
+    this.#partition(partitionId).presence.set(userId, member);
+    this.#signal(partitionId, { type: 'presence', at: new Date().toISOString(), ...member });
+  }
+
+  /** Someone types in a room for the next `forMs` (0: they stopped). */
+  typing(userId: string, room: Room = GENERAL, forMs = 5_000): void {
+    const at = new Date();
+    this.#signal(room.partitionId, { type: 'typing', at: at.toISOString(), userId, roomId: room.id, until: new Date(at.getTime() + forMs).toISOString() });
+  }
+
+  /** Open `presence.onSignal` subscriptions to a partition over all sockets. */
+  presenceSubscriptionCount(partitionId = ACME.id): number {
+    let n = 0;
+    for (const socket of this.#sockets) for (const sub of socket.presenceSubscriptions.values()) if (sub.partitionId === partitionId) n++;
+    return n;
+  }
+
   /** Open subscriptions to a partition's events over all sockets. */
   subscriptionCount(partitionId = ACME.id): number {
     let n = 0;
@@ -244,6 +283,26 @@ export class MockParley {
       this.#changes.add(check);
       check();
     });
+  }
+
+  #presenceSnapshot(partitionId: string): PresenceSignalDto {
+    const p = this.#partition(partitionId);
+    return {
+      type: 'snapshot',
+      at: new Date().toISOString(),
+      graceMs: 60_000,
+      available: true,
+      members: p.members.map((m) => p.presence.get(m.userId) ?? { userId: m.userId, status: 'offline', lastSeenAt: null, offlineAt: null }),
+      typing: [],
+    };
+  }
+
+  #signal(partitionId: string, signal: PresenceSignalDto): void {
+    for (const socket of this.#sockets) {
+      for (const [id, sub] of socket.presenceSubscriptions) {
+        if (sub.partitionId === partitionId) socket.send({ id, result: { type: 'data', data: signal } });
+      }
+    }
   }
 
   #changed(): void {
@@ -351,6 +410,15 @@ export class MockParley {
         const entries = older.slice(0, limit);
         return { entries, nextCursor: older.length > limit ? entries.at(-1)!.id : null };
       }),
+      t.presence.list.query(({ input }) => {
+        const { type: _snapshot, ...list } = this.#presenceSnapshot(input.partitionId) as Extract<PresenceSignalDto, { type: 'snapshot' }>;
+        return list;
+      }),
+      t.presence.typing.mutation(({ input }) => {
+        this.typingRequests.push(input);
+        this.#signedIn();
+        return { until: new Date(Date.now() + 5_000).toISOString() };
+      }),
     ];
   }
 
@@ -407,6 +475,7 @@ export class MockParley {
         expectsParams: client.url.searchParams.get('connectionParams') === '1',
         connectionParams: null,
         subscriptions: new Map(),
+        presenceSubscriptions: new Map(),
         send: (message) => client.send(JSON.stringify(message)),
         close: (code, reason) => {
           this.#sockets.delete(socket);
@@ -435,12 +504,17 @@ export class MockParley {
     }
     if (message.method === 'subscription.stop') {
       socket.subscriptions.delete(message.id ?? '');
+      socket.presenceSubscriptions.delete(message.id ?? '');
       return;
     }
     const id = message.id ?? '';
     // tRPC's adapter reads the first message of such a socket as its connection parameters.
     if (socket.expectsParams && socket.connectionParams === null) {
       socket.send(errorMessage(id, 'BAD_REQUEST', 'Expected connectionParams as the first message.'));
+      return;
+    }
+    if (message.method === 'subscription' && message.params.path === 'presence.onSignal') {
+      this.#subscribePresence(socket, id, message.params.input as { partitionId: string });
       return;
     }
     if (message.method !== 'subscription' || message.params.path !== 'event.onEvent') {
@@ -458,6 +532,20 @@ export class MockParley {
     const after = input.lastEventId == null ? null : Number(input.lastEventId);
     if (after !== null) for (const event of p.events.slice(after)) socket.send(dataMessage(id, event));
     socket.subscriptions.set(id, { partitionId: input.partitionId });
+  }
+
+  /** As the real server: the subscriber is online while it lasts, and it starts with a snapshot. */
+  #subscribePresence(socket: SocketState, id: string | number, input: { partitionId: string }): void {
+    const p = this.partitions.get(input.partitionId);
+    if (!p) {
+      socket.send(errorMessage(id, 'FORBIDDEN', 'You are not a member of this workspace.'));
+      return;
+    }
+    if (this.me) p.presence.set(this.me.id, { userId: this.me.id, status: 'online', lastSeenAt: null, offlineAt: null });
+    socket.send({ id, result: { type: 'started' } });
+    socket.send({ id, result: { type: 'data', data: this.#presenceSnapshot(input.partitionId) } });
+    this.presenceSnapshots++;
+    socket.presenceSubscriptions.set(id, { partitionId: input.partitionId });
   }
 }
 

@@ -4,6 +4,7 @@ import { canManageInvites, canWrite, trpc, type Me, type Partition, type Room } 
 import { ConnectionIndicator } from './connection-indicator.tsx';
 import { CreateRoomForm } from './create-room-form.tsx';
 import { InvitePanel } from './invite-panel.tsx';
+import { MemberList } from './member-list.tsx';
 
 export interface SidebarProps {
   me: Me;
@@ -131,17 +132,7 @@ export function Sidebar(props: SidebarProps) {
 
       {canManageInvites(partition.role) && <InvitePanel partitionId={partition.id} />}
 
-      <details className="sidebar-section members">
-        <summary>Members{members.data ? ` · ${members.data.length}` : ''}</summary>
-        <ul className="member-list">
-          {members.data?.map((m) => (
-            <li key={m.userId}>
-              <span>{m.displayName}</span>
-              {m.role !== 'member' && <span className="role">{m.role}</span>}
-            </li>
-          ))}
-        </ul>
-      </details>
+      <MemberList partitionId={partition.id} members={members.data} />
 
       <div className="sidebar-footer">
         <div className="me">
