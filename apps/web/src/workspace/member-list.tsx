@@ -30,7 +30,8 @@ export function MemberList({ partitionId, members }: { partitionId: string; memb
         {online !== null && <span className="online-count"> · {online} online</span>}
       </summary>
       {presence.status === 'live' && !presence.available && <p className="hint">Who is online is not known right now.</p>}
-      <ul className="member-list">
+      {/* Dimmed while the connection is lost: what it shows may be behind until the next snapshot. */}
+      <ul className={presence.stale ? 'member-list stale' : 'member-list'}>
         {members?.map((m) => {
           const p = presence.members[m.userId];
           return (

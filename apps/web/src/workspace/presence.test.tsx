@@ -68,13 +68,18 @@ test('after the connection comes back, a fresh snapshot replaces what was shown'
   parley.setPresence(BOB.id, 'online');
   await waitFor(() => expect(row('Bob').dot).toBe('Online'));
 
+  const list = () => document.querySelector('.member-list')!;
+  expect(list().classList.contains('stale')).toBe(false);
   parley.closeSockets();
   await waitFor(() => expect(parley.presenceSubscriptionCount()).toBe(0));
+  // Dimmed while the connection is lost.
+  await waitFor(() => expect(list().classList.contains('stale')).toBe(true));
   // While Ada was away, Bob left (she got no announcement: nothing was open).
   parley.setPresence(BOB.id, 'offline', { lastSeenAt: new Date(Date.now() - 2 * 60_000 - 10_000).toISOString() });
   await waitFor(() => expect(parley.presenceSubscriptionCount()).toBe(1), { timeout: 5_000 });
   await waitFor(() => expect(row('Bob').dot).toBe('Offline · last seen 2 min ago'));
   expect(parley.presenceSnapshots).toBe(2);
+  expect(list().classList.contains('stale')).toBe(false);
 });
 
 test('“Bob is typing…” shows under the messages of his room only, and goes when he stops or it runs out', async () => {
