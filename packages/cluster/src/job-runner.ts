@@ -254,8 +254,8 @@ export function createJobRunner(opts: JobRunnerOptions): JobRunner {
       stopping = true;
       clearInterval(scanTimer);
       clearInterval(renewTimer);
-      await scanning;
-      await renewing;
+      // A scan or renewal stuck on an unreachable database must not hold the shutdown.
+      await Promise.race([Promise.all([scanning, renewing]), delay(STOP_WAIT_MS)]);
       const entries = [...running.values()];
       running.clear();
       for (const entry of entries) entry.controller.abort(new Error('node stopping'));
