@@ -230,7 +230,7 @@ function AuditLog() {
               <tbody>
                 {entries.map((e) => (
                   <tr key={e.id}>
-                    <td data-label="When">
+                    <td data-label="When" className="admin-nowrap">
                       <time dateTime={e.at} title={formatFullTime(e.at)}>
                         {formatMessageTime(e.at)}
                       </time>
@@ -241,7 +241,7 @@ function AuditLog() {
                     <td data-label="Subject" className="admin-id">
                       {e.subject}
                     </td>
-                    <td data-label="By" className="admin-id">
+                    <td data-label="By" className="admin-id admin-nowrap">
                       {e.actor}
                     </td>
                     <td data-label="Details" className="admin-details">
