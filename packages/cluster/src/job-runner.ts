@@ -179,11 +179,11 @@ export function createJobRunner(opts: JobRunnerOptions): JobRunner {
       const lease = leases.get(keyOf(pair));
       return !lease || lease.holder === null || lease.expired || !alive.has(lease.holder);
     });
-    // A node that let a lease expire failed to renew it: dead, or stuck. Not a candidate.
-    const failed = new Set(snapshot.leases.filter((l) => l.expired && l.holder !== null).map((l) => l.holder));
+    // A node that failed to renew a lease (dead, or stuck) is no candidate, however fresh its
+    // last heartbeat: otherwise a killed node would be dealt work until it goes stale.
     const load = new Map<string, { leases: number; connections: number }>();
     for (const node of snapshot.nodes) {
-      if (node.status === 'active' && !failed.has(node.id)) load.set(node.id, { leases: 0, connections: node.connections });
+      if (node.status === 'active' && !node.failing) load.set(node.id, { leases: 0, connections: node.connections });
     }
     for (const lease of snapshot.leases) {
       const holder = lease.holder === null || lease.expired ? undefined : load.get(lease.holder);

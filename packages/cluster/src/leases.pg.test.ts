@@ -4,7 +4,7 @@ import { createDb, migrateToLatest, type DbHandle } from '@parley/db';
 import { createTestDatabase, postgresForTests, type TestDatabase } from '@parley/db/test-services';
 import { createJobRunner, type JobRunner } from './job-runner.ts';
 import type { BackgroundJob } from './jobs.ts';
-import { acquireLease, releaseLeases, renewLeases } from './leases.ts';
+import { acquireLease, readLeaseSnapshot, releaseLeases, renewLeases } from './leases.ts';
 import { createNodeRegistry, type NodeRegistry } from './node-registry.ts';
 import { waitUntil } from './test-services.ts';
 
@@ -92,6 +92,20 @@ describe.skipIf(!baseUrl)('leases on PostgreSQL', () => {
     expect(await acquireLease(b.db, { job: 'ghostly', scope: 'global', nodeId: 'node-b' })).toBeNull();
     await a.db.updateTable('nodes').set({ heartbeat_at: sql<string>`now() - interval '16 seconds'` }).where('id', '=', 'ghost').execute();
     expect(await acquireLease(b.db, { job: 'ghostly', scope: 'global', nodeId: 'node-b' })).toMatchObject({ takenOver: true, previousHolder: 'ghost' });
+  });
+
+  test('a node that let a lease lapse, or was taken over from since its last heartbeat, is failing until it beats again', async () => {
+    await a.db.insertInto('nodes').values({ id: 'stalled', status: 'active', pid: null, version: null, url: null }).execute();
+    const failing = async () => (await readLeaseSnapshot(a.db, { jobs: ['stall'], withPartitions: false })).nodes.find((n) => n.id === 'stalled')?.failing;
+    await acquireLease(a.db, { job: 'stall', scope: 'global', nodeId: 'stalled' });
+    expect(await failing()).toBe(false);
+    await a.db.updateTable('leases').set({ expires_at: sql<string>`now() - interval '1 second'` }).where('job', '=', 'stall').execute();
+    expect(await failing()).toBe(true);
+    await acquireLease(b.db, { job: 'stall', scope: 'global', nodeId: 'node-b' });
+    // Its heartbeat is fresh, but a lease was taken from it after that heartbeat: still failing.
+    expect(await failing()).toBe(true);
+    await a.db.updateTable('nodes').set({ heartbeat_at: sql<string>`now() + interval '1 second'` }).where('id', '=', 'stalled').execute();
+    expect(await failing()).toBe(false);
   });
 
   test('a released lease is acquired (not taken over) at once, and the generation keeps counting', async () => {

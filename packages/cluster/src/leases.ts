@@ -176,8 +176,12 @@ export async function releaseLeases(
 
 /** What a scan needs to decide, read with the database clock. */
 export interface LeaseSnapshot {
-  /** Nodes that count as alive: not inactive, heartbeat fresher than `staleMs`. */
-  nodes: { id: string; status: 'active' | 'draining'; connections: number }[];
+  /**
+   * Nodes that count as alive: not inactive, heartbeat fresher than `staleMs`. `failing`: it
+   * let a lease expire, or one was taken over from it after its last heartbeat — dead or stuck,
+   * whatever its heartbeat says, until it beats again.
+   */
+  nodes: { id: string; status: 'active' | 'draining'; connections: number; failing: boolean }[];
   leases: { job: string; scope: string; holder: string | null; expired: boolean }[];
   /** Every partition id (only read when `withPartitions`). */
   partitions: string[];
@@ -192,7 +196,30 @@ export async function readLeaseSnapshot(
   const [nodes, leases, partitions] = await Promise.all([
     db
       .selectFrom('nodes')
-      .select(['id', 'status', 'connections'])
+      .select((eb) => [
+        'id',
+        'status',
+        'connections',
+        eb
+          .or([
+            eb.exists(
+              eb
+                .selectFrom('leases as l')
+                .select('l.job')
+                .whereRef('l.holder', '=', 'nodes.id')
+                .where('l.expires_at', '<', sql<string>`now()`),
+            ),
+            eb.exists(
+              eb
+                .selectFrom('leases as l')
+                .select('l.job')
+                .whereRef('l.previous_holder', '=', 'nodes.id')
+                .whereRef('l.holder', '<>', 'nodes.id')
+                .whereRef('l.acquired_at', '>', 'nodes.heartbeat_at'),
+            ),
+          ])
+          .as('failing'),
+      ])
       .where('status', '<>', 'inactive')
       .where('heartbeat_at', '>', msAgo(staleMs))
       .execute(),
@@ -206,7 +233,7 @@ export async function readLeaseSnapshot(
     opts.withPartitions ? db.selectFrom('partitions').select('id').orderBy('id').execute() : Promise.resolve([]),
   ]);
   return {
-    nodes: nodes.map((n) => ({ id: n.id, status: n.status as 'active' | 'draining', connections: n.connections })),
+    nodes: nodes.map((n) => ({ id: n.id, status: n.status as 'active' | 'draining', connections: n.connections, failing: Boolean(n.failing) })),
     leases,
     partitions: partitions.map((p) => p.id),
   };
