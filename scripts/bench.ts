@@ -24,7 +24,7 @@ import { performance } from 'node:perf_hooks';
 import { findNginx, REPO_ROOT, startCluster, type Cluster, type NodeProcess } from './cluster/index.ts';
 import { childPids, cpuDelta, cpuOf, loadAverage, machineCpu, rssBytes, type MachineCpu } from './bench/procstat.ts';
 import { summarizeProfile, type ProfileSummary } from './bench/profile.ts';
-import { createBenchDatabase, findRedisServer, startPrivateRedis, type BenchDatabase, type PrivateRedis } from './bench/services.ts';
+import { createBenchDatabase, findRedisServer, redisCommandCounts, startPrivateRedis, type BenchDatabase, type PrivateRedis } from './bench/services.ts';
 import { markdownTable, mib, ms, num, percentiles, textTable, type Percentiles } from './bench/stats.ts';
 import { TrpcHttp, TrpcSocket, uuidv7 } from './bench/wire.ts';
 
@@ -423,6 +423,11 @@ interface StepResult {
   batches: { count: number; mean: number; p50: number; p99: number; max: number } | null;
   maxQueued: number;
   cpu: CpuUsed;
+  /** PostgreSQL transactions (commits + rollbacks) of the run's database in the step, from pg_stat_database. */
+  pgTransactions: number;
+  /** Redis commands in the step (INFO commandstats), with the most called. */
+  redisCommands: number;
+  redisTop: { command: string; calls: number }[];
   pass: boolean;
   why: string;
 }
@@ -550,6 +555,9 @@ async function main() {
   const ownBackend = (await db.client.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0]!.pid;
   const info = machineInfo(pgVersion);
   log(`machine: ${info.nproc} cores (${info.cpuModel}), ${info.memory}; load ${info.loadBefore.join(' ')}`);
+  if (info.loadBefore[0] > info.nproc / 2) {
+    log(`warning: the machine is busy (load ${info.loadBefore[0]} on ${info.nproc} cores): the numbers will be lower than on a quiet machine`);
+  }
 
   let profileDir: string | undefined;
   const env: Record<string, string> = { LOG_LEVEL: 'warn', ...RELAXED_RATE_LIMIT_ENV };
@@ -772,6 +780,13 @@ async function main() {
     return { persisted, last, sizes };
   };
 
+  const pgXacts = async () =>
+    Number(
+      (await db.client.query<{ n: string }>('select (xact_commit + xact_rollback)::text as n from pg_stat_database where datname = $1', [db.name]))
+        .rows[0]!.n,
+    );
+  const redisCounts = () => redisCommandCounts(redis.url).catch(() => new Map<string, number>());
+
   const results: StepResult[] = [];
   let stepNo = 0;
   const runStep = async (kind: 'latency' | 'knee', rate: number, seconds: number): Promise<StepResult> => {
@@ -783,6 +798,8 @@ async function main() {
     sendErrors.length = 0;
     const dup0 = tracker.duplicates;
     const stopQueues = watchQueues();
+    const xact0 = await pgXacts();
+    const redis0 = await redisCounts();
     const cpu0 = await readCpu();
     const wall0 = Date.now();
     const t0 = performance.now();
@@ -816,7 +833,13 @@ async function main() {
     await waitFor(() => tracker.stepDelivered >= expected, 20_000, 20);
     const drainMs = performance.now() - tSent;
     const cpu1 = await readCpu();
+    const redis1 = await redisCounts();
     const maxQueued = await stopQueues();
+    // Backends report their transaction counts within a second of going idle.
+    await sleep(1100);
+    const xact1 = await pgXacts();
+    const redisDelta = [...redis1].map(([command, calls]) => ({ command, calls: calls - (redis0.get(command) ?? 0) })).filter((c) => c.calls > 0);
+    redisDelta.sort((a, b) => b.calls - a.calls);
     const { persisted, last, sizes } = await persistedOf(step);
     const windowS = Math.max(seconds, (last - wall0) / 1000);
     const sameLat: number[] = [];
@@ -851,6 +874,10 @@ async function main() {
       batches: batchP ? { count: sizes.length, mean: persisted / sizes.length, p50: batchP.p50, p99: batchP.p99, max: batchP.max } : null,
       maxQueued,
       cpu: cpuUsed(cpu0, cpu1),
+      // minus this script's own two readings
+      pgTransactions: Math.max(0, xact1 - xact0 - 2),
+      redisCommands: redisDelta.reduce((sum, c) => sum + c.calls, 0) - 1,
+      redisTop: redisDelta.slice(0, 6),
       pass: true,
       why: '',
     };
@@ -869,7 +896,8 @@ async function main() {
       `${label.padEnd(16)} offered ${offered}, persisted ${persisted} (${num(result.persistedRate)}/s), delivered ${result.deliveries}/${expected}, ` +
         `p50 ${ms(all?.p50)} p99 ${ms(all?.p99)} (same ${ms(result.same?.p99)}, cross ${ms(result.cross?.p99)}), ` +
         `batch mean ${num(result.batches?.mean)} max ${result.batches?.max ?? '—'}, nodes ${num((c.nodesMs / c.wallMs) * 100)}% CPU, ` +
-        `machine ${num((c.machineBusyMs / c.machineTotalMs) * 100)}% busy${result.pass ? '' : ` — ${result.why}`}`,
+        `machine ${num((c.machineBusyMs / c.machineTotalMs) * 100)}% busy; per message ${num(result.pgTransactions / Math.max(1, result.acked), 1)} PG tx, ` +
+        `Redis ${result.redisTop.map((t) => `${t.command} ${num(t.calls / Math.max(1, result.acked), 1)}`).join(', ')}${result.pass ? '' : ` — ${result.why}`}`,
     );
     return result;
   };
@@ -1184,6 +1212,7 @@ function stepRows(steps: StepResult[]): string[][] {
     pctl(s.cross),
     s.batches ? `${num(s.batches.mean, 1)} / ${s.batches.p99} / ${s.batches.max}` : '—',
     String(s.maxQueued),
+    s.acked ? `${num(s.pgTransactions / s.acked, 1)} / ${num(s.redisCommands / s.acked, 1)}` : '—',
     num(usPer(s.cpu.nodesMs, s.deliveries)),
     `${num((s.cpu.nodesMs / s.cpu.wallMs) * 100, 0)} / ${num((s.cpu.nginxMs / s.cpu.wallMs) * 100, 0)} / ${num((s.cpu.pgMs / s.cpu.wallMs) * 100, 0)} / ${num((s.cpu.redisMs / s.cpu.wallMs) * 100, 0)} / ${num((s.cpu.generatorMs / s.cpu.wallMs) * 100, 0)} / ${num((s.cpu.otherMs / s.cpu.wallMs) * 100, 0)}`,
     num((s.cpu.machineBusyMs / s.cpu.machineTotalMs) * 100, 0),
@@ -1202,6 +1231,7 @@ const STEP_HEADER = [
   'cross-node p50 / p99',
   'batch mean / p99 / max',
   'max queued',
+  'per message: PG tx / Redis cmds',
   'node µs/delivery',
   'CPU % nodes / nginx / pg / redis / generator / other',
   'machine busy %',
@@ -1255,6 +1285,8 @@ ${markdownTable(['measure', 'Parley', 'seed claim (004)', 'how / where'], headli
 Every step (latency first, then the knee):
 
 ${markdownTable(STEP_HEADER, stepRows([l, ...r.knee]))}
+
+Per message sent at ${l.label}: ${num(l.pgTransactions / Math.max(1, l.acked), 1)} PostgreSQL transactions (\`pg_stat_database\`: each autocommit query is one) and ${num(l.redisCommands / Math.max(1, l.acked), 1)} Redis commands (${l.redisTop.map((t) => `${t.command} ${num(t.calls / Math.max(1, l.acked), 1)}`).join(', ')}; \`INFO commandstats\` of the private redis-server).
 
 Every message of the run: ${r.ackedTotal} acknowledged, ${r.rowsTotal} rows in \`messages_*\`; deliveries seen twice by a client: ${r.duplicatesTotal}.
 ${r.resume ? `After the kill: ${r.resume.markersDelivered}/${r.resume.markersExpected} deliveries of the messages sent after it, ${r.resume.duplicates} duplicates, ${r.resume.failed} clients FAILED.` : ''}

@@ -115,3 +115,42 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
     },
   };
 }
+
+/** One command on a fresh connection; resolves with the reply's text (a bulk string's content, or the line). */
+export function redisCommand(url: string, ...args: string[]): Promise<string> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: hostname, port: Number(port || 6379), timeout: 5000 });
+    let buf = Buffer.alloc(0);
+    socket.once('connect', () => socket.write(`*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')}`));
+    socket.on('data', (d: Buffer) => {
+      buf = Buffer.concat([buf, d]);
+      const head = buf.indexOf('\r\n');
+      if (head < 0) return;
+      const first = buf.subarray(0, head).toString();
+      if (first.startsWith('$')) {
+        const len = Number(first.slice(1));
+        if (buf.length < head + 2 + len) return;
+        socket.destroy();
+        resolve(buf.subarray(head + 2, head + 2 + len).toString());
+      } else {
+        socket.destroy();
+        if (first.startsWith('-')) reject(new Error(first.slice(1)));
+        else resolve(first.slice(1));
+      }
+    });
+    socket.once('error', reject);
+    socket.once('timeout', () => {
+      socket.destroy();
+      reject(new Error('redis command timed out'));
+    });
+  });
+}
+
+/** Calls per command since start (`INFO commandstats`: `cmdstat_get:calls=3,…`). */
+export async function redisCommandCounts(url: string): Promise<Map<string, number>> {
+  const text = await redisCommand(url, 'INFO', 'commandstats');
+  const out = new Map<string, number>();
+  for (const m of text.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) out.set(m[1]!, Number(m[2]));
+  return out;
+}
