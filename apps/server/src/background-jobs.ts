@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import { deleteExpiredSessions, type Logger } from '@parley/api';
-import type { BackgroundJob } from '@parley/cluster';
+import { pruneNodes, type BackgroundJob } from '@parley/cluster';
 import type { Database } from '@parley/db';
 
 /** Expired sessions are refused when used anyway; the sweep only keeps the table small. */
@@ -16,6 +16,24 @@ export function sessionSweepJob(db: Kysely<Database>, log: Logger): BackgroundJo
       if (signal.aborted) return;
       const deleted = await deleteExpiredSessions(db);
       if (deleted > 0) log.info({ deleted }, 'expired sessions deleted');
+    },
+  };
+}
+
+/** How long a node may be silent before its row is deleted (its audit entries stay). */
+export const NODE_PRUNE_AFTER_MS = 7 * 24 * 60 * 60_000;
+const NODE_PRUNE_EVERY_MS = 60 * 60_000;
+
+/** Forgets nodes gone for a week (a new id at every start piles rows up), on one node at a time. */
+export function nodePruneJob(db: Kysely<Database>, log: Logger, nodeId: string): BackgroundJob {
+  return {
+    name: 'node-prune',
+    scope: 'global',
+    intervalMs: NODE_PRUNE_EVERY_MS,
+    async run(_scope, signal) {
+      if (signal.aborted) return;
+      const pruned = await pruneNodes(db, NODE_PRUNE_AFTER_MS, nodeId);
+      if (pruned.length > 0) log.info({ pruned }, 'nodes silent for a week forgotten');
     },
   };
 }

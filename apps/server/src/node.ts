@@ -21,9 +21,9 @@ import {
   type RateLimiter,
 } from '@parley/cluster';
 import { createDb, migrateToLatest, upgradeAllPartitions, type DbHandle } from '@parley/db';
-import { sessionSweepJob } from './background-jobs.ts';
+import { nodePruneJob, sessionSweepJob } from './background-jobs.ts';
 import { createServerMetrics, metricsAccess } from './metrics.ts';
-import { createParleyServer, type ParleyServer } from './server.ts';
+import { createParleyServer, redisState, type ParleyServer } from './server.ts';
 
 /** How long startup waits for Redis before serving without it (degraded: polling, limits fail open). */
 const REDIS_STARTUP_WAIT_MS = 3_000;
@@ -128,7 +128,7 @@ export async function startNode(opts: NodeOptions): Promise<ParleyNode> {
     leasesHeld: () => runner?.held.length ?? 0,
     draining: () => server?.draining ?? false,
     poolStats: database.poolStats,
-    redis: () => redisState(bus, limiter),
+    redis: () => redisState([bus, limiter, presence]),
   });
   const deps = createApiDeps({
     db: database.db,
@@ -162,7 +162,12 @@ export async function startNode(opts: NodeOptions): Promise<ParleyNode> {
     load: () => ({ connections: server.connections, leasesHeld: runner?.held.length ?? 0 }),
   });
   // Singleton work, each (job, scope) on exactly one healthy node under a lease. Add a job here.
-  const jobs: BackgroundJob[] = [sessionSweepJob(database.db, log), createPresenceSweepJob(presence), ...(opts.jobs ?? [])];
+  const jobs: BackgroundJob[] = [
+    sessionSweepJob(database.db, log),
+    nodePruneJob(database.db, log, opts.nodeId),
+    createPresenceSweepJob(presence),
+    ...(opts.jobs ?? []),
+  ];
   runner = createJobRunner({ db: database.db, nodeId: opts.nodeId, log, jobs, accepting: () => registry.status === 'active' });
 
   const step = async (what: string, work: () => Promise<unknown>) => {
@@ -198,13 +203,6 @@ export async function startNode(opts: NodeOptions): Promise<ParleyNode> {
   runner.start();
   log.info({ node: opts.nodeId, jobs: jobs.map((j) => `${j.name} (${j.scope})`) }, 'registered; background jobs run under leases');
   return { url, port, server, deps, database, registry, runner, close, [Symbol.asyncDispose]: close };
-}
-
-/** `memory`: no Redis configured; `down` when any Redis connection (bus, limiter) is. */
-function redisState(bus: Bus, limiter: RateLimiter): 'memory' | 'up' | 'down' {
-  const states = [bus.state, limiter.state].filter((s) => s !== 'memory');
-  if (states.length === 0) return 'memory';
-  return states.includes('down') ? 'down' : 'up';
 }
 
 /** CLIENT SETNAME accepts no spaces; a node id is shown as `parley-<id>`. */

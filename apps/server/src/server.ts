@@ -52,6 +52,16 @@ export interface ParleyServer {
   close(): Promise<void>;
 }
 
+/**
+ * `memory`: no Redis configured; `down` while any of the Redis-backed parts (bus, rate limiter,
+ * presence) has lost it (then the node is degraded: polling, limits fail open).
+ */
+export function redisState(parts: readonly { readonly state: 'memory' | 'up' | 'down' }[]): 'memory' | 'up' | 'down' {
+  const states = parts.map((p) => p.state).filter((s) => s !== 'memory');
+  if (states.length === 0) return 'memory';
+  return states.includes('down') ? 'down' : 'up';
+}
+
 export function createParleyServer(opts: ServerOptions): ParleyServer {
   const { deps, origins } = opts;
   const startedAt = Date.now();
@@ -104,13 +114,6 @@ export function createParleyServer(opts: ServerOptions): ParleyServer {
     res.end(JSON.stringify(body));
   };
 
-  /** `memory`: no Redis configured; `down` when any Redis connection (bus, limiter) is. */
-  const redisState = (): 'memory' | 'up' | 'down' => {
-    const states = [deps.bus.state, deps.limiter.state].filter((s) => s !== 'memory');
-    if (states.length === 0) return 'memory';
-    return states.includes('down') ? 'down' : 'up';
-  };
-
   const databaseUp = async () => {
     try {
       await sql`select 1`.execute(deps.db);
@@ -134,6 +137,9 @@ export function createParleyServer(opts: ServerOptions): ParleyServer {
   };
 
   const http = createServer(async (req, res) => {
+    // While draining, every answer closes its connection: nginx stops reusing its pooled
+    // connections to this node by itself instead of finding them cut under a request.
+    if (draining) res.setHeader('connection', 'close');
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     if (path.startsWith('/trpc/')) return trpcHandler(req, res);
     if (path === '/live') return json(res, 200, { status: 'ok' });
@@ -152,7 +158,7 @@ export function createParleyServer(opts: ServerOptions): ParleyServer {
     }
     if (path === '/health') {
       const db = await databaseUp();
-      const redis = redisState();
+      const redis = redisState([deps.bus, deps.limiter, deps.presence]);
       const partitions = db ? await partitionCounts().catch(() => null) : null;
       // Degraded still serves (200): events arrive by polling the log, limits fail open.
       return json(res, db && !draining ? 200 : 503, {
@@ -163,6 +169,7 @@ export function createParleyServer(opts: ServerOptions): ParleyServer {
         redis,
         bus: deps.bus.state,
         rateLimiter: deps.limiter.state,
+        presence: deps.presence.state,
         nodeStatus: opts.cluster?.status() ?? null,
         partitions,
         connections: wss.clients.size,

@@ -95,6 +95,8 @@ describe('health, metrics and drain of one node', () => {
     const health = await fetch(`${node.url}/health`);
     expect(health.status).toBe(503);
     expect(await health.json()).toMatchObject({ status: 'draining' });
+    // nginx (or any keep-alive client) is told to stop reusing its connection to this node.
+    expect(health.headers.get('connection')).toBe('close');
     const refused = await new Promise<string>((done) => {
       const ws = new WebSocket(`${node.url.replace('http', 'ws')}/trpc`);
       ws.on('open', () => done('open'));

@@ -6,6 +6,7 @@ export type ClusterAuditAction =
   | 'node.registered'
   | 'node.draining'
   | 'node.inactive'
+  | 'node.pruned'
   | 'lease.acquired'
   | 'lease.taken_over'
   | 'lease.released';

@@ -74,9 +74,11 @@ export { chooseNodeId, generateNodeId, isNodeId, nodeIdProblem, type NodeIdSourc
  * ```ts
  * const registry = createNodeRegistry({ db, nodeId, log, load: () => ({ connections, leasesHeld: runner.held.length }) });
  * await registry.start();
+ * // A global job elsewhere forgets nodes silent for a week that hold no lease:
+ * await pruneNodes(db, 7 * 24 * 3_600_000, nodeId);
  * ```
  */
-export { createNodeRegistry, HEARTBEAT_MS, type NodeInfo, type NodeLoad, type NodeRegistry, type NodeRegistryOptions } from './node-registry.ts';
+export { createNodeRegistry, pruneNodes, HEARTBEAT_MS, type NodeInfo, type NodeLoad, type NodeRegistry, type NodeRegistryOptions } from './node-registry.ts';
 
 /**
  * Runs background jobs under leases: scans every 2 s, takes free (job, scope) pairs it is the

@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import { createDb, migrateToLatest, type DbHandle } from '@parley/db';
 import { createJobRunner, type JobRunner } from './job-runner.ts';
 import type { BackgroundJob } from './jobs.ts';
-import { createNodeRegistry, type NodeRegistry } from './node-registry.ts';
+import { createNodeRegistry, pruneNodes, type NodeRegistry } from './node-registry.ts';
 import { waitUntil } from './test-services.ts';
 
 const quiet = { info() {}, warn() {} };
@@ -240,4 +240,23 @@ describe('node registry (PGlite)', () => {
       await registry.stop();
     }
   });
+});
+
+test('nodes silent for longer than the limit and holding no lease are pruned, with an audit entry; others stay', async () => {
+  const { db } = handle;
+  const old = sql<string>`now() - interval '8 days'`;
+  await db
+    .insertInto('nodes')
+    .values([
+      { id: 'gone-1', status: 'inactive', started_at: old, heartbeat_at: old },
+      { id: 'gone-holder', status: 'active', started_at: old, heartbeat_at: old },
+      { id: 'recent-1', status: 'inactive' },
+    ])
+    .execute();
+  await db.insertInto('leases').values({ job: 'prune-test', scope: 'global', holder: 'gone-holder', expires_at: sql<string>`now()` }).execute();
+
+  expect(await pruneNodes(db, 7 * 24 * 3_600_000, 'pruner')).toEqual(['gone-1']);
+  const left = (await db.selectFrom('nodes').select('id').where('id', 'in', ['gone-1', 'gone-holder', 'recent-1']).execute()).map((r) => r.id);
+  expect(left.sort()).toEqual(['gone-holder', 'recent-1']);
+  expect(await auditActions('gone-')).toEqual(['node.pruned gone-1']);
 });

@@ -177,3 +177,27 @@ export function createNodeRegistry(opts: NodeRegistryOptions): NodeRegistry {
 function definedOnly<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
+
+/**
+ * Deletes the rows of nodes not heard from in `olderThanMs` (by the database clock) that hold
+ * no lease, each audited as `node.pruned`. Nodes started without SERVER_ID get a new id at
+ * every start, so without this their rows would pile up in the admin view forever.
+ * Returns the ids deleted.
+ */
+export async function pruneNodes(db: Kysely<Database>, olderThanMs: number, actor: string): Promise<string[]> {
+  return db.transaction().execute(async (trx) => {
+    const rows = await trx
+      .deleteFrom('nodes')
+      .where(sql<boolean>`heartbeat_at < now() - ${olderThanMs} * interval '1 millisecond'`)
+      .where(({ not, exists, selectFrom }) =>
+        not(exists(selectFrom('leases').select('leases.job').whereRef('leases.holder', '=', 'nodes.id'))),
+      )
+      .returning(['id', 'heartbeat_at'])
+      .execute();
+    await writeAudit(
+      trx,
+      rows.map((r) => ({ actor, action: 'node.pruned' as const, subject: r.id, details: { lastHeartbeatAt: r.heartbeat_at } })),
+    );
+    return rows.map((r) => r.id);
+  });
+}
