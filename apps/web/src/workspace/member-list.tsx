@@ -24,7 +24,7 @@ export function MemberList({ partitionId, members }: { partitionId: string; memb
   const known = presence.status === 'live' && presence.available;
   const online = known && members ? members.filter((m) => presence.members[m.userId]?.status === 'online').length : null;
   return (
-    <details className="sidebar-section members">
+    <details className="sidebar-section members" open>
       <summary>
         Members{members ? ` · ${members.length}` : ''}
         {online !== null && <span className="online-count"> · {online} online</span>}
