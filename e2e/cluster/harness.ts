@@ -1,33 +1,10 @@
 import WebSocket from 'ws';
-import { createParleyClient, type NetworkStatus, type ParleyClient } from '@parley/client';
+import { createParleyClient, manualNetwork, type ManualNetwork, type ParleyClient } from '@parley/client';
 import { waitUntil } from '@parley/cluster/test-services';
 import type { Cluster, DeliveryChecker, NodeProcess } from '@parley/scripts/cluster';
 
 /** Every test client comes from 127.0.0.1 (nginx forwards that): the nodes' limits would refuse them. */
-export const RELAXED_RATE_LIMIT_ENV = {
-  RATE_LIMIT_MESSAGES: '1000000/1m',
-  RATE_LIMIT_REQUESTS_PER_IP: '1000000/1m',
-  RATE_LIMIT_LOGIN: '1000000/1m',
-  RATE_LIMIT_LOGIN_PER_IP: '1000000/1m',
-};
-
-/** A network a test can switch off and on: offline closes the socket and holds the outbox, as in a browser. */
-export function switchableNetwork(): NetworkStatus & { set(online: boolean): void } {
-  let online = true;
-  const listeners = new Set<(online: boolean) => void>();
-  return {
-    isOnline: () => online,
-    subscribe(listener) {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
-    set(next) {
-      if (next === online) return;
-      online = next;
-      for (const l of [...listeners]) l(online);
-    },
-  };
-}
+export { RELAXED_RATE_LIMIT_ENV } from '../../apps/server/test/helpers.ts';
 
 /**
  * `ws`, reporting which node each socket reached: nginx adds `X-Parley-Node` (the upstream's
@@ -47,7 +24,8 @@ export interface ClusterClient {
   name: string;
   token: string;
   client: ParleyClient;
-  network: ReturnType<typeof switchableNetwork>;
+  /** Switch it off and on: offline closes the socket and holds the outbox, as in a browser. */
+  network: ManualNetwork;
   /** The node its latest WebSocket reached through nginx (meaningful while connected). */
   node(): NodeProcess | undefined;
   /** Every node its WebSockets reached, in order. */
@@ -73,7 +51,7 @@ export async function clusterClient(cluster: Cluster, username: string): Promise
   const anon = createParleyClient({ url: cluster.url });
   const { token } = await anon.trpc.auth.register.mutate({ username, password: 'correct horse battery', session: 'token' });
   await anon.close();
-  const network = switchableNetwork();
+  const network = manualNetwork();
   const nodes: string[] = [];
   let upstream: string | undefined;
   const client = createParleyClient({

@@ -1,16 +1,4 @@
-import { createServer } from 'node:net';
-
-/** A TCP port nothing listens on right now (the OS picks it). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from '@parley/cluster/test-services';
 
 /** The last `size` lines a process printed, kept for error messages (a failed start, a test). */
 export class RecentLines {

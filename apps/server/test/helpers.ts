@@ -1,14 +1,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import WebSocket from 'ws';
 import { uuidv7 } from 'uuidv7';
 import { createParleyClient, type ParleyClient, type ParleyEvent } from '@parley/client';
 import { relaxedRateLimits, silentLogger } from '@parley/api/testing';
+import { freePort } from '@parley/cluster/test-services';
 import { startNode, type NodeOptions, type ParleyNode } from '../src/node.ts';
 
-export { uuidv7 };
+export { freePort, uuidv7 };
 
 /**
  * A node in this process on a free port, logging nothing. Every test client comes from
@@ -25,7 +25,7 @@ export function startTestNode(opts: Partial<NodeOptions> = {}): Promise<ParleyNo
 }
 
 /** spawnNode's rate limits unless the test sets them: every test client comes from 127.0.0.1. */
-const RELAXED_RATE_LIMIT_ENV = {
+export const RELAXED_RATE_LIMIT_ENV = {
   RATE_LIMIT_MESSAGES: '1000000/1m',
   RATE_LIMIT_REQUESTS_PER_IP: '1000000/1m',
   RATE_LIMIT_LOGIN: '1000000/1m',
@@ -99,16 +99,6 @@ export function subscribe(client: ParleyClient, partitionId: string, lastEventId
 export const messageBodies = (events: ParleyEvent[]) =>
   events.flatMap((e) => (e.type === 'message.created' ? [e.data.body] : []));
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 const MAIN = fileURLToPath(new URL('../src/main.ts', import.meta.url));
 /**

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import WebSocket from 'ws';
-import { createParleyClient, type NetworkStatus, type ParleyClient, type PresenceSignalDto, type PresenceStatus } from '@parley/client';
+import { createParleyClient, manualNetwork, type NetworkStatus, type ParleyClient, type PresenceSignalDto, type PresenceStatus } from '@parley/client';
 import { privateRedisForTests, waitUntil } from '@parley/cluster/test-services';
 import { createTestDatabase, postgresForTests, type TestDatabase } from '@parley/db/test-services';
 import { signUp, spawnNode, type NodeProcess } from './helpers.ts';
@@ -11,22 +11,6 @@ const redis = await privateRedisForTests();
 /** Short, so the test sees offline soon; long enough that a reconnect within it cannot miss. */
 const GRACE_MS = 5_000;
 
-/** A network the test takes away and gives back, as a phone in a tunnel (the socket drops at once). */
-function tunnel(): NetworkStatus & { set(online: boolean): void } {
-  let online = true;
-  const listeners = new Set<(online: boolean) => void>();
-  return {
-    isOnline: () => online,
-    subscribe(listener) {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
-    set(next) {
-      online = next;
-      for (const listener of [...listeners]) listener(next);
-    },
-  };
-}
 
 /**
  * Two node processes on one PostgreSQL database and one Redis, with the presence-sweep job
@@ -107,7 +91,8 @@ describe.skipIf(!baseUrl || !redis)('presence and typing across two nodes', () =
   });
 
   test('a quick reconnect (the socket dropped and back within a couple of seconds) never shows Ada offline', async () => {
-    const network = tunnel();
+    // Taken away and given back, as a phone in a tunnel (the socket drops at once).
+    const network = manualNetwork();
     const adaClient = client(nodes[0]!.url, ada.token, network);
     adaClient.messages.watch(partitionId);
     adaClient.presence.watch(partitionId);

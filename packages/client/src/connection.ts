@@ -75,6 +75,33 @@ export function platformNetworkStatus(): NetworkStatus {
   };
 }
 
+/** A {@link NetworkStatus} its owner switches: `set(false)` is the `offline` event, `set(true)` `online`. */
+export interface ManualNetwork extends NetworkStatus {
+  set(online: boolean): void;
+}
+
+/**
+ * A network state a program decides itself rather than the platform: a Node program that
+ * knows its link is down, or a test that takes the network away (the socket closes at once
+ * and the outbox holds its sends, as in a browser going offline).
+ */
+export function manualNetwork(online = true): ManualNetwork {
+  let current = online;
+  const listeners = new Set<(online: boolean) => void>();
+  return {
+    isOnline: () => current,
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    set(next) {
+      if (next === current) return;
+      current = next;
+      for (const listener of [...listeners]) listener(next);
+    },
+  };
+}
+
 /**
  * The connection state machine (seed 004, DESIGN.md "Client"):
  * `DISCONNECTED → CONNECTING → CONNECTED`, `RECONNECTING` after a loss with backoff

@@ -17,9 +17,11 @@
 export { createParleyClient, type ParleyClient, type ParleyClientOptions } from './create-client.ts';
 export {
   Connection,
+  manualNetwork,
   platformNetworkStatus,
   type ConnectionSnapshot,
   type ConnectionState,
+  type ManualNetwork,
   type NetworkStatus,
   type Transport,
 } from './connection.ts';

@@ -62,7 +62,8 @@ export interface RedisServer {
   [Symbol.asyncDispose](): Promise<void>;
 }
 
-function freePort(): Promise<number> {
+/** A TCP port nothing listens on right now (the OS picks it), for servers a test or script starts. */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createServer();
     s.once('error', reject);

@@ -1,30 +1,13 @@
 import 'fake-indexeddb/auto';
 import { render } from '@testing-library/react';
-import { createParleyClient, memoryStorage, type NetworkStatus, type ParleyClient, type ParleyClientOptions } from '@parley/client';
+import { createParleyClient, manualNetwork, memoryStorage, type ManualNetwork, type ParleyClient, type ParleyClientOptions } from '@parley/client';
 import { App } from '../app.tsx';
 import { ParleyClientFactoryContext } from '../lib/parley-session.tsx';
 import { GENERAL, ORIGIN, roomHash, type MockParley } from './msw-server.ts';
 
-export interface FakeNetwork extends NetworkStatus {
-  /** Says the network went away or came back, as the browser's `offline`/`online` events do. */
-  set(online: boolean): void;
-}
-
-export function fakeNetwork(online = true): FakeNetwork {
-  let current = online;
-  const listeners = new Set<(online: boolean) => void>();
-  return {
-    isOnline: () => current,
-    subscribe(listener) {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
-    set(next) {
-      current = next;
-      for (const listener of [...listeners]) listener(next);
-    },
-  };
-}
+/** Says the network went away or came back, as the browser's `offline`/`online` events do. */
+export type FakeNetwork = ManualNetwork;
+export const fakeNetwork = manualNetwork;
 
 let builds = 0;
 
