@@ -26,6 +26,7 @@ import { childPids, cpuDelta, cpuOf, loadAverage, machineCpu, rssBytes, type Mac
 import { summarizeProfile, type ProfileSummary } from './bench/profile.ts';
 import { createBenchDatabase, findRedisServer, redisCommandCounts, startPrivateRedis, type BenchDatabase, type PrivateRedis } from './bench/services.ts';
 import { markdownTable, mib, ms, num, percentiles, textTable, type Percentiles } from './bench/stats.ts';
+import { procedureCosts, type CallCost } from './bench/procedure-cost.ts';
 import { TrpcHttp, TrpcSocket, uuidv7 } from './bench/wire.ts';
 
 const USAGE = `usage: pnpm bench [options]
@@ -63,6 +64,8 @@ const RELAXED_RATE_LIMIT_ENV = {
 const MAX_IN_FLIGHT = 1500;
 const PASSWORD = 'correct horse battery';
 const IDLE_PARTITION = 'bench_idle';
+/** The per-call cost step's workspace: its owner alone, so its sends reach no subscriber. */
+const COST_PARTITION = 'bench_cost';
 
 interface Options {
   nodes: number;
@@ -444,6 +447,8 @@ interface RssResult {
   healthConnections: number | null;
   idleCpuPercent: number;
   rssAfterClose: number | null;
+  /** The same reading just before the collection. */
+  rssBeforeGc: number;
 }
 
 interface ResumeResult {
@@ -551,7 +556,7 @@ async function main() {
   onCleanup('redis-server', () => redis.stop());
   const db: BenchDatabase = await createBenchDatabase(baseUrl);
   onCleanup('database', () => db.drop());
-  const pgVersion = (await db.client.query<{ v: string }>('show server_version')).rows[0]!.v;
+  const pgVersion = (await db.client.query<{ v: string }>("select current_setting('server_version') as v")).rows[0]!.v;
   const ownBackend = (await db.client.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0]!.pid;
   const info = machineInfo(pgVersion);
   log(`machine: ${info.nproc} cores (${info.cpuModel}), ${info.memory}; load ${info.loadBefore.join(' ')}`);
@@ -560,13 +565,17 @@ async function main() {
   }
 
   let profileDir: string | undefined;
-  const env: Record<string, string> = { LOG_LEVEL: 'warn', ...RELAXED_RATE_LIMIT_ENV };
+  // A preload in every node: a full GC on SIGWINCH (for the RSS step), and with --profile the CPU profiler.
+  const preload = pathToFileURL(join(REPO_ROOT, 'scripts/bench/node-preload.mjs')).href;
+  const env: Record<string, string> = {
+    LOG_LEVEL: 'warn',
+    ...RELAXED_RATE_LIMIT_ENV,
+    NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import=${preload}`.trim(),
+    PARLEY_BENCH_GC: '1',
+  };
   if (opts.profile) {
     profileDir = mkdtempSync(join(tmpdir(), 'parley-bench-prof-'));
     onCleanup('profiles', () => rmSync(profileDir!, { recursive: true, force: true }));
-    // Node 20 refuses --cpu-prof in NODE_OPTIONS; a preload starts the inspector's profiler instead.
-    const preload = join(REPO_ROOT, 'scripts/bench/cpu-profile-preload.mjs');
-    env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} --import=${pathToFileURL(preload).href}`.trim();
     env.PARLEY_CPU_PROF_DIR = profileDir;
   }
 
@@ -602,7 +611,7 @@ async function main() {
   const ownerToken = owner.data.token;
   const partitionIds = Array.from({ length: opts.partitions }, (_, i) => `bench_${i}`);
   const invites = new Map<string, string>();
-  for (const id of [...partitionIds, IDLE_PARTITION]) {
+  for (const id of [...partitionIds, IDLE_PARTITION, COST_PARTITION]) {
     const r = await http.mutation<{ inviteCode: string }>('partition.create', { id, name: `Bench ${id}` }, ownerToken);
     invites.set(id, r.data.inviteCode);
   }
@@ -638,6 +647,17 @@ async function main() {
   }
   log(`setup took ${((performance.now() - setupStart) / 1000).toFixed(1)} s`);
 
+  // -------- 0. node CPU per call, by procedure (one node, no nginx, nobody subscribed)
+  const costCalls = opts.quick ? 300 : 1000;
+  log(`cost per call: ${costCalls} calls of each, 4 at once, straight to ${nodes[0]!.id}…`);
+  const costRoom = (await http.query<{ id: string }[]>('room.list', { partitionId: COST_PARTITION }, ownerToken))[0]!.id;
+  const callCosts = await procedureCosts(
+    { url: nodes[0]!.url, pid: nodes[0]!.pid!, token: ownerToken, partitionId: COST_PARTITION, roomId: costRoom },
+    costCalls,
+    4,
+  );
+  for (const c of callCosts) log(`  ${c.call.padEnd(42)} ${num(c.cpuUs, 0).padStart(6)} µs CPU per call`);
+
   // -------- clients through nginx
   let startedCount = 0;
   const resumeWatch: { onStarted?: (c: BenchClient) => void; onDelivered?: (c: BenchClient, seq: number) => void } = {};
@@ -670,6 +690,10 @@ async function main() {
   log(`clients per node: ${nodes.map((n, i) => `${n.id} ${perNode[i]}`).join(', ')}`);
 
   const roomMembers: BenchClient[][] = roomIds.map((_, r) => clients.filter((c) => c.room === r));
+
+  // -------- 4. RSS per idle connection (direct to node-1), first: before the load steps leave garbage and freed pages behind
+  let rss: RssResult | null = null;
+  if (opts.idle > 0) rss = await measureIdle(nodes[0]!, people.slice(0, idleUsers).map((p) => p.token), opts.idle);
 
   // -------- measurement helpers
   const pgPids = async () =>
@@ -885,7 +909,7 @@ async function main() {
     if (result.errors) problems.push(`${result.errors} sends failed (${result.errorSamples[0] ?? ''})`);
     if (result.persisted < result.acked) problems.push(`${result.acked - result.persisted} acknowledged sends not in the table`);
     if (result.lost) problems.push(`${result.lost} deliveries missing after 20 s`);
-    if (result.offered < total) problems.push(`the generator could offer only ${result.offered} of ${total} (${MAX_IN_FLIGHT} in flight)`);
+    if (result.offered < total) problems.push(`only ${result.offered} of ${total} sends could be offered (${MAX_IN_FLIGHT} were waiting for an answer)`);
     if (result.persistedRate < 0.95 * rate) problems.push(`persisted ${num(result.persistedRate)}/s < 95% of ${rate}/s`);
     if (all && all.p99 > opts.p99BoundMs) problems.push(`p99 ${num(all.p99)} ms > ${opts.p99BoundMs} ms`);
     result.pass = problems.length === 0;
@@ -915,14 +939,30 @@ async function main() {
   // -------- 2. the knee
   log(`knee: ${opts.rates.join(', ')} messages/s, ${opts.stepSeconds} s each, until the persisted rate stops following or p99 > ${opts.p99BoundMs} ms…`);
   const knee: StepResult[] = [];
+  let lastPass: number | null = null;
+  let firstFail: number | null = null;
   for (const rate of opts.rates) {
     const r = await runStep('knee', rate, opts.stepSeconds);
     knee.push(r);
-    if (!r.pass) break;
+    if (!r.pass) {
+      firstFail = rate;
+      break;
+    }
+    lastPass = rate;
     await sleep(500);
   }
+  // Narrow it down: halfway between the last rate that kept up and the first that did not (twice; once with --quick).
+  for (let i = 0; i < (opts.quick ? 1 : 2) && lastPass !== null && firstFail !== null; i++) {
+    const mid = Math.round((lastPass + firstFail) / 2 / 50) * 50;
+    if (mid <= lastPass || mid >= firstFail) break;
+    await sleep(1000);
+    const r = await runStep('knee', mid, opts.stepSeconds);
+    knee.push(r);
+    if (r.pass) lastPass = mid;
+    else firstFail = mid;
+  }
   toggleProfile();
-  const kneeStep = [...knee].reverse().find((r) => r.pass) ?? null;
+  const kneeStep = [...knee].filter((r) => r.pass).sort((a, b) => b.targetRate - a.targetRate)[0] ?? null;
   const bestPersisted = [...results].sort((a, b) => b.persistedRate - a.persistedRate)[0] ?? null;
 
   // Every message of the run is in the database, once.
@@ -934,9 +974,6 @@ async function main() {
   log(`every message: ${ackedTotal} acknowledged, ${rowsTotal} rows in messages_*`);
   await sleep(1000);
 
-  // -------- 4. RSS per idle connection (direct to node-1)
-  let rss: RssResult | null = null;
-  if (opts.idle > 0) rss = await measureIdle(nodes[0]!, people.slice(0, idleUsers).map((p) => p.token), opts.idle);
 
   // -------- 5. kill -9 and resume
   const resume = await measureResume();
@@ -966,6 +1003,7 @@ async function main() {
     duplicatesTotal: tracker.duplicates,
     rss,
     resume,
+    callCosts,
     profiles,
     nodeIds: nodes.map((n) => n.id),
     logs: nodeLogs.filter((l) => /"level":(50|60)/.test(l)).slice(0, 10),
@@ -981,8 +1019,13 @@ async function main() {
 
   async function measureIdle(node: NodeProcess, tokens: string[], count: number): Promise<RssResult> {
     log(`RSS: ${count} idle WebSockets straight to ${node.id} (${node.url}, not through nginx), each with an event.onEvent subscription…`);
-    await sleep(2000);
-    const rssBefore = rssBytes(node.pid) ?? 0;
+    /** RSS after a full collection (the preload's SIGWINCH), so garbage does not count. */
+    const rssAfterGc = async () => {
+      if (node.pid) process.kill(node.pid, 'SIGWINCH');
+      await sleep(1500);
+      return rssBytes(node.pid) ?? 0;
+    };
+    const rssBefore = await rssAfterGc();
     const sockets: TrpcSocket[] = [];
     onCleanup('idle sockets', () => sockets.forEach((s) => s.close()));
     let failedToOpen = 0;
@@ -1028,7 +1071,8 @@ async function main() {
     await sleep(5000);
     const cpuB = cpuOf([node.pid!]);
     const idleCpuPercent = (cpuDelta(cpuA, cpuB) / (performance.now() - tA)) * 100;
-    const rssAfter = rssBytes(node.pid) ?? 0;
+    const rssNoGc = rssBytes(node.pid) ?? 0;
+    const rssAfter = await rssAfterGc();
     let healthConnections: number | null = null;
     try {
       healthConnections = ((await (await fetch(`${node.url}/health`)).json()) as { connections: number }).connections;
@@ -1050,6 +1094,7 @@ async function main() {
       healthConnections,
       idleCpuPercent,
       rssAfterClose: rssBytes(node.pid) ?? null,
+      rssBeforeGc: rssNoGc,
     };
     log(
       `RSS: ${node.id} ${mib(rssBefore)} → ${mib(rssAfter)} with ${opened} idle subscribed sockets (${mib(r.perTenThousand)} per 10,000); ` +
@@ -1153,6 +1198,7 @@ type Report = {
   duplicatesTotal: number;
   rss: RssResult | null;
   resume: ResumeResult;
+  callCosts: CallCost[];
   profiles: { node: string; summary: ProfileSummary }[];
   nodeIds: string[];
   logs: string[];
@@ -1238,6 +1284,9 @@ const STEP_HEADER = [
   'keeps up',
 ];
 
+const COST_HEADER = ['call (one node, no nginx, 4 in flight)', 'node CPU per call', 'wall per call'];
+const costRows = (costs: CallCost[]) => costs.map((c) => [c.call, `${num(c.cpuUs, 0)} µs`, `${num(c.wallUs, 0)} µs`]);
+
 function renderText(r: Report): string {
   return [
     `Parley benchmark — ${r.info.date}, ${r.info.nproc} cores (${r.info.cpuModel}), load before ${r.info.loadBefore.join(' ')}, after ${r.info.loadAfter?.join(' ')}`,
@@ -1248,6 +1297,8 @@ function renderText(r: Report): string {
     textTable(STEP_HEADER, stepRows([r.latency, ...r.knee])),
     '',
     `every message: ${r.ackedTotal} acknowledged, ${r.rowsTotal} rows; duplicates seen by clients: ${r.duplicatesTotal}`,
+    '',
+    textTable(COST_HEADER, costRows(r.callCosts)),
     ...r.profiles.flatMap((p) => ['', `CPU profile ${p.node}: ${num(p.summary.totalMs, 0)} ms busy`, ...p.summary.areas.slice(0, 12).map((a) => `  ${num(a.share * 100, 1).padStart(5)}%  ${a.area}`), '  top functions (self time):', ...p.summary.functions.slice(0, 15).map((f) => `  ${num(f.share * 100, 1).padStart(5)}%  ${f.name}`), '  socket writes by caller:', ...p.summary.writesBy.slice(0, 8).map((a) => `  ${num(a.share * 100, 1).padStart(5)}%  ${a.area}`), '  Parley functions (total time, callees included):', ...p.summary.parley.slice(0, 15).map((f) => `  ${num(f.share * 100, 1).padStart(5)}%  ${f.name}`)]),
   ].join('\n');
 }
@@ -1275,7 +1326,7 @@ are from one machine, shared with other work: read the load figures before compa
 | topology | ${o.nodes} Parley node process${o.nodes === 1 ? '' : 'es'} behind nginx (the repository's nginx.conf, rendered by \`@parley/scripts/cluster\`), one fresh PostgreSQL database, a private redis-server; all on this machine, with the load generator |
 | clients | ${o.clients} WebSocket clients through nginx (${r.perNode.map((n, j) => `${r.nodeIds[j]} ${n}`).join(', ')}), client *i* in room *i* mod ${o.rooms}, ${o.rooms} rooms in ${o.partitions} workspace${o.partitions === 1 ? '' : 's'} (${Math.round(o.clients / o.rooms)} people per room); each one \`event.onEvent\` subscription |
 | sends | ${o.send === 'http' ? 'tRPC HTTP `POST /trpc/message.send?batch=1` through nginx, as `@parley/client` sends (keep-alive, up to 256 connections)' : 'tRPC mutations over each sender\'s own WebSocket'}, open loop, round-robin over the rooms, sender a member of the room |
-| steps | latency ${o.rate} msg/s for ${o.latencySeconds} s; knee ${o.rates.join(', ')} msg/s, ${o.stepSeconds} s each, until a step fails; a step fails when a send fails, a message is missing from the table or from a client, the persisted rate is below 95% of the offered one, or p99 delivery > ${o.p99BoundMs} ms |
+| steps | latency ${o.rate} msg/s for ${o.latencySeconds} s; knee ${o.rates.join(', ')} msg/s, ${o.stepSeconds} s each, until a step fails, then ${o.quick ? 'one step' : 'two steps'} halfway between the last that kept up and the first that did not; a step fails when a send fails, a message is missing from the table or from a client, the persisted rate is below 95% of the offered one, or p99 delivery > ${o.p99BoundMs} ms |
 | limits | open files ${i.openFiles}; local ports ${i.portRange}; nginx \`worker_connections 4096\` |
 
 ## Results
@@ -1288,13 +1339,21 @@ ${markdownTable(STEP_HEADER, stepRows([l, ...r.knee]))}
 
 Per message sent at ${l.label}: ${num(l.pgTransactions / Math.max(1, l.acked), 1)} PostgreSQL transactions (\`pg_stat_database\`: each autocommit query is one) and ${num(l.redisCommands / Math.max(1, l.acked), 1)} Redis commands (${l.redisTop.map((t) => `${t.command} ${num(t.calls / Math.max(1, l.acked), 1)}`).join(', ')}; \`INFO commandstats\` of the private redis-server).
 
+Node CPU per call, by procedure (${r.callCosts[0]?.calls ?? 0} calls of each, 4 in flight, straight to node-1, in a workspace nobody watches, so no delivery is included):
+
+${markdownTable(COST_HEADER, costRows(r.callCosts))}
+
 Every message of the run: ${r.ackedTotal} acknowledged, ${r.rowsTotal} rows in \`messages_*\`; deliveries seen twice by a client: ${r.duplicatesTotal}.
 ${r.resume ? `After the kill: ${r.resume.markersDelivered}/${r.resume.markersExpected} deliveries of the messages sent after it, ${r.resume.duplicates} duplicates, ${r.resume.failed} clients FAILED.` : ''}
-${r.rss ? `Idle sockets: ${r.rss.opened} of ${r.rss.connections} opened and subscribed in ${num(r.rss.openSeconds, 1)} s (${r.rss.failedToOpen} failed); ${r.rss.node}'s /health counted ${r.rss.healthConnections}; RSS after closing them ${mib(r.rss.rssAfterClose)}.` : ''}
+${r.rss ? `Idle sockets: ${r.rss.opened} of ${r.rss.connections} opened and subscribed in ${num(r.rss.openSeconds, 1)} s (${r.rss.failedToOpen} failed); ${r.rss.node}'s /health counted ${r.rss.healthConnections}; RSS with them ${mib(r.rss.rssBeforeGc)} before a full GC, ${mib(r.rss.rssAfter)} after; ${mib(r.rss.rssAfterClose)} 3 s after closing them.` : ''}
 ${r.logs.length ? `\nErrors the nodes logged:\n\n\`\`\`\n${r.logs.join('\n')}\n\`\`\`\n` : ''}
 ## What this means
 
 ${summaryParagraph(r, cpuShare(l))}
+
+## Where the CPU goes
+
+${bottlenecks(r)}
 
 ## How each number is measured
 
@@ -1321,7 +1380,7 @@ ${summaryParagraph(r, cpuShare(l))}
   backends connected to the run's database; not its shared WAL writer and checkpointer), the
   private redis-server and the generator are read the same way; "other" is the machine's busy
   time (\`/proc/stat\`) minus all of them: other people's work on the machine.
-- **RSS per 10,000 idle connections**: ${r.rss ? `${r.rss.opened} WebSockets opened straight to ${r.rss.node}'s port (not through nginx, whose 4096 worker connections and the local port range would be the limit), each authenticated (\`connectionParams\` token, ${Math.min(o.clients, 100)} users' sessions shared) with an \`event.onEvent\` subscription to a workspace of its own with no traffic; VmRSS from \`/proc/<pid>/status\` before and 8 s after the last one opened, the difference scaled to 10,000. Idle CPU is the node's CPU over 5 s with them open.` : 'skipped.'}
+- **RSS per 10,000 idle connections**: ${r.rss ? `${r.rss.opened} WebSockets opened straight to ${r.rss.node}'s port (not through nginx, whose 4096 worker connections and the local port range would be the limit), each authenticated (\`connectionParams\` token, ${Math.min(o.clients, 100)} users' sessions shared) with an \`event.onEvent\` subscription to a workspace of its own with no traffic; VmRSS from \`/proc/<pid>/status\`, each time after a full garbage collection (the bench's preload in the node runs \`gc()\` on SIGWINCH), before opening them and 8 s after the last one opened; the difference is scaled to 10,000. It runs before the load steps, on a node that so far only served the setup and its share of the clients. Idle CPU is the node's CPU over 5 s with them open.` : 'skipped.'}
 - **Resume after kill -9**: ${r.resume.clientsOnVictim} clients were on ${r.resume.victim} when it got SIGKILL. Each client
   reconnects as \`@parley/client\` does (a raw \`ws\` client mirroring its connection state machine:
   backoff \`min(1000·2^attempt + random(0..1000), 30000)\` ms, a new socket through nginx, the
@@ -1336,6 +1395,51 @@ The load generator is one Node process speaking tRPC's WebSocket protocol direct
 HTTP POST, no \`@trpc/client\` observables; its CPU share is in the table. It runs on the same
 2 cores as everything else, so the nodes never have the machine to themselves.
 ${r.profiles.length ? `\n## CPU profile (\`--profile\`: the nodes ran with \`--cpu-prof\`, so this run's other numbers are slower)\n\n${r.profiles.map((p) => `### ${p.node}: ${num(p.summary.totalMs, 0)} ms on CPU\n\n${markdownTable(['share', 'where'], p.summary.areas.slice(0, 12).map((a) => [`${num(a.share * 100, 1)}%`, a.area]))}\n\n${markdownTable(['share', 'function (self time)'], p.summary.functions.slice(0, 20).map((f) => [`${num(f.share * 100, 1)}%`, f.name]))}\n\n${markdownTable(['share of all samples', 'socket writes (writev, writeUtf8String) made by'], p.summary.writesBy.slice(0, 8).map((a) => [`${num(a.share * 100, 1)}%`, a.area]))}\n\n${markdownTable(['share', 'Parley function (total time, callees included)'], p.summary.parley.slice(0, 20).map((f) => [`${num(f.share * 100, 1)}%`, f.name]))}`).join('\n\n')}\n` : ''}`;
+}
+
+function bottlenecks(r: Report): string {
+  const l = r.latency;
+  const k = r.kneeStep ?? r.bestPersisted ?? l;
+  const cost = (prefix: string) => r.callCosts.find((c) => c.call.startsWith(prefix))?.cpuUs ?? null;
+  const live = cost('GET /live');
+  const httpMe = cost('HTTP auth.me');
+  const wsMe = cost('WS auth.me');
+  const httpSend = cost('HTTP message.send');
+  const wsSend = cost('WS message.send');
+  const perSent = usPer(l.cpu.nodesMs, l.acked);
+  const receivers = l.acked ? l.expectedDeliveries / l.acked : 0;
+  const perDelivery = perSent !== null && httpSend !== null && receivers ? (perSent - httpSend) / receivers : null;
+  const share = (ms: number, s: StepResult) => num((ms / s.cpu.wallMs) * 100, 0);
+  const pgTx = l.acked ? l.pgTransactions / l.acked : 0;
+  const redisCmds = l.acked ? l.redisCommands / l.acked : 0;
+  return [
+    `- **The limit is CPU, and most of it is the nodes'.** At ${k.label} the machine was ${num((k.cpu.machineBusyMs / k.cpu.machineTotalMs) * 100, 0)}% busy; ` +
+      `in % of one core: nodes ${share(k.cpu.nodesMs, k)}, PostgreSQL ${share(k.cpu.pgMs, k)}, nginx ${share(k.cpu.nginxMs, k)}, Redis ${share(k.cpu.redisMs, k)}, ` +
+      `load generator ${share(k.cpu.generatorMs, k)}, other ${share(k.cpu.otherMs, k)}. Group commit does its part (batches grow with the rate, see the steps), ` +
+      `so the database's share per message falls as the rate rises; it is not what stops the knee.`,
+    `- **A send costs the nodes ${num(httpSend, 0)} µs of CPU before any delivery** (one node, nobody subscribed: the cost-per-call table), and ` +
+      `${num(perSent, 0)} µs across the cluster with its ${num(receivers, 0)} deliveries at ${l.label}, i.e. roughly ${num(perDelivery, 0)} µs per delivery ` +
+      `(the event arriving from Redis on every node, every subscription of the workspace woken to filter it by room, then tRPC's async-iterator step, ` +
+      `\`JSON.stringify\` and one WebSocket frame per receiver). At ~${num(perSent, 0)} µs per message the nodes alone would need ` +
+      `${num(perSent !== null ? perSent / 1000 : null, 1)} cores for 1,000 messages/s; this machine has ${r.info.nproc} for everything.`,
+    `- **tRPC over HTTP costs about ${num(httpMe !== null && wsMe !== null ? httpMe - wsMe : null, 0)} µs per call more than over the WebSocket**: \`auth.me\` ` +
+      `${num(httpMe, 0)} µs over HTTP, ${num(wsMe, 0)} µs over the socket, and a plain \`GET /live\` ${num(live, 0)} µs; \`message.send\` ${num(httpSend, 0)} vs ` +
+      `${num(wsSend, 0)} µs. @trpc/server 11's Node adapter turns every request into a Fetch \`Request\`/\`Response\` with web streams and AbortSignals ` +
+      `(\`--profile\` shows undici's Request, \`DOMException\`, \`AbortSignal.any\`, \`makeTransferable\`, and \`_objectSpread2\` copying the context, which ` +
+      `carries every dependency, in each middleware). \`@parley/client\` sends every mutation over HTTP (\`httpBatchLink\`) while it holds a WebSocket: ` +
+      `sending \`message.send\` over the socket when it is connected (packages/client/src/create-client.ts, the \`splitLink\` condition) would save that per send; ` +
+      `\`pnpm bench --send ws\` measures it.`,
+    `- **${num(pgTx, 1)} PostgreSQL round trips and ${num(redisCmds, 1)} Redis commands per message** (the steps' columns): the session ` +
+      `(\`validateSession\`, on every call, also on a WebSocket whose token was checked when it opened), the membership (\`findMembership\`), the room ` +
+      `membership (\`assertRoomMember\`), the \`clientId\` look-up (\`findPrevious\`), then the group-committed insert; in Redis two rate-limit scripts ` +
+      `(per address and per user, each INCR + PTTL), \`presence.stopTyping\`'s script on every send (TIME, ZSCORE, ZREM, DEL), and the PUBLISH. Fixes, in ` +
+      `packages/api: keep the session and memberships on the WebSocket connection's context (re-checked every 60 s, as \`streamEvents\` already does, and on ` +
+      `\`member.left\`); fold the \`clientId\` look-up into the group-commit statement (\`insert … on conflict (client_id) do nothing\`, reading the first ` +
+      `message only on a conflict) so a new message costs no extra round trip; run both rate limits in one script; call \`stopTyping\` only when this node has ` +
+      `seen the user typing.`,
+    `- **Not exposed**: \`messageWriter.stats\` (batches, messages, largest batch) is on neither \`/health\` nor \`/metrics\`; the batch sizes here are ` +
+      `read back from \`created_at\`. A \`parley_group_commit_batch_size\` histogram on \`/metrics\` (apps/server/src/metrics.ts) would show it in production.`,
+  ].join('\n');
 }
 
 function summaryParagraph(r: Report, latencyNodeCpu: number): string {
@@ -1361,8 +1465,8 @@ function summaryParagraph(r: Report, latencyNodeCpu: number): string {
   } else {
     parts.push(`No knee step kept up; the highest persisted rate seen was ${num(r.bestPersisted?.persistedRate, 0)}/s.`);
   }
-  const failed = r.knee.find((s) => !s.pass);
-  if (failed) parts.push(`The next step (${failed.label}) failed: ${failed.why}.`);
+  const failed = r.knee.filter((s) => !s.pass).sort((a, b) => a.targetRate - b.targetRate)[0];
+  if (failed) parts.push(`The lowest rate that did not keep up (${failed.label}): ${failed.why}.`);
   if (r.rss) {
     parts.push(
       `One node held ${r.rss.opened} idle subscribed connections at ${mib(r.rss.rssAfter)} RSS (${mib(r.rss.perTenThousand)} per 10,000), ` +

@@ -164,11 +164,19 @@ export class TrpcSocket {
 
   /** A mutation over the socket (the `--send ws` mode). */
   mutate<T = unknown>(path: string, input: unknown): Promise<T> {
+    return this.#call<T>('mutation', path, input);
+  }
+
+  query<T = unknown>(path: string, input: unknown): Promise<T> {
+    return this.#call<T>('query', path, input);
+  }
+
+  #call<T>(method: 'query' | 'mutation', path: string, input: unknown): Promise<T> {
     if (!this.open) return Promise.reject(new TrpcError('socket not open', undefined, undefined));
     const id = this.#nextId++;
     return new Promise<T>((resolve, reject) => {
       this.#pending.set(id, { resolve: resolve as (d: unknown) => void, reject });
-      this.ws.send(JSON.stringify({ id, method: 'mutation', params: { path, input } }));
+      this.ws.send(JSON.stringify({ id, method, params: { path, input } }));
     });
   }
 
@@ -251,7 +259,7 @@ export class TrpcHttp {
           host: this.#host,
           port: this.#port,
           method: 'GET',
-          path: `/trpc/${path}?input=${encodeURIComponent(JSON.stringify(input))}`,
+          path: input === undefined ? `/trpc/${path}` : `/trpc/${path}?input=${encodeURIComponent(JSON.stringify(input))}`,
           agent: this.agent,
           headers: token ? { authorization: `Bearer ${token}` } : {},
         },
@@ -269,6 +277,18 @@ export class TrpcHttp {
           });
         },
       );
+      req.on('error', reject);
+      req.end();
+    });
+  }
+
+  /** A plain GET (e.g. `/live`), body discarded. */
+  get(path: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const req = request({ host: this.#host, port: this.#port, method: 'GET', path, agent: this.agent }, (res) => {
+        res.resume();
+        res.on('end', () => resolve());
+      });
       req.on('error', reject);
       req.end();
     });
