@@ -811,9 +811,29 @@ async function main() {
     );
   const redisCounts = () => redisCommandCounts(redis.url).catch(() => new Map<string, number>());
 
+  /**
+   * Waits until the nodes are quiet (under 15% of a core together over half a second, twice in
+   * a row; at most 20 s), so a step does not pay for the previous one's tail: closed sockets'
+   * clean-up, queues still draining, presence sweeps.
+   */
+  const quiesce = async (): Promise<number> => {
+    const t0 = performance.now();
+    let calm = 0;
+    while (calm < 2 && performance.now() - t0 < 20_000) {
+      const a = cpuOf(nodes.flatMap((n) => (n.running && n.pid ? [n.pid] : [])));
+      const ta = performance.now();
+      await sleep(500);
+      const b = cpuOf(nodes.flatMap((n) => (n.running && n.pid ? [n.pid] : [])));
+      const share = cpuDelta(a, b) / (performance.now() - ta);
+      calm = share < 0.15 ? calm + 1 : 0;
+    }
+    return performance.now() - t0;
+  };
+
   const results: StepResult[] = [];
   let stepNo = 0;
   const runStep = async (kind: 'latency' | 'knee', rate: number, seconds: number): Promise<StepResult> => {
+    await quiesce();
     const step = ++stepNo;
     const label = kind === 'latency' ? `latency @ ${rate}/s` : `${rate}/s`;
     tracker.beginStep(step);
@@ -949,13 +969,12 @@ async function main() {
       break;
     }
     lastPass = rate;
-    await sleep(500);
   }
   // Narrow it down: halfway between the last rate that kept up and the first that did not (twice; once with --quick).
   for (let i = 0; i < (opts.quick ? 1 : 2) && lastPass !== null && firstFail !== null; i++) {
-    const mid = Math.round((lastPass + firstFail) / 2 / 50) * 50;
+    const unit = firstFail - lastPass > 200 ? 50 : 10;
+    const mid = Math.round((lastPass + firstFail) / 2 / unit) * unit;
     if (mid <= lastPass || mid >= firstFail) break;
-    await sleep(1000);
     const r = await runStep('knee', mid, opts.stepSeconds);
     knee.push(r);
     if (r.pass) lastPass = mid;
@@ -972,7 +991,6 @@ async function main() {
   }
   const ackedTotal = tracker.acked.reduce((s, a) => s + a, 0);
   log(`every message: ${ackedTotal} acknowledged, ${rowsTotal} rows in messages_*`);
-  await sleep(1000);
 
 
   // -------- 5. kill -9 and resume
@@ -1104,6 +1122,7 @@ async function main() {
   }
 
   async function measureResume(): Promise<ResumeResult> {
+    await quiesce();
     const victimIndex = nodes.length - 1;
     const victim = nodes[victimIndex]!;
     const onVictim = clients.filter((c) => c.node === victimIndex);
@@ -1217,7 +1236,7 @@ function headline(r: Report): string[][] {
     ['cross-node delivery p50 / p99', pctl(l.cross), '< 100 ms (cross-server via Redis)', `${l.label}, ${l.cross?.count ?? 0} deliveries`],
     [
       'persisted messages/s at the knee',
-      k ? `${num(k.persistedRate, 0)}/s` : 'none passed',
+      k ? `${num(k.persistedRate, 0)}/s (${num(k.deliveries / k.seconds, 0)} deliveries/s)` : 'none passed',
       '1,000+ per server instance',
       k
         ? `step ${k.label} (p99 ${num(k.all?.p99)} ms; every send persisted: ${k.persisted}/${k.acked}); highest persisted ${num(r.bestPersisted?.persistedRate, 0)}/s at ${r.bestPersisted?.label}`
@@ -1326,7 +1345,7 @@ are from one machine, shared with other work: read the load figures before compa
 | topology | ${o.nodes} Parley node process${o.nodes === 1 ? '' : 'es'} behind nginx (the repository's nginx.conf, rendered by \`@parley/scripts/cluster\`), one fresh PostgreSQL database, a private redis-server; all on this machine, with the load generator |
 | clients | ${o.clients} WebSocket clients through nginx (${r.perNode.map((n, j) => `${r.nodeIds[j]} ${n}`).join(', ')}), client *i* in room *i* mod ${o.rooms}, ${o.rooms} rooms in ${o.partitions} workspace${o.partitions === 1 ? '' : 's'} (${Math.round(o.clients / o.rooms)} people per room); each one \`event.onEvent\` subscription |
 | sends | ${o.send === 'http' ? 'tRPC HTTP `POST /trpc/message.send?batch=1` through nginx, as `@parley/client` sends (keep-alive, up to 256 connections)' : 'tRPC mutations over each sender\'s own WebSocket'}, open loop, round-robin over the rooms, sender a member of the room |
-| steps | latency ${o.rate} msg/s for ${o.latencySeconds} s; knee ${o.rates.join(', ')} msg/s, ${o.stepSeconds} s each, until a step fails, then ${o.quick ? 'one step' : 'two steps'} halfway between the last that kept up and the first that did not; a step fails when a send fails, a message is missing from the table or from a client, the persisted rate is below 95% of the offered one, or p99 delivery > ${o.p99BoundMs} ms |
+| steps | latency ${o.rate} msg/s for ${o.latencySeconds} s; knee ${o.rates.join(', ')} msg/s, ${o.stepSeconds} s each, until a step fails, then ${o.quick ? 'one step' : 'two steps'} halfway between the last that kept up and the first that did not; each step starts once the nodes are quiet (under 15% of a core); a step fails when a send fails, a message is missing from the table or from a client, the persisted rate is below 95% of the offered one, or p99 delivery > ${o.p99BoundMs} ms |
 | limits | open files ${i.openFiles}; local ports ${i.portRange}; nginx \`worker_connections 4096\` |
 
 ## Results
