@@ -1,30 +1,19 @@
-import { TRPCClientError, type TRPCLink } from '@trpc/client';
-import { getTransformer } from '@trpc/client/unstable-internals';
+import type { TRPCLink } from '@trpc/client';
 import type { AnyTRPCRouter } from '@trpc/server';
 import { observable, type Unsubscribable } from '@trpc/server/observable';
 import type { Connection } from './connection.ts';
-import type { WsTransport } from './ws-transport.ts';
+import { isServerError, trackedId, type SubscriptionTransport } from './subscription-transport.ts';
 
-/** An error the server sent (it has a code): the subscription itself was refused. */
-export function isServerError(error: unknown): boolean {
-  if (!(error instanceof TRPCClientError)) return false;
-  const data: unknown = error.data;
-  return Boolean(data && typeof data === 'object' && 'code' in data);
-}
-
-function withLastEventId(input: unknown, lastEventId: string | undefined): unknown {
-  if (lastEventId === undefined || !input || typeof input !== 'object' || Array.isArray(input)) return input;
-  return { ...input, lastEventId };
-}
+export { isServerError };
 
 /**
- * The terminating link for subscriptions. A subscription outlives any one socket: it is run on
- * each transport the connection opens, resuming after the last tracked event id it delivered,
- * until the server stops it, refuses it (an error with a code), or the caller unsubscribes.
- * Losing a socket is not an error for the subscriber; the connection's state tells that story.
+ * The terminating link for subscriptions. A subscription outlives any one transport: it is run
+ * on each transport the connection opens (a WebSocket, or HTTP with server-sent events while
+ * WebSockets cannot be opened), resuming after the last tracked event id it delivered, until
+ * the server stops it, refuses it (an error with a code), or the caller unsubscribes. Losing a
+ * transport is not an error for the subscriber; the connection's state tells that story.
  */
-export function connectionLink<TRouter extends AnyTRPCRouter>(connection: Connection<WsTransport>): TRPCLink<TRouter> {
-  const transformer = getTransformer(undefined);
+export function connectionLink<TRouter extends AnyTRPCRouter>(connection: Connection<SubscriptionTransport>): TRPCLink<TRouter> {
   return () =>
     ({ op }) =>
       observable((observer) => {
@@ -45,31 +34,25 @@ export function connectionLink<TRouter extends AnyTRPCRouter>(connection: Connec
         };
         const onAbort = () => finish(() => observer.complete());
 
-        const attach = (transport: WsTransport) => {
+        const attach = (transport: SubscriptionTransport) => {
           if (done) return;
           inner?.unsubscribe();
           let stopped = false;
-          inner = transport.client
-            .request({
-              op: { id: op.id, type: op.type, path: op.path, input: withLastEventId(op.input, lastEventId), signal: null },
-              transformer,
-              ...(lastEventId !== undefined ? { lastEventId } : {}),
-            })
-            .subscribe({
-              next(envelope) {
-                const result = envelope.result as { type?: string; id?: unknown };
-                if (result.type === 'stopped') stopped = true;
-                if (result.type === 'data' && result.id != null) lastEventId = String(result.id);
-                observer.next(envelope);
-              },
-              error(error) {
-                if (isServerError(error)) finish(() => observer.error(error));
-                // Otherwise the socket failed under it: the next transport resumes it.
-              },
-              complete() {
-                if (stopped) finish(() => observer.complete());
-              },
-            });
+          inner = transport.subscribe({ id: op.id, path: op.path, input: op.input }, lastEventId).subscribe({
+            next(envelope) {
+              if (envelope.result.type === 'stopped') stopped = true;
+              const id = trackedId(envelope);
+              if (id !== undefined) lastEventId = id;
+              observer.next(envelope);
+            },
+            error(error) {
+              if (isServerError(error)) finish(() => observer.error(error));
+              // Otherwise the transport failed under it: the next one resumes it.
+            },
+            complete() {
+              if (stopped) finish(() => observer.complete());
+            },
+          });
         };
 
         if (op.signal?.aborted) {

@@ -3,6 +3,15 @@ import { Emitter } from './emitter.ts';
 
 export type ConnectionState = 'DISCONNECTED' | 'CONNECTING' | 'CONNECTED' | 'RECONNECTING' | 'FAILED';
 
+/** What carries the subscriptions: a WebSocket, or plain HTTP (server-sent events) where WebSockets cannot be opened. */
+export type TransportKind = 'websocket' | 'http';
+
+/**
+ * Why the machine opens a transport: `start()`, `retry()`, the network coming back, the backoff
+ * after a loss, or the transport itself asking (a draining server; a switch back to the WebSocket).
+ */
+export type OpenReason = 'start' | 'retry' | 'network' | 'backoff' | 'request';
+
 export interface ConnectionSnapshot {
   readonly state: ConnectionState;
   /** Reconnect attempts since the last successful connection (1 = the first retry). */
@@ -14,12 +23,16 @@ export interface ConnectionSnapshot {
   readonly online: boolean;
   /** Why the last connection ended or failed, for people. */
   readonly lastError: string | null;
+  /** What carries the subscriptions while CONNECTED (otherwise: what did last time). */
+  readonly transport: TransportKind;
 }
 
 /** One physical connection attempt (a WebSocket). The connection makes a new one per attempt. */
 export interface Transport {
   /** Resolves when usable; rejects when it could not be opened. */
   readonly opened: Promise<void>;
+  /** Which kind it is, once opened (default `websocket`). */
+  readonly kind?: TransportKind | undefined;
   /** Called once when it closes or fails for any reason other than our own `close()`. */
   onClose(listener: (reason: string) => void): void;
   /** Called on any inbound traffic, pongs included. */
@@ -37,7 +50,7 @@ export interface NetworkStatus {
 }
 
 export interface ConnectionOptions<T extends Transport = Transport> {
-  openTransport: () => T;
+  openTransport: (reason: OpenReason) => T;
   network?: NetworkStatus | undefined;
   maxAttempts?: number | undefined;
   /** Ping after this long without inbound traffic; below the server's own ping interval. */
@@ -142,6 +155,7 @@ export class Connection<T extends Transport = Transport> {
       nextRetryAt: null,
       online: this.#opts.network.isOnline(),
       lastError: null,
+      transport: 'websocket',
     };
     this.#offNetwork = this.#opts.network.subscribe((online) => this.#onNetwork(online));
   }
@@ -171,7 +185,7 @@ export class Connection<T extends Transport = Transport> {
       this.#set({ state: 'DISCONNECTED', lastError: 'You are offline.' });
       return;
     }
-    this.#connect('CONNECTING');
+    this.#connect('CONNECTING', 'start');
   }
 
   /** Connects now, forgetting the attempts so far: the "Retry now" button. */
@@ -180,7 +194,7 @@ export class Connection<T extends Transport = Transport> {
     if (this.#snapshot.state === 'CONNECTED' || this.#snapshot.state === 'CONNECTING') return;
     this.#clearRetry();
     this.#set({ attempt: 0 });
-    this.#connect('RECONNECTING');
+    this.#connect('RECONNECTING', 'retry');
   }
 
   /** Closes the connection and stays disconnected until `start()`. */
@@ -197,11 +211,11 @@ export class Connection<T extends Transport = Transport> {
     this.#openListeners.clear();
   }
 
-  #connect(state: 'CONNECTING' | 'RECONNECTING'): void {
+  #connect(state: 'CONNECTING' | 'RECONNECTING', reason: OpenReason): void {
     this.#set({ state, nextRetryAt: null });
     let transport: T;
     try {
-      transport = this.#opts.openTransport();
+      transport = this.#opts.openTransport(reason);
     } catch (error) {
       this.#lost(error instanceof Error ? error.message : String(error));
       return;
@@ -220,12 +234,12 @@ export class Connection<T extends Transport = Transport> {
     transport.onReconnectRequest(() => {
       if (!current()) return;
       this.#drop();
-      this.#connect('RECONNECTING');
+      this.#connect('RECONNECTING', 'request');
     });
     transport.opened.then(
       () => {
         if (!current()) return;
-        this.#set({ state: 'CONNECTED', attempt: 0, nextRetryAt: null, lastError: null });
+        this.#set({ state: 'CONNECTED', attempt: 0, nextRetryAt: null, lastError: null, transport: transport.kind ?? 'websocket' });
         this.#activity();
         for (const listener of [...this.#openListeners]) listener(transport);
       },
@@ -253,7 +267,7 @@ export class Connection<T extends Transport = Transport> {
     this.#set({ state: 'RECONNECTING', attempt: attempt + 1, nextRetryAt: this.#opts.now() + delay, lastError: reason });
     this.#retryTimer = setTimeout(() => {
       this.#retryTimer = undefined;
-      this.#connect('RECONNECTING');
+      this.#connect('RECONNECTING', 'backoff');
     }, delay);
   }
 
@@ -271,7 +285,7 @@ export class Connection<T extends Transport = Transport> {
     if (state === 'CONNECTED' || state === 'CONNECTING') return;
     this.#clearRetry();
     this.#set({ attempt: 0 });
-    this.#connect('RECONNECTING');
+    this.#connect('RECONNECTING', 'network');
   }
 
   /** Any inbound traffic proves the socket alive: push the next ping out. */

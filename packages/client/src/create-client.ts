@@ -3,11 +3,14 @@ import type { AppRouter } from '@parley/api';
 import { trpcApi, trpcPresenceApi } from './api.ts';
 import { Connection, type NetworkStatus } from './connection.ts';
 import { connectionLink } from './connection-link.ts';
+import { openHttpTransport, type EventSourceConstructor } from './http-transport.ts';
 import { MessageStore } from './message-store.ts';
 import { Outbox } from './outbox.ts';
 import { PresenceStore } from './presence-store.ts';
 import { memoryStorage, type ClientStorage } from './storage.ts';
-import { openWsTransport, type WsTransport } from './ws-transport.ts';
+import type { SubscriptionTransport } from './subscription-transport.ts';
+import { TransportFallback } from './transport-fallback.ts';
+import { openWsTransport } from './ws-transport.ts';
 
 export interface ParleyClientOptions {
   /** The server's base URL, e.g. `http://localhost:3000` (tRPC lives at `/trpc`). */
@@ -21,12 +24,27 @@ export interface ParleyClientOptions {
   storage?: ClientStorage | undefined;
   /** A WebSocket implementation where there is no global one (Node 20: `import WebSocket from 'ws'`). */
   WebSocket?: typeof globalThis.WebSocket | undefined;
+  /**
+   * An EventSource implementation for the HTTP fallback (subscriptions as server-sent events
+   * where WebSockets cannot be opened). Default: the global one (browsers). Node:
+   * `import { EventSource } from 'eventsource'` (v3+: it takes a `fetch`, so the token goes in a
+   * header). Without one there is no fallback.
+   */
+  EventSource?: EventSourceConstructor | undefined;
   /** A fetch implementation (defaults to the global one). */
   fetch?: typeof globalThis.fetch | undefined;
   /** The network signal (default: the browser's online/offline events; always online in Node). */
   network?: NetworkStatus | undefined;
   /** Tuning of the connection state machine (defaults: 10 attempts, ping after 20 s idle, 10 s to answer). */
-  connection?: { maxAttempts?: number; keepAliveIntervalMs?: number; keepAliveTimeoutMs?: number } | undefined;
+  connection?:
+    | {
+        maxAttempts?: number;
+        keepAliveIntervalMs?: number;
+        keepAliveTimeoutMs?: number;
+        /** While on the HTTP fallback, how often a WebSocket is tried again (default 3 min). */
+        webSocketRetryMs?: number;
+      }
+    | undefined;
   /** Errors of the storage (quota, private mode). Default: console.warn. */
   onStorageError?: ((error: unknown) => void) | undefined;
 }
@@ -36,8 +54,8 @@ export interface ParleyClient {
   trpc: TRPCClient<AppRouter>;
   /** The same links, for another tRPC client (e.g. `@trpc/react-query`'s). */
   links: TRPCLink<AppRouter>[];
-  /** The WebSocket's state machine: `getSnapshot()`, `subscribe()`, `retry()`. */
-  connection: Connection<WsTransport>;
+  /** The connection's state machine: `getSnapshot()` (`state`, `transport`, …), `subscribe()`, `retry()`. */
+  connection: Connection<SubscriptionTransport>;
   /** The optimistic message store: rooms as the user should see them. */
   messages: MessageStore;
   /** The durable send queue: `send()`, `edit()`, `cancel()`, `retry()`. */
@@ -60,7 +78,9 @@ function wsUrlFrom(base: string): string {
  * A Parley client: typed tRPC over two links (subscriptions on a WebSocket that the connection
  * state machine keeps open and resumes, everything else on batched HTTP), with the optimistic
  * message store and the durable outbox on top. The WebSocket opens with the first
- * subscription (or `messages.watch()`).
+ * subscription (or `messages.watch()`). Where WebSockets cannot be opened but HTTP works, the
+ * subscriptions run as server-sent events instead (`connection.getSnapshot().transport ===
+ * 'http'`) until a WebSocket opens again (`transport-fallback.ts`).
  *
  * @example
  * ```ts
@@ -73,8 +93,10 @@ function wsUrlFrom(base: string): string {
 export function createParleyClient(options: ParleyClientOptions): ParleyClient {
   const token = () => (typeof options.token === 'function' ? options.token() : options.token) ?? null;
   const onStorageError = options.onStorageError ?? ((error: unknown) => console.warn('Parley client storage failed', error));
-  const connection = new Connection<WsTransport>({
-    openTransport: () =>
+  const EventSourceImpl = options.EventSource ?? (globalThis as { EventSource?: EventSourceConstructor }).EventSource;
+  const { webSocketRetryMs, ...tuning } = options.connection ?? {};
+  const transports = new TransportFallback({
+    openWebSocket: () =>
       openWsTransport({
         url: wsUrlFrom(options.url),
         WebSocket: options.WebSocket,
@@ -83,8 +105,22 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
           return t ? { token: t } : {};
         },
       }),
+    openHttp: EventSourceImpl
+      ? () =>
+          openHttpTransport({
+            url: new URL('/trpc', options.url).toString(),
+            probeUrl: new URL('/live', options.url).toString(),
+            EventSource: EventSourceImpl,
+            fetch: options.fetch,
+            token,
+          })
+      : null,
+    webSocketRetryMs,
+  });
+  const connection = new Connection<SubscriptionTransport>({
+    openTransport: transports.open,
     network: options.network,
-    ...options.connection,
+    ...tuning,
   });
   const links: TRPCLink<AppRouter>[] = [
     splitLink({

@@ -10,7 +10,7 @@ import { OutboxError } from './outbox.ts';
 import { PresenceStore } from './presence-store.ts';
 import { ParleyProvider, useConnection, useOutbox, usePresence, useRoomMessages, useSend, useTyping } from './react.ts';
 import { createTestClient, FakePresenceServer, FakeServer, ME } from './test-server.ts';
-import type { WsTransport } from './ws-transport.ts';
+import type { SubscriptionTransport } from './subscription-transport.ts';
 
 // A .ts file with createElement rather than a .tsx file: the `unit` project collects
 // `packages/**/*.test.ts` only.
@@ -60,12 +60,12 @@ let client: ParleyClient;
 
 /** Shaped like `createParleyClient`'s result, on the fake server and fake sockets: no network at all. */
 function makeClient(): ParleyClient {
-  const connection = new Connection<WsTransport>({
+  const connection = new Connection<SubscriptionTransport>({
     openTransport: () => {
       const transport = new FakeTransport();
       transports.push(transport);
       // The hooks never reach tRPC's socket client: subscriptions go through the fake server.
-      return transport as FakeTransport & Pick<WsTransport, 'client'>;
+      return transport as FakeTransport & Pick<SubscriptionTransport, 'kind' | 'subscribe'>;
     },
     network,
     random: () => 0,

@@ -1,10 +1,14 @@
 import { createWSClient, type TRPCWebSocketClient } from '@trpc/client';
-import type { Transport } from './connection.ts';
+import { getTransformer } from '@trpc/client/unstable-internals';
+import { withLastEventId, type SubscriptionTransport } from './subscription-transport.ts';
 
-export interface WsTransport extends Transport {
-  /** tRPC's client for this one socket; the connection link runs subscriptions on it. */
+export interface WsTransport extends SubscriptionTransport {
+  readonly kind: 'websocket';
+  /** tRPC's client for this one socket; subscriptions run on it. */
   readonly client: TRPCWebSocketClient;
 }
+
+const transformer = getTransformer(undefined);
 
 export interface WsTransportOptions {
   url: string;
@@ -68,11 +72,18 @@ export function openWsTransport(options: WsTransportOptions): WsTransport {
   });
 
   return {
+    kind: 'websocket',
     client,
     opened,
     onClose: (listener) => void closeListeners.push(listener),
     onActivity: (listener) => void activityListeners.push(listener),
     onReconnectRequest: (listener) => void reconnectListeners.push(listener),
+    subscribe: ({ id, path, input }, lastEventId) =>
+      client.request({
+        op: { id, type: 'subscription', path, input: withLastEventId(input, lastEventId), signal: null },
+        transformer,
+        ...(lastEventId !== undefined ? { lastEventId } : {}),
+      }),
     ping() {
       const ws = client.connection?.ws;
       if (ws && ws.readyState === 1) ws.send('PING');

@@ -1,0 +1,45 @@
+import { TRPCClientError, type OperationResultEnvelope } from '@trpc/client';
+import type { AnyTRPCRouter } from '@trpc/server';
+import type { Observable } from '@trpc/server/observable';
+import type { Transport, TransportKind } from './connection.ts';
+
+export type SubscriptionEnvelope = OperationResultEnvelope<unknown, TRPCClientError<AnyTRPCRouter>>;
+
+/** One subscription as the connection link runs it on a transport. */
+export interface SubscriptionRequest {
+  readonly id: number;
+  readonly path: string;
+  readonly input: unknown;
+}
+
+/**
+ * A transport the connection link can run subscriptions on: the WebSocket (`ws-transport.ts`)
+ * or plain HTTP with server-sent events (`http-transport.ts`). Either way the envelopes are
+ * tRPC's (`started`, tracked `data` with its `id`, `stopped`); an error with a code is the
+ * server's refusal, any other error or silence is the transport's business (it closes).
+ */
+export interface SubscriptionTransport extends Transport {
+  readonly kind: TransportKind;
+  /** Runs the subscription, resuming after `lastEventId` (tracked subscriptions). */
+  subscribe(request: SubscriptionRequest, lastEventId: string | undefined): Observable<SubscriptionEnvelope, TRPCClientError<AnyTRPCRouter>>;
+}
+
+/** An error the server sent (it has a code): the subscription itself was refused. */
+export function isServerError(error: unknown): boolean {
+  if (!(error instanceof TRPCClientError)) return false;
+  const data: unknown = error.data;
+  return Boolean(data && typeof data === 'object' && 'code' in data);
+}
+
+/** The subscription's input resuming after `lastEventId` (only object inputs can carry it). */
+export function withLastEventId(input: unknown, lastEventId: string | undefined): unknown {
+  if (lastEventId === undefined || !input || typeof input !== 'object' || Array.isArray(input)) return input;
+  return { ...input, lastEventId };
+}
+
+/** The tracked id of a `data` envelope (WebSocket: `type: 'data'`; server-sent events: no type). */
+export function trackedId(envelope: SubscriptionEnvelope): string | undefined {
+  const result = envelope.result as { type?: string; id?: unknown };
+  if (result.type !== undefined && result.type !== 'data') return undefined;
+  return result.id != null ? String(result.id) : undefined;
+}
