@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { EventSource } from 'eventsource';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import WebSocket from 'ws';
-import { createParleyClient, type ParleyClient, type ParleyEvent } from '@parley/client';
+import { createParleyClient, WS_FAILURES_BEFORE_HTTP, type ParleyClient, type ParleyEvent } from '@parley/client';
 import type { ParleyNode } from '../src/node.ts';
 import { signUp, startTestNode, uuidv7 } from './helpers.ts';
 
@@ -18,9 +18,6 @@ import { signUp, startTestNode, uuidv7 } from './helpers.ts';
  * a server restart with exactly what it missed, sends through its outbox, and moves back to
  * the WebSocket once upgrades pass again.
  */
-
-/** The rule: two WebSocket attempts fail before the third one also asks over HTTP and falls back. */
-const WS_ATTEMPTS_BEFORE_FALLBACK = 3;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -146,7 +143,8 @@ describe('subscriptions over server-sent events where WebSockets are refused', (
     a.presence.watch(partitionId);
     await a.messages.loadRoom(partitionId, roomId);
     await until(() => a.connection.getSnapshot(), (s) => s.state === 'CONNECTED' && s.transport === 'http');
-    expect(proxy.upgrades.refused).toBeGreaterThanOrEqual(WS_ATTEMPTS_BEFORE_FALLBACK);
+    // The rule: WebSockets refused in a row, then one more refused while HTTP answered.
+    expect(proxy.upgrades.refused).toBeGreaterThanOrEqual(WS_FAILURES_BEFORE_HTTP + 1);
     expect(proxy.upgrades.passed).toBe(0);
 
     await bobSends('live-', 5);

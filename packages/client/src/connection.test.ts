@@ -295,6 +295,35 @@ describe('connection state machine', () => {
     expect(conn.getSnapshot().state).toBe('CONNECTED');
   });
 
+  test('openTransport is told why it opens (the fallback re-tests WebSockets on retry and network); the snapshot names the transport', async () => {
+    const reasons: string[] = [];
+    conn = new Connection({
+      openTransport: (reason) => {
+        reasons.push(reason);
+        const t = new FakeTransport();
+        transports.push(t);
+        return t;
+      },
+      network,
+      maxAttempts: 1,
+      random: () => 0,
+    });
+    expect(conn.getSnapshot().transport).toBe('websocket');
+    conn.start();
+    latest().fail(new Error('down'));
+    await flush();
+    await vi.advanceTimersByTimeAsync(1000);
+    latest().fail(new Error('down'));
+    await flush();
+    conn.retry();
+    network.set(false);
+    network.set(true);
+    latest().open();
+    await flush();
+    latest().serverAsksToReconnect();
+    expect(reasons).toEqual(['start', 'backoff', 'retry', 'network', 'request']);
+  });
+
   test('stop() closes and stays DISCONNECTED; observers see every change', async () => {
     make();
     const states: string[] = [];

@@ -7,7 +7,8 @@
  * @example
  * ```ts
  * import WebSocket from 'ws';
- * const client = createParleyClient({ url: 'http://localhost:3000', token, WebSocket });
+ * import { EventSource } from 'eventsource'; // optional: the HTTP fallback where WebSockets are blocked
+ * const client = createParleyClient({ url: 'http://localhost:3000', token, WebSocket, EventSource });
  * const rooms = await client.trpc.room.list.query({ partitionId: 'acme' });
  * client.messages.watch('acme');
  * client.outbox.send({ partitionId: 'acme', roomId: rooms[0]!.id, body: 'hello' });
@@ -23,8 +24,12 @@ export {
   type ConnectionState,
   type ManualNetwork,
   type NetworkStatus,
+  type OpenReason,
   type Transport,
+  type TransportKind,
 } from './connection.ts';
+export type { EventSourceConstructor } from './http-transport.ts';
+export { WS_FAILURES_BEFORE_HTTP, WS_RETRY_INTERVAL_MS } from './transport-fallback.ts';
 export { MAX_RECONNECT_ATTEMPTS, reconnectDelayMs } from './backoff.ts';
 export { MessageStore, type ChatMessage, type MessageStatus, type RoomView } from './message-store.ts';
 export { Outbox, OutboxError, checkBody, MESSAGE_MAX_CHARS, type OutboxEntry, type OutboxStatus, type SendOptions } from './outbox.ts';
