@@ -100,7 +100,8 @@ export function openHttpTransport(options: HttpTransportOptions): HttpTransport 
     const timer = setTimeout(() => controller.abort(), HTTP_PROBE_TIMEOUT_MS);
     try {
       const response = await fetchImpl(options.probeUrl, { signal: controller.signal });
-      await response.body?.cancel();
+      // Not awaited: some fetch implementations (happy-dom's) never settle a cancel.
+      response.body?.cancel().catch(() => {});
       return response.ok;
     } catch {
       return false;

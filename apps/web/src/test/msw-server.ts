@@ -95,7 +95,8 @@ export interface MockParleyOptions {
  * and mutations (msw-trpc's typed handlers, one per procedure, behind a splitter for
  * `httpBatchLink`'s batches), and the WebSocket protocol for `event.onEvent` (connectionParams,
  * `subscription` → `started` → tracked `data`, resumed from `lastEventId`; and untracked
- * `presence.onSignal`, a snapshot first). Tests drive it: post as another user, deliver an
+ * `presence.onSignal`, a snapshot first), the same two subscriptions as server-sent events for
+ * the client's HTTP fallback (with `GET /live`, which it probes). Tests drive it: post as another user, deliver an
  * event again, change someone's presence or have them type, close or refuse sockets, refuse or
  * hold sends, make the server unreachable.
  */
@@ -114,6 +115,8 @@ export class MockParley {
   readonly lostCalls: string[] = [];
   /** WebSocket connections attempted (refused ones included). */
   connectionAttempts = 0;
+  /** Server-sent event streams opened (the HTTP fallback's subscriptions). */
+  eventStreams = 0;
   readonly admin: MockAdmin = { nodes: [], partitions: [], audit: [] };
 
   /** Typed msw-trpc handler builders: `parley.use(parley.trpc.auth.login.mutation(…))`. */
@@ -146,7 +149,7 @@ export class MockParley {
       });
     }
     this.#procedures = this.#defaultProcedures();
-    this.#server = setupServer(this.#batchHandler(), this.#socketHandler());
+    this.#server = setupServer(...this.#eventStreamHandlers(), this.#batchHandler(), this.#socketHandler());
   }
 
   listen(): void {
@@ -463,6 +466,60 @@ export class MockParley {
     });
   }
 
+  /**
+   * The HTTP fallback: `GET /live`, and `event.onEvent` / `presence.onSignal` as tRPC's
+   * server-sent event streams (`connected`, tracked `data` with its `id`, `serialized-error`).
+   * Each stream is a socket of its own with that one subscription, so `post`, `deliver`,
+   * `setPresence` and `closeSockets` reach it as they reach WebSockets.
+   */
+  #eventStreamHandlers(): RequestHandler[] {
+    const live = http.get(`${ORIGIN}/live`, () => (this.#reachable && !this.#closed ? HttpResponse.json({ status: 'ok' }) : HttpResponse.error()));
+    const stream = (path: 'event.onEvent' | 'presence.onSignal') =>
+      http.get(`${TRPC_URL}/${path}`, ({ request }) => {
+        if (!this.#reachable || this.#closed) return HttpResponse.error();
+        this.eventStreams++;
+        const input = JSON.parse(new URL(request.url).searchParams.get('input') ?? '{}') as unknown;
+        const encoder = new TextEncoder();
+        let socket: SocketState | null = null;
+        const end = () => {
+          if (!socket || !this.#sockets.delete(socket)) return;
+          this.#changed();
+        };
+        const body = new ReadableStream<Uint8Array>({
+          start: (controller) => {
+            socket = {
+              expectsParams: false,
+              connectionParams: null,
+              subscriptions: new Map(),
+              presenceSubscriptions: new Map(),
+              send: (message) => {
+                try {
+                  controller.enqueue(encoder.encode(eventStreamFrame(message)));
+                } catch {
+                  end(); // the client went away
+                }
+              },
+              close: () => {
+                end();
+                try {
+                  controller.close();
+                } catch {
+                  // already closed
+                }
+              },
+            };
+            this.#sockets.add(socket);
+            request.signal.addEventListener('abort', end);
+            this.#onSocketMessage(socket, { id: 0, method: 'subscription', params: { path, input } } as TRPCClientOutgoingMessage);
+            this.#changed();
+          },
+          cancel: end,
+        });
+        return new HttpResponse(body, { headers: { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' } });
+      });
+    return [live, stream('event.onEvent'), stream('presence.onSignal')];
+  }
+
   #socketHandler(): WebSocketHandler {
     return socketLink.addEventListener('connection', ({ client }) => {
       this.connectionAttempts++;
@@ -547,6 +604,16 @@ export class MockParley {
     this.presenceSnapshots++;
     socket.presenceSubscriptions.set(id, { partitionId: input.partitionId });
   }
+}
+
+/** A WebSocket message of `#onSocketMessage` as tRPC's SSE producer frames it (`tracked` data: `id:` and the bare event). */
+function eventStreamFrame(message: TRPCResponseMessage): string {
+  if ('error' in message) return `event: serialized-error\ndata: ${JSON.stringify(message.error)}\n\n`;
+  const result = message.result as { type?: string; id?: string; data?: unknown };
+  if (result.type === 'started') return 'event: connected\ndata: {}\n\n';
+  if (result.type === 'stopped') return 'event: return\ndata: \n\n';
+  if (result.id !== undefined) return `id: ${result.id}\ndata: ${JSON.stringify((result.data as { data: unknown }).data)}\n\n`;
+  return `data: ${JSON.stringify(result.data)}\n\n`;
 }
 
 /** A tracked event as tRPC's WebSocket adapter sends it (`tracked(id, event)`). */

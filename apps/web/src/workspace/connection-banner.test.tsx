@@ -1,5 +1,7 @@
 import { afterEach, beforeEach, expect, test, vi } from 'vitest';
 import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
+import { EventSource } from 'eventsource';
+import { WS_RETRY_INTERVAL_MS } from '@parley/client';
 import { MockParley } from '../test/msw-server.ts';
 import { renderApp, type RenderAppOptions } from '../test/render-app.tsx';
 
@@ -11,6 +13,7 @@ beforeEach(() => {
 afterEach(async () => {
   cleanup();
   vi.useRealTimers();
+  vi.unstubAllGlobals();
   await parley.close();
 });
 
@@ -32,7 +35,7 @@ function bannerText(): string {
   return banner()?.textContent ?? '';
 }
 
-/** The sidebar's pill: "Live", "Offline", "Reconnecting…", "Disconnected". */
+/** The sidebar's pill: "Live", "Live (HTTP fallback)", "Offline", "Reconnecting…", "Disconnected". */
 function indicator(): string {
   return within(screen.getByRole('complementary', { name: 'Workspace' })).getByTitle('Live updates').textContent ?? '';
 }
@@ -153,4 +156,34 @@ test('sending too fast: the banner says when the next message goes, and it goes 
   await waitFor(() => expect(banner()).toBeNull());
   expect(parley.messages().map((m) => m.body)).toEqual(['slow down']);
   await screen.findByRole('img', { name: 'Sent' });
+});
+
+test('where WebSockets are refused it is “Live (HTTP fallback)” over server-sent events, and plain “Live” once a WebSocket opens again', async () => {
+  vi.useFakeTimers({ shouldAdvanceTime: true });
+  // happy-dom has no EventSource; a browser has its own.
+  vi.stubGlobal('EventSource', EventSource);
+  parley.refuseSockets(true);
+  renderApp({ parley });
+  await screen.findByText('No messages in #general yet. Say hello!');
+  // Two refused attempts (1–2 s, then 2–3 s of backoff), then a third that also asks over HTTP.
+  await vi.advanceTimersByTimeAsync(5_000);
+  await waitFor(() => expect(indicator()).toBe('Live (HTTP fallback)'));
+  await parley.whenSubscribed();
+  expect(parley.eventStreams).toBeGreaterThanOrEqual(1);
+  expect(banner()).toBeNull();
+
+  parley.post('over http');
+  expect(await screen.findByText('over http')).toBeTruthy();
+
+  parley.refuseSockets(false);
+  const attempts = parley.connectionAttempts;
+  await vi.advanceTimersByTimeAsync(WS_RETRY_INTERVAL_MS);
+  await waitFor(() => expect(indicator()).toBe('Live'));
+  expect(parley.connectionAttempts).toBe(attempts + 1);
+  await parley.whenSubscribed();
+  // The event streams are closed: the events come once, over the socket.
+  await waitFor(() => expect(parley.subscriptionCount()).toBe(1));
+  parley.post('over the socket');
+  expect(await screen.findByText('over the socket')).toBeTruthy();
+  expect(screen.getAllByText('over http')).toHaveLength(1);
 });

@@ -6,7 +6,11 @@ export interface ConnectionIndicatorProps {
   onRetry?: () => void;
 }
 
-/** The small "Live" pill in the sidebar; the banner above the chat says more. */
+/**
+ * The small "Live" pill in the sidebar; the banner above the chat says more. "Live (HTTP
+ * fallback)" while WebSockets cannot be opened and the updates come as server-sent events
+ * (nothing is missing; the client moves back to a WebSocket by itself).
+ */
 export function ConnectionIndicator({ streamError = null, onRetry }: ConnectionIndicatorProps) {
   const conn = useConnection();
   if (streamError) {
@@ -25,7 +29,7 @@ export function ConnectionIndicator({ streamError = null, onRetry }: ConnectionI
   const [status, label] = !conn.online
     ? (['offline', 'Offline'] as const)
     : conn.state === 'CONNECTED'
-      ? (['connected', 'Live'] as const)
+      ? (['connected', conn.transport === 'http' ? 'Live (HTTP fallback)' : 'Live'] as const)
       : conn.state === 'FAILED'
         ? (['offline', 'Disconnected'] as const)
         : conn.state === 'RECONNECTING'
