@@ -986,11 +986,17 @@ async function main() {
 
   // Every message of the run is in the database, once.
   let rowsTotal = 0;
+  let eventsTotal = 0;
   for (const p of partitionIds) {
     rowsTotal += (await db.client.query<{ n: number }>(`select count(*)::int as n from "messages_${p}" where body like 'b|%'`)).rows[0]!.n;
+    eventsTotal += (
+      await db.client.query<{ n: number }>(
+        `select count(*)::int as n from "events_${p}" where type = 'message.created' and data->>'body' like 'b|%'`,
+      )
+    ).rows[0]!.n;
   }
   const ackedTotal = tracker.acked.reduce((s, a) => s + a, 0);
-  log(`every message: ${ackedTotal} acknowledged, ${rowsTotal} rows in messages_*`);
+  log(`every message: ${ackedTotal} acknowledged, ${rowsTotal} rows in messages_*, ${eventsTotal} message.created events in events_*`);
 
 
   // -------- 5. kill -9 and resume
@@ -1017,6 +1023,7 @@ async function main() {
     kneeStep,
     bestPersisted,
     rowsTotal,
+    eventsTotal,
     ackedTotal,
     duplicatesTotal: tracker.duplicates,
     rss,
@@ -1213,6 +1220,7 @@ type Report = {
   kneeStep: StepResult | null;
   bestPersisted: StepResult | null;
   rowsTotal: number;
+  eventsTotal: number;
   ackedTotal: number;
   duplicatesTotal: number;
   rss: RssResult | null;
@@ -1315,7 +1323,7 @@ function renderText(r: Report): string {
     '',
     textTable(STEP_HEADER, stepRows([r.latency, ...r.knee])),
     '',
-    `every message: ${r.ackedTotal} acknowledged, ${r.rowsTotal} rows; duplicates seen by clients: ${r.duplicatesTotal}`,
+    `every message: ${r.ackedTotal} acknowledged, ${r.rowsTotal} rows, ${r.eventsTotal} events; duplicates seen by clients: ${r.duplicatesTotal}`,
     '',
     textTable(COST_HEADER, costRows(r.callCosts)),
     ...r.profiles.flatMap((p) => ['', `CPU profile ${p.node}: ${num(p.summary.totalMs, 0)} ms busy`, ...p.summary.areas.slice(0, 12).map((a) => `  ${num(a.share * 100, 1).padStart(5)}%  ${a.area}`), '  top functions (self time):', ...p.summary.functions.slice(0, 15).map((f) => `  ${num(f.share * 100, 1).padStart(5)}%  ${f.name}`), '  socket writes by caller:', ...p.summary.writesBy.slice(0, 8).map((a) => `  ${num(a.share * 100, 1).padStart(5)}%  ${a.area}`), '  Parley functions (total time, callees included):', ...p.summary.parley.slice(0, 15).map((f) => `  ${num(f.share * 100, 1).padStart(5)}%  ${f.name}`)]),
@@ -1362,7 +1370,7 @@ Node CPU per call, by procedure (${r.callCosts[0]?.calls ?? 0} calls of each, 4 
 
 ${markdownTable(COST_HEADER, costRows(r.callCosts))}
 
-Every message of the run: ${r.ackedTotal} acknowledged, ${r.rowsTotal} rows in \`messages_*\`; deliveries seen twice by a client: ${r.duplicatesTotal}.
+Every message of the run (before the kill): ${r.ackedTotal} acknowledged, ${r.rowsTotal} rows in \`messages_*\`, ${r.eventsTotal} \`message.created\` events in \`events_*\`; deliveries seen twice by a client: ${r.duplicatesTotal}.
 ${r.resume ? `After the kill: ${r.resume.markersDelivered}/${r.resume.markersExpected} deliveries of the messages sent after it, ${r.resume.duplicates} duplicates, ${r.resume.failed} clients FAILED.` : ''}
 ${r.rss ? `Idle sockets: ${r.rss.opened} of ${r.rss.connections} opened and subscribed in ${num(r.rss.openSeconds, 1)} s (${r.rss.failedToOpen} failed); ${r.rss.node}'s /health counted ${r.rss.healthConnections}; RSS with them ${mib(r.rss.rssBeforeGc)} before a full GC, ${mib(r.rss.rssAfter)} after; ${mib(r.rss.rssAfterClose)} 3 s after closing them.` : ''}
 ${r.logs.length ? `\nErrors the nodes logged:\n\n\`\`\`\n${r.logs.join('\n')}\n\`\`\`\n` : ''}
