@@ -31,6 +31,28 @@ async function until<T>(read: () => T, ok: (value: T) => boolean, timeoutMs = 30
   }
 }
 
+/** Opens an event stream as a browser's EventSource would and reads it until an event or a refusal arrives. */
+async function firstFrames(url: string, headers: Record<string, string>): Promise<string> {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), 20_000);
+  try {
+    const response = await fetch(url, { headers: { accept: 'text/event-stream', ...headers }, signal: controller.signal });
+    expect(response.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    const reader = response.body!.getReader();
+    const decoder = new TextDecoder();
+    let text = '';
+    while (!/event: serialized-error|\nid: /.test(text)) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += decoder.decode(value, { stream: true });
+    }
+    return text;
+  } finally {
+    clearTimeout(timer);
+    controller.abort();
+  }
+}
+
 interface UpgradeRefusingProxy {
   url: string;
   /** While true, every WebSocket upgrade gets `403 Forbidden`. */
@@ -200,5 +222,18 @@ describe('subscriptions over server-sent events where WebSockets are refused', (
     const ids = received.map((e) => e.id);
     expect(ids).toEqual(ids.map((_, i) => ids[0]! + i));
     await until(() => a.presence.getSnapshot(partitionId), (p) => p.status === 'live' && !p.stale);
+  });
+
+  test("the Origin check applies to event streams: the cookie with the server's own origin streams, a cross-site page is refused", async () => {
+    const url = `${node.url}/trpc/event.onEvent?input=${encodeURIComponent(JSON.stringify({ partitionId, lastEventId: 0 }))}`;
+    const cookie = `parley_session=${bob.token}`;
+    // Chromium sends no Origin on a same-origin EventSource (checked by hand); one that does must name the server.
+    const own = await firstFrames(url, { cookie, origin: node.url });
+    expect(own).toContain('event: connected');
+    expect(own).toMatch(/\nid: \d+/);
+    const crossSite = await firstFrames(url, { cookie, origin: 'https://evil.example' });
+    expect(crossSite).toContain('event: serialized-error');
+    expect(crossSite).toContain('This origin is not allowed to call Parley.');
+    expect(crossSite).not.toMatch(/\nid: /);
   });
 });
