@@ -27,7 +27,7 @@ export interface ConnectionSnapshot {
   readonly transport: TransportKind;
 }
 
-/** One physical connection attempt (a WebSocket). The connection makes a new one per attempt. */
+/** One connection attempt (a WebSocket, or plain HTTP for the fallback). The connection makes a new one per attempt. */
 export interface Transport {
   /** Resolves when usable; rejects when it could not be opened. */
   readonly opened: Promise<void>;
@@ -122,7 +122,9 @@ export function manualNetwork(online = true): ManualNetwork {
  * which only `retry()` (or the network coming back) starts again. Offline pauses it (no
  * attempts are burnt on a network that is not there); `online` reconnects at once; a server
  * that drains asks for a reconnect, which happens at once; a socket that stops answering pings
- * is given up by keep-alive timeout.
+ * is given up by keep-alive timeout. What each attempt opens (a WebSocket, or HTTP where
+ * WebSockets cannot be opened) is `openTransport`'s choice (`TransportFallback`); the snapshot's
+ * `transport` says which one is connected, the states are the same for both.
  *
  * Framework-agnostic: `subscribe`/`getSnapshot` fit React's `useSyncExternalStore`.
  */
