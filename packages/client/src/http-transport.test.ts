@@ -56,12 +56,13 @@ class FakeEventSource {
 
 const flush = () => vi.advanceTimersByTimeAsync(0);
 const latest = () => FakeEventSource.all.at(-1)!;
-let probeOk: boolean;
+let probeOk: boolean | 'html';
 let fetchCalls: { url: string; headers: Record<string, string> }[];
 const fakeFetch = (async (input: string | URL | Request, init?: RequestInit) => {
   fetchCalls.push({ url: String(input), headers: (init?.headers ?? {}) as Record<string, string> });
+  if (probeOk === 'html') return new Response('<!doctype html><title>Parley</title>', { status: 200, headers: { 'content-type': 'text/html' } });
   if (!probeOk) throw new TypeError('fetch failed');
-  return new Response('{"status":"ok"}', { status: 200 });
+  return new Response('{"status":"ok"}', { status: 200, headers: { 'content-type': 'application/json' } });
 }) as typeof globalThis.fetch;
 
 function open(token: string | null = null): HttpTransport {
@@ -117,6 +118,10 @@ describe('HTTP transport (server-sent events)', () => {
     down.onClose((reason) => closes.push(reason));
     await expect(down.opened).rejects.toThrow('Could not reach the server.');
     expect(closes).toEqual(['Could not reach the server.']);
+
+    // Any 200 is not enough: a dev server's or a captive portal's page is not Parley.
+    probeOk = 'html';
+    await expect(open().opened).rejects.toThrow('Could not reach the server.');
   });
 
   test('a subscription is an event stream at /trpc/<path>, resumed after lastEventId, with tracked ids', async () => {

@@ -40,7 +40,7 @@ export type EventSourceConstructor = new (url: string, init?: { withCredentials?
 export interface HttpTransportOptions {
   /** tRPC's URL, `…/trpc`. */
   url: string;
-  /** A URL the server answers with 200 over plain HTTP, cheaply (`/live`). */
+  /** Where the server answers `{"status":"ok"}` over plain HTTP, cheaply (`/live`). */
   probeUrl: string;
   EventSource: EventSourceConstructor;
   fetch?: typeof globalThis.fetch | undefined;
@@ -56,7 +56,7 @@ export interface HttpTransport extends SubscriptionTransport {
 /**
  * Subscriptions over plain HTTP: each one is a server-sent event stream run by tRPC's
  * `httpSubscriptionLink` (tracked ids, resumed with `lastEventId` like on the WebSocket). There
- * is no socket to open, so the transport is open when the server answers a plain GET (`/live`),
+ * is no socket to open, so the transport is open when the server answers a plain `GET /live`,
  * and the keep-alive's ping is that same GET. EventSource's own reconnect loop is cut short: a
  * stream that breaks soon after it started closes the transport, and the connection state
  * machine decides what comes next, as for a WebSocket. One that broke after running a while is
@@ -100,9 +100,14 @@ export function openHttpTransport(options: HttpTransportOptions): HttpTransport 
     const timer = setTimeout(() => controller.abort(), HTTP_PROBE_TIMEOUT_MS);
     try {
       const response = await fetchImpl(options.probeUrl, { signal: controller.signal });
-      // Not awaited: some fetch implementations (happy-dom's) never settle a cancel.
-      response.body?.cancel().catch(() => {});
-      return response.ok;
+      if (!response.ok) {
+        // Not awaited: some fetch implementations (happy-dom's) never settle a cancel.
+        response.body?.cancel().catch(() => {});
+        return false;
+      }
+      // Parley's own answer, not any 200: a dev server's or a captive portal's HTML page is not the server.
+      const body = (await response.json()) as { status?: unknown } | null;
+      return body?.status === 'ok';
     } catch {
       return false;
     } finally {
