@@ -1239,15 +1239,16 @@ function headline(r: Report): string[][] {
   const k = r.kneeStep;
   const cpuRow = (s: StepResult) =>
     `${num(usPer(s.cpu.nodesMs, s.deliveries))} µs (${num(usPer(s.cpu.nodesMs, s.persisted))} µs per message sent; +nginx ${num(usPer(s.cpu.nginxMs, s.deliveries))}, PostgreSQL ${num(usPer(s.cpu.pgMs, s.deliveries))}, Redis ${num(usPer(s.cpu.redisMs, s.deliveries))} µs)`;
+  const other = (s: StepResult) => `other work on the machine ${num((s.cpu.otherMs / s.cpu.wallMs) * 100, 0)}% of a core`;
   const rows: string[][] = [
-    ['same-node delivery p50 / p99', pctl(l.same), '< 50 ms (same server)', `${l.label}, ${l.same?.count ?? 0} deliveries`],
-    ['cross-node delivery p50 / p99', pctl(l.cross), '< 100 ms (cross-server via Redis)', `${l.label}, ${l.cross?.count ?? 0} deliveries`],
+    ['same-node delivery p50 / p99', pctl(l.same), '< 50 ms (same server)', `${l.label}, ${l.same?.count ?? 0} deliveries; ${other(l)}`],
+    ['cross-node delivery p50 / p99', pctl(l.cross), '< 100 ms (cross-server via Redis)', `${l.label}, ${l.cross?.count ?? 0} deliveries; ${other(l)}`],
     [
       'persisted messages/s at the knee',
       k ? `${num(k.persistedRate, 0)}/s (${num(k.deliveries / k.seconds, 0)} deliveries/s)` : 'none passed',
       '1,000+ per server instance',
       k
-        ? `step ${k.label} (p99 ${num(k.all?.p99)} ms; every send persisted: ${k.persisted}/${k.acked}); highest persisted ${num(r.bestPersisted?.persistedRate, 0)}/s at ${r.bestPersisted?.label}`
+        ? `step ${k.label} (p99 ${num(k.all?.p99)} ms; every send persisted: ${k.persisted}/${k.acked}; ${other(k)}); highest persisted ${num(r.bestPersisted?.persistedRate, 0)}/s at ${r.bestPersisted?.label}`
         : `highest persisted ${num(r.bestPersisted?.persistedRate, 0)}/s at ${r.bestPersisted?.label}`,
     ],
     ['server CPU per delivered message', cpuRow(l), '—', `all nodes, ${l.label}`],
@@ -1357,6 +1358,7 @@ are from one machine, shared with other work: read the load figures before compa
 | limits | open files ${i.openFiles}; local ports ${i.portRange}; nginx \`worker_connections 4096\` |
 
 ## Results
+${noiseNote(r)}
 
 ${markdownTable(['measure', 'Parley', 'seed claim (004)', 'how / where'], headline(r))}
 
@@ -1422,6 +1424,15 @@ The load generator is one Node process speaking tRPC's WebSocket protocol direct
 HTTP POST, no \`@trpc/client\` observables; its CPU share is in the table. It runs on the same
 2 cores as everything else, so the nodes never have the machine to themselves.
 ${r.profiles.length ? `\n## CPU profile (\`--profile\`: the nodes ran with \`--cpu-prof\`, so this run's other numbers are slower)\n\n${r.profiles.map((p) => `### ${p.node}: ${num(p.summary.totalMs, 0)} ms on CPU\n\n${markdownTable(['share', 'where'], p.summary.areas.slice(0, 12).map((a) => [`${num(a.share * 100, 1)}%`, a.area]))}\n\n${markdownTable(['share', 'function (self time)'], p.summary.functions.slice(0, 20).map((f) => [`${num(f.share * 100, 1)}%`, f.name]))}\n\n${markdownTable(['share of all samples', 'socket writes (writev, writeUtf8String) made by'], p.summary.writesBy.slice(0, 8).map((a) => [`${num(a.share * 100, 1)}%`, a.area]))}\n\n${markdownTable(['share', 'Parley function (total time, callees included)'], p.summary.parley.slice(0, 20).map((f) => [`${num(f.share * 100, 1)}%`, f.name]))}`).join('\n\n')}\n` : ''}`;
+}
+
+/** A warning when other work took a real share of the machine during the steps. */
+function noiseNote(r: Report): string {
+  const steps = [r.latency, ...r.knee];
+  const worst = steps.reduce((a, b) => (b.cpu.otherMs / b.cpu.wallMs > a.cpu.otherMs / a.cpu.wallMs ? b : a));
+  const share = (worst.cpu.otherMs / worst.cpu.wallMs) * 100;
+  if (share < 20) return '';
+  return `\n> The machine was not quiet: other work took up to ${num(share, 0)}% of a core (step ${worst.label}; the "other" column), so those steps are slower than they would be on their own. Compare steps by that column, or run \`pnpm bench\` again when \`uptime\` shows a load well under 1.\n`;
 }
 
 function bottlenecks(r: Report): string {
