@@ -954,7 +954,15 @@ async function main() {
 
   // -------- 1. latency at a moderate rate
   log(`latency: ${opts.rate} messages/s for ${opts.latencySeconds} s over ${opts.rooms} rooms (${opts.send} sends)…`);
-  const latency = await runStep('latency', opts.rate, opts.latencySeconds);
+  // On a shared machine: when other work took more than a quarter of a core, try again (twice at
+  // most); the report shows every try and takes the quietest for the headline.
+  const latencyTries: StepResult[] = [];
+  const otherShare = (t: StepResult) => t.cpu.otherMs / t.cpu.wallMs;
+  do {
+    if (latencyTries.length) log(`latency: other work took ${num(otherShare(latencyTries.at(-1)!) * 100, 0)}% of a core; again…`);
+    latencyTries.push(await runStep('latency', opts.rate, opts.latencySeconds));
+  } while (latencyTries.length < 3 && otherShare(latencyTries.at(-1)!) > 0.25);
+  const latency = [...latencyTries].sort((a, b) => otherShare(a) - otherShare(b))[0]!;
 
   // -------- 2. the knee
   log(`knee: ${opts.rates.join(', ')} messages/s, ${opts.stepSeconds} s each, until the persisted rate stops following or p99 > ${opts.p99BoundMs} ms…`);
@@ -1019,6 +1027,7 @@ async function main() {
     info,
     perNode,
     latency,
+    latencyTries,
     knee,
     kneeStep,
     bestPersisted,
@@ -1216,6 +1225,8 @@ type Report = {
   info: MachineInfo;
   perNode: number[];
   latency: StepResult;
+  /** Every latency step run (more than one when other work disturbed it); `latency` is the quietest. */
+  latencyTries: StepResult[];
   knee: StepResult[];
   kneeStep: StepResult | null;
   bestPersisted: StepResult | null;
@@ -1322,7 +1333,7 @@ function renderText(r: Report): string {
     '',
     textTable(['measure', 'Parley', 'seed claim', 'how'], headline(r)),
     '',
-    textTable(STEP_HEADER, stepRows([r.latency, ...r.knee])),
+    textTable(STEP_HEADER, stepRows([...r.latencyTries, ...r.knee])),
     '',
     `every message: ${r.ackedTotal} acknowledged, ${r.rowsTotal} rows, ${r.eventsTotal} events; duplicates seen by clients: ${r.duplicatesTotal}`,
     '',
@@ -1362,9 +1373,9 @@ ${noiseNote(r)}
 
 ${markdownTable(['measure', 'Parley', 'seed claim (004)', 'how / where'], headline(r))}
 
-Every step (latency first, then the knee):
+Every step (latency first, then the knee; a latency step disturbed by other work is tried again):
 
-${markdownTable(STEP_HEADER, stepRows([l, ...r.knee]))}
+${markdownTable(STEP_HEADER, stepRows([...r.latencyTries, ...r.knee]))}
 
 Per message sent at ${l.label}: ${num(l.pgTransactions / Math.max(1, l.acked), 1)} PostgreSQL transactions (\`pg_stat_database\`: each autocommit query is one) and ${num(l.redisCommands / Math.max(1, l.acked), 1)} Redis commands (${l.redisTop.map((t) => `${t.command} ${num(t.calls / Math.max(1, l.acked), 1)}`).join(', ')}; \`INFO commandstats\` of the private redis-server).
 
@@ -1428,11 +1439,12 @@ ${r.profiles.length ? `\n## CPU profile (\`--profile\`: the nodes ran with \`--c
 
 /** A warning when other work took a real share of the machine during the steps. */
 function noiseNote(r: Report): string {
-  const steps = [r.latency, ...r.knee];
+  const steps = [...r.latencyTries, ...r.knee];
+  const retried = r.latencyTries.length > 1 ? ` The latency step ran ${r.latencyTries.length} times because other work disturbed it; the headline is the quietest try.` : '';
   const worst = steps.reduce((a, b) => (b.cpu.otherMs / b.cpu.wallMs > a.cpu.otherMs / a.cpu.wallMs ? b : a));
   const share = (worst.cpu.otherMs / worst.cpu.wallMs) * 100;
-  if (share < 20) return '';
-  return `\n> The machine was not quiet: other work took up to ${num(share, 0)}% of a core (step ${worst.label}; the "other" column), so those steps are slower than they would be on their own. Compare steps by that column, or run \`pnpm bench\` again when \`uptime\` shows a load well under 1.\n`;
+  if (share < 20 && !retried) return '';
+  return `\n> The machine was not quiet: other work took up to ${num(share, 0)}% of a core (step ${worst.label}; the "other" column), so those steps are slower than they would be on their own.${retried} Compare steps by that column, or run \`pnpm bench\` again when \`uptime\` shows a load well under 1.\n`;
 }
 
 function bottlenecks(r: Report): string {
