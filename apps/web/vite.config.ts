@@ -11,6 +11,8 @@ export default defineConfig({
   server: {
     proxy: {
       '/trpc': { target: 'http://localhost:3000', ws: true },
+      // The client's HTTP fallback asks /live whether the server answers when a WebSocket does not.
+      '/live': { target: 'http://localhost:3000' },
     },
   },
   build: {

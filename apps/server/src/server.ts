@@ -136,12 +136,21 @@ export function createParleyServer(opts: ServerOptions): ParleyServer {
     return { configured: row.configured, initialized: row.initialized };
   };
 
+  /** Open subscriptions over server-sent events (the client's HTTP fallback), ended at once on close(). */
+  const eventStreams = new Set<IncomingMessage>();
+
   const http = createServer(async (req, res) => {
     // While draining, every answer closes its connection: nginx stops reusing its pooled
     // connections to this node by itself instead of finding them cut under a request.
     if (draining) res.setHeader('connection', 'close');
     const path = (req.url ?? '/').split('?')[0] ?? '/';
-    if (path.startsWith('/trpc/')) return trpcHandler(req, res);
+    if (path.startsWith('/trpc/')) {
+      if (req.headers.accept?.includes('text/event-stream')) {
+        eventStreams.add(req);
+        res.once('close', () => eventStreams.delete(req));
+      }
+      return trpcHandler(req, res);
+    }
     if (path === '/live') return json(res, 200, { status: 'ok' });
     if (path === '/ready') {
       const db = await databaseUp();
@@ -242,6 +251,9 @@ export function createParleyServer(opts: ServerOptions): ParleyServer {
       // Tell tRPC clients to reconnect (to another node, or to this one after a restart).
       wsHandler.broadcastReconnectNotification();
       for (const client of wss.clients) client.close(1001, 'server going away');
+      // An event stream has no reconnect notice: cutting it is the notice. The client resumes
+      // from its last event id on another node at once, instead of after the 5 s wait below.
+      for (const stream of eventStreams) stream.socket.destroy();
       await new Promise<void>((resolve) => wss.close(() => resolve()));
       http.closeIdleConnections();
       await new Promise<void>((resolve) => {

@@ -8,7 +8,15 @@ import { findMembership } from './features/partition/partition.repo.ts';
 import { describeRule, enforceRateLimit, ipKey } from './rate-limit.ts';
 import { partitionIdSchema } from './schemas.ts';
 
+/**
+ * A comment line on every server-sent event stream this often (the HTTP fallback for
+ * subscriptions): an idle stream stays well inside nginx's 60 s proxy_read_timeout, and the
+ * client can tell a quiet stream from a dead one.
+ */
+export const SSE_PING_MS = 20_000;
+
 const t = initTRPC.context<Context>().create({
+  sse: { ping: { enabled: true, intervalMs: SSE_PING_MS } },
   errorFormatter({ shape, error }) {
     const zodError = error.cause instanceof z.ZodError ? error.cause : undefined;
     return {
