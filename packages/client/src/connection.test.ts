@@ -258,6 +258,29 @@ describe('connection state machine', () => {
     expect(conn.getSnapshot().lastError).toMatch(/keep-alive/);
   });
 
+  test('an attempt that never opens (a black-holed address) is given up after 15 s and retried with backoff', async () => {
+    make();
+    conn.start();
+    const hanging = latest();
+    await vi.advanceTimersByTimeAsync(14_999);
+    expect(conn.getSnapshot().state).toBe('CONNECTING');
+    await vi.advanceTimersByTimeAsync(1);
+    expect(hanging.closedByClient).toBe(true);
+    expect(conn.getSnapshot()).toMatchObject({ state: 'RECONNECTING', attempt: 1, lastError: 'The server did not answer within 15 s.' });
+    // It opening late changes nothing: the next attempt is a new transport.
+    hanging.open();
+    await flush();
+    expect(conn.getSnapshot().state).toBe('RECONNECTING');
+    await vi.advanceTimersByTimeAsync(reconnectDelayMs(0, () => 0));
+    latest().open();
+    await flush();
+    expect(conn.getSnapshot().state).toBe('CONNECTED');
+    // Once open, the timer is gone: nothing drops a quiet, healthy socket at 15 s.
+    latest().message();
+    await vi.advanceTimersByTimeAsync(15_000);
+    expect(conn.getSnapshot().state).toBe('CONNECTED');
+  });
+
   test('keep-alive: traffic or a pong keeps the socket', async () => {
     make();
     conn.start();

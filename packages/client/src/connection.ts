@@ -57,12 +57,20 @@ export interface ConnectionOptions<T extends Transport = Transport> {
   keepAliveIntervalMs?: number | undefined;
   /** …and give the socket up as dead when nothing arrives this long after the ping. */
   keepAliveTimeoutMs?: number | undefined;
+  /** An attempt that has not opened by then is given up (a black-holed address never says no). */
+  openTimeoutMs?: number | undefined;
   random?: (() => number) | undefined;
   now?: (() => number) | undefined;
 }
 
 export const KEEP_ALIVE_INTERVAL_MS = 20_000;
 export const KEEP_ALIVE_TIMEOUT_MS = 10_000;
+/**
+ * Above the HTTP fallback's own 10 s wait for a WebSocket once `/live` answered
+ * (transport-fallback.ts), so that rule decides first; well below the minutes a TCP connect to
+ * a vanished host can take.
+ */
+export const OPEN_TIMEOUT_MS = 15_000;
 
 /** The browser's network events where there are any; otherwise always online. */
 export function platformNetworkStatus(): NetworkStatus {
@@ -138,6 +146,7 @@ export class Connection<T extends Transport = Transport> {
   #retryTimer: ReturnType<typeof setTimeout> | undefined;
   #idleTimer: ReturnType<typeof setTimeout> | undefined;
   #pongTimer: ReturnType<typeof setTimeout> | undefined;
+  #openTimer: ReturnType<typeof setTimeout> | undefined;
   #offNetwork: () => void;
 
   constructor(options: ConnectionOptions<T>) {
@@ -147,6 +156,7 @@ export class Connection<T extends Transport = Transport> {
       maxAttempts: options.maxAttempts ?? MAX_RECONNECT_ATTEMPTS,
       keepAliveIntervalMs: options.keepAliveIntervalMs ?? KEEP_ALIVE_INTERVAL_MS,
       keepAliveTimeoutMs: options.keepAliveTimeoutMs ?? KEEP_ALIVE_TIMEOUT_MS,
+      openTimeoutMs: options.openTimeoutMs ?? OPEN_TIMEOUT_MS,
       random: options.random ?? Math.random,
       now: options.now ?? Date.now,
     };
@@ -238,6 +248,15 @@ export class Connection<T extends Transport = Transport> {
       this.#drop();
       this.#connect('RECONNECTING', 'request');
     });
+    clearTimeout(this.#openTimer);
+    const openTimer = setTimeout(() => {
+      if (!current()) return;
+      this.#drop();
+      this.#lost(`The server did not answer within ${Math.round(this.#opts.openTimeoutMs / 1000)} s.`);
+    }, this.#opts.openTimeoutMs);
+    this.#openTimer = openTimer;
+    const settled = () => clearTimeout(openTimer);
+    transport.opened.then(settled, settled);
     transport.opened.then(
       () => {
         if (!current()) return;
@@ -316,6 +335,7 @@ export class Connection<T extends Transport = Transport> {
   /** Closes the current transport without reacting to its close. */
   #drop(): void {
     this.#stopKeepAlive();
+    clearTimeout(this.#openTimer);
     const transport = this.#transport;
     this.#transport = null;
     transport?.close();

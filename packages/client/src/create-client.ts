@@ -35,12 +35,14 @@ export interface ParleyClientOptions {
   fetch?: typeof globalThis.fetch | undefined;
   /** The network signal (default: the browser's online/offline events; always online in Node). */
   network?: NetworkStatus | undefined;
-  /** Tuning of the connection state machine (defaults: 10 attempts, ping after 20 s idle, 10 s to answer). */
+  /** Tuning of the connection state machine (defaults: 10 attempts, ping after 20 s idle, 10 s to answer, 15 s to open). */
   connection?:
     | {
         maxAttempts?: number;
         keepAliveIntervalMs?: number;
         keepAliveTimeoutMs?: number;
+        /** An attempt not open by then is given up and retried with backoff (default 15 s). */
+        openTimeoutMs?: number;
         /** While on the HTTP fallback, how often a WebSocket is tried again (default 3 min). */
         webSocketRetryMs?: number;
       }
