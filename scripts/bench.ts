@@ -1457,6 +1457,7 @@ function bottlenecks(r: Report): string {
   const httpSend = cost('HTTP message.send');
   const wsSend = cost('WS message.send');
   const perSent = usPer(l.cpu.nodesMs, l.acked);
+  const perSentKnee = usPer(k.cpu.nodesMs, k.acked);
   const receivers = l.acked ? l.expectedDeliveries / l.acked : 0;
   const perDelivery = perSent !== null && httpSend !== null && receivers ? (perSent - httpSend) / receivers : null;
   const share = (ms: number, s: StepResult) => num((ms / s.cpu.wallMs) * 100, 0);
@@ -1470,8 +1471,9 @@ function bottlenecks(r: Report): string {
     `- **A send costs the nodes ${num(httpSend, 0)} µs of CPU before any delivery** (one node, nobody subscribed: the cost-per-call table), and ` +
       `${num(perSent, 0)} µs across the cluster with its ${num(receivers, 0)} deliveries at ${l.label}, i.e. roughly ${num(perDelivery, 0)} µs per delivery ` +
       `(the event arriving from Redis on every node, every subscription of the workspace woken to filter it by room, then tRPC's async-iterator step, ` +
-      `\`JSON.stringify\` and one WebSocket frame per receiver). At ~${num(perSent, 0)} µs per message the nodes alone would need ` +
-      `${num(perSent !== null ? perSent / 1000 : null, 1)} cores for 1,000 messages/s; this machine has ${r.info.nproc} for everything.`,
+      `\`JSON.stringify\` and one WebSocket frame per receiver). Under load it is cheaper per message (${num(perSentKnee, 0)} µs at ${k.label}: ` +
+      `the event loop handles more per wake-up, group commit shares one statement), but even so the nodes alone would need ` +
+      `${num(perSentKnee !== null ? perSentKnee / 1000 : null, 1)} cores for 1,000 messages/s with ${num(receivers, 0)} receivers each; this machine has ${r.info.nproc} for everything.`,
     `- **tRPC over HTTP costs about ${num(httpMe !== null && wsMe !== null ? httpMe - wsMe : null, 0)} µs per call more than over the WebSocket**: \`auth.me\` ` +
       `${num(httpMe, 0)} µs over HTTP, ${num(wsMe, 0)} µs over the socket, and a plain \`GET /live\` ${num(live, 0)} µs; \`message.send\` ${num(httpSend, 0)} vs ` +
       `${num(wsSend, 0)} µs. @trpc/server 11's Node adapter turns every request into a Fetch \`Request\`/\`Response\` with web streams and AbortSignals ` +
@@ -1520,7 +1522,9 @@ function summaryParagraph(r: Report, latencyNodeCpu: number): string {
   if (r.rss) {
     parts.push(
       `One node held ${r.rss.opened} idle subscribed connections at ${mib(r.rss.rssAfter)} RSS (${mib(r.rss.perTenThousand)} per 10,000), ` +
-        `${r.rss.opened >= 10_000 ? 'meeting' : 'not testing'} the seed's 10,000 connections per instance${r.rss.opened >= 10_000 ? '' : ' (run without --quick for 10,000)'}.`,
+        `${r.rss.opened >= 10_000 ? 'meeting' : 'not testing'} the seed's 10,000 connections per instance${r.rss.opened >= 10_000 ? '' : ' (run without --quick for 10,000)'}; ` +
+        `that is about ${num(r.rss.perTenThousand / 10_000 / 1024, 0)} KiB per subscribed connection, and the whole node at ${mib(r.rss.rssAfter)} is ` +
+        `${r.rss.rssAfter > 200 * 1024 * 1024 ? 'over' : 'within'} the seed's "~100–200 MB RAM per instance" (before them it was at ${mib(r.rss.rssBefore)}: its share of the clients, the tsx loader and every module).`,
     );
   }
   parts.push(
