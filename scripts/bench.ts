@@ -1474,6 +1474,13 @@ function bottlenecks(r: Report): string {
       `\`JSON.stringify\` and one WebSocket frame per receiver). Under load it is cheaper per message (${num(perSentKnee, 0)} µs at ${k.label}: ` +
       `the event loop handles more per wake-up, group commit shares one statement), but even so the nodes alone would need ` +
       `${num(perSentKnee !== null ? perSentKnee / 1000 : null, 1)} cores for 1,000 messages/s with ${num(receivers, 0)} receivers each; this machine has ${r.info.nproc} for everything.`,
+    `- **Fan-out wakes every subscription of the workspace for every event.** A node's feed hands each event to each of its \`event.onEvent\` ` +
+      `streams of that workspace; each one wakes (\`EventQueue.wait\` makes a new timer, an abort listener and a promise per wait), ` +
+      `checks the room and, for ${num(r.opts.rooms > 1 ? ((r.opts.rooms - 1) / r.opts.rooms) * 100 : 0, 0)}% of them here, drops it. In a \`--profile\` run ` +
+      `at these settings \`streamEvents\`, \`EventQueue.wait\`/\`push\` and \`PartitionFeed.drain\`/\`receive\` are among the top Parley functions, ` +
+      `and WebSocket frame writes (one \`writev\` per delivery) are as large as the writes to PostgreSQL. Fix (packages/api/src/features/event): ` +
+      `apply \`Visibility.admit\` in the feed listener, before \`queue.push\`, so a stream only wakes for what it will send, and keep one ` +
+      `recheck timer per stream instead of one per wait.`,
     `- **tRPC over HTTP costs about ${num(httpMe !== null && wsMe !== null ? httpMe - wsMe : null, 0)} µs per call more than over the WebSocket**: \`auth.me\` ` +
       `${num(httpMe, 0)} µs over HTTP, ${num(wsMe, 0)} µs over the socket, and a plain \`GET /live\` ${num(live, 0)} µs; \`message.send\` ${num(httpSend, 0)} vs ` +
       `${num(wsSend, 0)} µs. @trpc/server 11's Node adapter turns every request into a Fetch \`Request\`/\`Response\` with web streams and AbortSignals ` +
