@@ -1479,8 +1479,8 @@ function bottlenecks(r: Report): string {
       `checks the room and, for ${num(r.opts.rooms > 1 ? ((r.opts.rooms - 1) / r.opts.rooms) * 100 : 0, 0)}% of them here, drops it. In a \`--profile\` run ` +
       `at these settings \`streamEvents\`, \`EventQueue.wait\`/\`push\` and \`PartitionFeed.drain\`/\`receive\` are among the top Parley functions, ` +
       `and WebSocket frame writes (one \`writev\` per delivery) are as large as the writes to PostgreSQL. Fix (packages/api/src/features/event): ` +
-      `apply \`Visibility.admit\` in the feed listener, before \`queue.push\`, so a stream only wakes for what it will send, and keep one ` +
-      `recheck timer per stream instead of one per wait.`,
+      `apply \`Visibility.admit\` in the feed listener, before \`queue.push\`, and advance the stream's position there for what it drops ` +
+      `(its gap check relies on dense ids), so a stream only wakes for what it will send; and keep one recheck timer per stream instead of one per wait.`,
     `- **tRPC over HTTP costs about ${num(httpMe !== null && wsMe !== null ? httpMe - wsMe : null, 0)} µs per call more than over the WebSocket**: \`auth.me\` ` +
       `${num(httpMe, 0)} µs over HTTP, ${num(wsMe, 0)} µs over the socket, and a plain \`GET /live\` ${num(live, 0)} µs; \`message.send\` ${num(httpSend, 0)} vs ` +
       `${num(wsSend, 0)} µs. @trpc/server 11's Node adapter turns every request into a Fetch \`Request\`/\`Response\` with web streams and AbortSignals ` +
