@@ -449,6 +449,9 @@ interface RssResult {
   rssAfterClose: number | null;
   /** The same reading just before the collection. */
   rssBeforeGc: number;
+  /** V8 heap in use (after the GC), and external memory, grown per 10,000. */
+  heapPerTenThousand: number;
+  externalPerTenThousand: number;
 }
 
 interface ResumeResult {
@@ -1059,7 +1062,18 @@ async function main() {
       await sleep(1500);
       return rssBytes(node.pid) ?? 0;
     };
+    /** V8's heap in use and the memory held outside it (Buffers), from the node's own /metrics (prom-client's defaults). */
+    const heap = async () => {
+      try {
+        const text = await (await fetch(`${node.url}/metrics`, { signal: AbortSignal.timeout(5000) })).text();
+        const pick = (name: string) => Number(new RegExp(`^${name} (\\S+)`, 'm').exec(text)?.[1] ?? NaN);
+        return { used: pick('nodejs_heap_size_used_bytes'), external: pick('nodejs_external_memory_bytes') };
+      } catch {
+        return { used: NaN, external: NaN };
+      }
+    };
     const rssBefore = await rssAfterGc();
+    const heapBefore = await heap();
     const sockets: TrpcSocket[] = [];
     onCleanup('idle sockets', () => sockets.forEach((s) => s.close()));
     let failedToOpen = 0;
@@ -1107,6 +1121,7 @@ async function main() {
     const idleCpuPercent = (cpuDelta(cpuA, cpuB) / (performance.now() - tA)) * 100;
     const rssNoGc = rssBytes(node.pid) ?? 0;
     const rssAfter = await rssAfterGc();
+    const heapAfter = await heap();
     let healthConnections: number | null = null;
     try {
       healthConnections = ((await (await fetch(`${node.url}/health`)).json()) as { connections: number }).connections;
@@ -1129,9 +1144,12 @@ async function main() {
       idleCpuPercent,
       rssAfterClose: rssBytes(node.pid) ?? null,
       rssBeforeGc: rssNoGc,
+      heapPerTenThousand: opened ? ((heapAfter.used - heapBefore.used) / opened) * 10_000 : NaN,
+      externalPerTenThousand: opened ? ((heapAfter.external - heapBefore.external) / opened) * 10_000 : NaN,
     };
     log(
-      `RSS: ${node.id} ${mib(rssBefore)} → ${mib(rssAfter)} with ${opened} idle subscribed sockets (${mib(r.perTenThousand)} per 10,000); ` +
+      `RSS: ${node.id} ${mib(rssBefore)} → ${mib(rssAfter)} with ${opened} idle subscribed sockets (${mib(r.perTenThousand)} per 10,000; ` +
+        `V8 heap in use ${signedMib(r.heapPerTenThousand)}, external ${signedMib(r.externalPerTenThousand)} per 10,000); ` +
         `idle CPU ${num(idleCpuPercent)}%; /health connections ${healthConnections}`,
     );
     return r;
@@ -1242,6 +1260,7 @@ type Report = {
   logs: string[];
 };
 
+const signedMib = (bytes: number) => (Number.isFinite(bytes) ? `${bytes >= 0 ? '+' : '−'}${mib(Math.abs(bytes))}` : '—');
 const pctl = (p: Percentiles | null) => (p ? `${num(p.p50)} / ${num(p.p99)} ms` : '—');
 const usPer = (cpuMs: number, count: number) => (count ? (cpuMs * 1000) / count : null);
 
@@ -1271,7 +1290,7 @@ function headline(r: Report): string[][] {
           'RSS per 10,000 idle connections',
           mib(r.rss.perTenThousand),
           '10,000+ connections per instance; ~100–200 MB RAM per instance',
-          `${r.rss.opened} subscribed sockets on ${r.rss.node}: ${mib(r.rss.rssBefore)} → ${mib(r.rss.rssAfter)}; idle CPU ${num(r.rss.idleCpuPercent)}%`,
+          `${r.rss.opened} subscribed sockets on ${r.rss.node}: ${mib(r.rss.rssBefore)} → ${mib(r.rss.rssAfter)} (V8 heap in use ${signedMib(r.rss.heapPerTenThousand)}, external ${signedMib(r.rss.externalPerTenThousand)} per 10,000); idle CPU ${num(r.rss.idleCpuPercent)}%`,
         ]
       : ['RSS per 10,000 idle connections', 'skipped (--idle 0)', '', ''],
   );
@@ -1420,7 +1439,7 @@ ${bottlenecks(r)}
   backends connected to the run's database; not its shared WAL writer and checkpointer), the
   private redis-server and the generator are read the same way; "other" is the machine's busy
   time (\`/proc/stat\`) minus all of them: other people's work on the machine.
-- **RSS per 10,000 idle connections**: ${r.rss ? `${r.rss.opened} WebSockets opened straight to ${r.rss.node}'s port (not through nginx, whose 4096 worker connections and the local port range would be the limit), each authenticated (\`connectionParams\` token, ${Math.min(o.clients, 100)} users' sessions shared) with an \`event.onEvent\` subscription to a workspace of its own with no traffic; VmRSS from \`/proc/<pid>/status\`, each time after a full garbage collection (the bench's preload in the node runs \`gc()\` on SIGWINCH), before opening them and 8 s after the last one opened; the difference is scaled to 10,000. It runs before the load steps, on a node that so far only served the setup and its share of the clients. Idle CPU is the node's CPU over 5 s with them open.` : 'skipped.'}
+- **RSS per 10,000 idle connections**: ${r.rss ? `${r.rss.opened} WebSockets opened straight to ${r.rss.node}'s port (not through nginx, whose 4096 worker connections and the local port range would be the limit), each authenticated (\`connectionParams\` token, ${Math.min(o.clients, 100)} users' sessions shared) with an \`event.onEvent\` subscription to a workspace of its own with no traffic; VmRSS from \`/proc/<pid>/status\`, each time after a full garbage collection (the bench's preload in the node runs \`gc()\` on SIGWINCH), before opening them and 8 s after the last one opened; the difference is scaled to 10,000. It runs before the load steps, on a node that so far only served the setup and its share of the clients. RSS moves by tens of MiB between runs (freed pages are kept and reused by the allocator); the V8 heap in use after the GC, from the node's \`/metrics\` (\`nodejs_heap_size_used_bytes\`), is the steadier part of it. Idle CPU is the node's CPU over 5 s with them open.` : 'skipped.'}
 - **Resume after kill -9**: ${r.resume.clientsOnVictim} clients were on ${r.resume.victim} when it got SIGKILL. Each client
   reconnects as \`@parley/client\` does (a raw \`ws\` client mirroring its connection state machine:
   backoff \`min(1000·2^attempt + random(0..1000), 30000)\` ms, a new socket through nginx, the
