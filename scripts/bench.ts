@@ -778,7 +778,7 @@ async function main() {
             }
           }),
         );
-        await sleep(250);
+        await sleep(500);
       }
     })();
     return async () => {
@@ -833,6 +833,31 @@ async function main() {
     return performance.now() - t0;
   };
 
+  /**
+   * What the database and Redis do with no traffic (heartbeats, leases, safety polls, presence
+   * refreshes, this script's /health polling), per second: subtracted from each step's counts.
+   */
+  const background = { pgPerS: 0, redisPerS: new Map<string, number>() };
+  const measureBackground = async (seconds: number) => {
+    await quiesce();
+    const stopQueues = watchQueues();
+    const x0 = await pgXacts();
+    const r0 = await redisCounts();
+    const t0 = performance.now();
+    await sleep(seconds * 1000);
+    const r1 = await redisCounts();
+    const tr = (performance.now() - t0) / 1000;
+    await stopQueues();
+    await sleep(1100);
+    const x1 = await pgXacts();
+    const tx = (performance.now() - t0) / 1000;
+    background.pgPerS = Math.max(0, x1 - x0 - 2) / tx;
+    for (const [command, calls] of r1) {
+      const d = calls - (r0.get(command) ?? 0) - (command === 'info' ? 1 : 0);
+      if (d > 0) background.redisPerS.set(command, d / tr);
+    }
+  };
+
   const results: StepResult[] = [];
   let stepNo = 0;
   const runStep = async (kind: 'latency' | 'knee', rate: number, seconds: number): Promise<StepResult> => {
@@ -847,6 +872,7 @@ async function main() {
     const stopQueues = watchQueues();
     const xact0 = await pgXacts();
     const redis0 = await redisCounts();
+    const tCounts0 = performance.now();
     const cpu0 = await readCpu();
     const wall0 = Date.now();
     const t0 = performance.now();
@@ -881,11 +907,19 @@ async function main() {
     const drainMs = performance.now() - tSent;
     const cpu1 = await readCpu();
     const redis1 = await redisCounts();
+    const redisWindowS = (performance.now() - tCounts0) / 1000;
     const maxQueued = await stopQueues();
     // Backends report their transaction counts within a second of going idle.
     await sleep(1100);
     const xact1 = await pgXacts();
-    const redisDelta = [...redis1].map(([command, calls]) => ({ command, calls: calls - (redis0.get(command) ?? 0) })).filter((c) => c.calls > 0);
+    const pgWindowS = (performance.now() - tCounts0) / 1000;
+    // Net of the background (and of this script's own INFO), per command.
+    const redisDelta = [...redis1]
+      .map(([command, calls]) => ({
+        command,
+        calls: Math.round(calls - (redis0.get(command) ?? 0) - (command === 'info' ? 1 : 0) - (background.redisPerS.get(command) ?? 0) * redisWindowS),
+      }))
+      .filter((c) => c.calls > 0);
     redisDelta.sort((a, b) => b.calls - a.calls);
     const { persisted, last, sizes } = await persistedOf(step);
     const windowS = Math.max(seconds, (last - wall0) / 1000);
@@ -922,8 +956,8 @@ async function main() {
       maxQueued,
       cpu: cpuUsed(cpu0, cpu1),
       // minus this script's own two readings
-      pgTransactions: Math.max(0, xact1 - xact0 - 2),
-      redisCommands: redisDelta.reduce((sum, c) => sum + c.calls, 0) - 1,
+      pgTransactions: Math.max(0, Math.round(xact1 - xact0 - 2 - background.pgPerS * pgWindowS)),
+      redisCommands: redisDelta.reduce((sum, c) => sum + c.calls, 0),
       redisTop: redisDelta.slice(0, 6),
       pass: true,
       why: '',
@@ -954,6 +988,9 @@ async function main() {
     if (opts.profile) for (const n of nodes) if (n.pid) process.kill(n.pid, 'SIGUSR2');
   };
   toggleProfile();
+
+  await measureBackground(opts.quick ? 2 : 4);
+  log(`background with no traffic: ${num(background.pgPerS, 1)} PostgreSQL transactions/s, ${num([...background.redisPerS.values()].reduce((a, b) => a + b, 0), 1)} Redis commands/s (subtracted from each step's counts)`);
 
   // -------- 1. latency at a moderate rate
   log(`latency: ${opts.rate} messages/s for ${opts.latencySeconds} s over ${opts.rooms} rooms (${opts.send} sends)…`);
@@ -1031,6 +1068,7 @@ async function main() {
     perNode,
     latency,
     latencyTries,
+    background: { pgPerS: background.pgPerS, redisPerS: [...background.redisPerS.values()].reduce((a, b) => a + b, 0) },
     knee,
     kneeStep,
     bestPersisted,
@@ -1245,6 +1283,8 @@ type Report = {
   latency: StepResult;
   /** Every latency step run (more than one when other work disturbed it); `latency` is the quietest. */
   latencyTries: StepResult[];
+  /** PostgreSQL transactions and Redis commands per second with no traffic, subtracted from the steps' counts. */
+  background: { pgPerS: number; redisPerS: number };
   knee: StepResult[];
   kneeStep: StepResult | null;
   bestPersisted: StepResult | null;
@@ -1396,7 +1436,7 @@ Every step (latency first, then the knee; a latency step disturbed by other work
 
 ${markdownTable(STEP_HEADER, stepRows([...r.latencyTries, ...r.knee]))}
 
-Per message sent at ${l.label}: ${num(l.pgTransactions / Math.max(1, l.acked), 1)} PostgreSQL transactions (\`pg_stat_database\`: each autocommit query is one) and ${num(l.redisCommands / Math.max(1, l.acked), 1)} Redis commands (${l.redisTop.map((t) => `${t.command} ${num(t.calls / Math.max(1, l.acked), 1)}`).join(', ')}; \`INFO commandstats\` of the private redis-server).
+Per message sent at ${l.label}: ${num(l.pgTransactions / Math.max(1, l.acked), 1)} PostgreSQL transactions (\`pg_stat_database\`: each autocommit query is one) and ${num(l.redisCommands / Math.max(1, l.acked), 1)} Redis commands (${l.redisTop.map((t) => `${t.command} ${num(t.calls / Math.max(1, l.acked), 1)}`).join(', ')}; \`INFO commandstats\` of the private redis-server; commands inside a script count as well as the EVALSHA), net of what the cluster does with no traffic (${num(r.background.pgPerS, 1)} transactions/s and ${num(r.background.redisPerS, 1)} commands/s: heartbeats, leases, safety polls, presence, this script's \`/health\` polling).
 
 Node CPU per call, by procedure (${r.callCosts[0]?.calls ?? 0} calls of each, 4 in flight, straight to node-1, in a workspace nobody watches, so no delivery is included):
 
@@ -1431,7 +1471,7 @@ ${bottlenecks(r)}
   **Group commit batch sizes** are read from the same rows: a batch is one transaction, and its
   rows share \`now()\` (\`created_at\`), so \`group by created_at\` gives each batch's size. The
   node exposes only the queue depth (\`/health\` → \`queues.sendsWaitingToCommit\`, polled every
-  250 ms: "max queued"); \`messageWriter.stats\` (batches, messages, largest batch) is not on
+  500 ms: "max queued"); \`messageWriter.stats\` (batches, messages, largest batch) is not on
   \`/health\` or \`/metrics\`.
 - **CPU per delivered message**: utime + stime from \`/proc/<pid>/stat\` of every node process
   (\`NodeProcess.pid\`), before and after a step (including the drain until every delivery
