@@ -21,7 +21,7 @@ import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
-import { findNginx, REPO_ROOT, startCluster, type Cluster, type NodeProcess } from './cluster/index.ts';
+import { createNodeProcess, findNginx, freePort, REPO_ROOT, startCluster, type Cluster, type NodeProcess } from './cluster/index.ts';
 import { childPids, cpuDelta, cpuOf, loadAverage, machineCpu, rssBytes, type MachineCpu } from './bench/procstat.ts';
 import { summarizeProfile, type ProfileSummary } from './bench/profile.ts';
 import { createBenchDatabase, findRedisServer, redisCommandCounts, startPrivateRedis, type BenchDatabase, type PrivateRedis } from './bench/services.ts';
@@ -651,7 +651,7 @@ async function main() {
   log(`setup took ${((performance.now() - setupStart) / 1000).toFixed(1)} s`);
 
   // -------- 0. node CPU per call, by procedure (one node, no nginx, nobody subscribed)
-  const costCalls = opts.quick ? 300 : 1000;
+  const costCalls = opts.quick ? 200 : 1000;
   log(`cost per call: ${costCalls} calls of each, 4 at once, straight to ${nodes[0]!.id}…`);
   const costRoom = (await http.query<{ id: string }[]>('room.list', { partitionId: COST_PARTITION }, ownerToken))[0]!.id;
   const callCosts = await procedureCosts(
@@ -693,10 +693,6 @@ async function main() {
   log(`clients per node: ${nodes.map((n, i) => `${n.id} ${perNode[i]}`).join(', ')}`);
 
   const roomMembers: BenchClient[][] = roomIds.map((_, r) => clients.filter((c) => c.room === r));
-
-  // -------- 4. RSS per idle connection (direct to node-1), first: before the load steps leave garbage and freed pages behind
-  let rss: RssResult | null = null;
-  if (opts.idle > 0) rss = await measureIdle(nodes[0]!, people.slice(0, idleUsers).map((p) => p.token), opts.idle);
 
   // -------- measurement helpers
   const pgPids = async () =>
@@ -838,8 +834,11 @@ async function main() {
    * refreshes, this script's /health polling), per second: subtracted from each step's counts.
    */
   const background = { pgPerS: 0, redisPerS: new Map<string, number>() };
-  const measureBackground = async (seconds: number) => {
+  const measureBackground = async (seconds: number, settleMs: number) => {
     await quiesce();
+    // PostgreSQL's backends report their counts when idle, at most once a second, and up to
+    // 10 s late when the shared entry is busy: let the setup's and the cost step's arrive first.
+    await sleep(settleMs);
     const stopQueues = watchQueues();
     const x0 = await pgXacts();
     const r0 = await redisCounts();
@@ -989,19 +988,19 @@ async function main() {
   };
   toggleProfile();
 
-  await measureBackground(opts.quick ? 2 : 4);
+  await measureBackground(opts.quick ? 2 : 4, opts.quick ? 2000 : 10_000);
   log(`background with no traffic: ${num(background.pgPerS, 1)} PostgreSQL transactions/s, ${num([...background.redisPerS.values()].reduce((a, b) => a + b, 0), 1)} Redis commands/s (subtracted from each step's counts)`);
 
   // -------- 1. latency at a moderate rate
   log(`latency: ${opts.rate} messages/s for ${opts.latencySeconds} s over ${opts.rooms} rooms (${opts.send} sends)…`);
   // On a shared machine: when other work took more than a quarter of a core, try again (twice at
-  // most); the report shows every try and takes the quietest for the headline.
+  // most; not with --quick); the report shows every try and takes the quietest for the headline.
   const latencyTries: StepResult[] = [];
   const otherShare = (t: StepResult) => t.cpu.otherMs / t.cpu.wallMs;
   do {
     if (latencyTries.length) log(`latency: other work took ${num(otherShare(latencyTries.at(-1)!) * 100, 0)}% of a core; again…`);
     latencyTries.push(await runStep('latency', opts.rate, opts.latencySeconds));
-  } while (latencyTries.length < 3 && otherShare(latencyTries.at(-1)!) > 0.25);
+  } while (latencyTries.length < (opts.quick ? 1 : 3) && otherShare(latencyTries.at(-1)!) > 0.25);
   const latency = [...latencyTries].sort((a, b) => otherShare(a) - otherShare(b))[0]!;
 
   // -------- 2. the knee
@@ -1049,6 +1048,19 @@ async function main() {
 
   // -------- 5. kill -9 and resume
   const resume = await measureResume();
+
+  // -------- 4. RSS per idle connection, last, on a node of its own started for it (fresh: no load
+  // step's garbage or freed pages in its baseline; and the connections' aftermath, such as
+  // presence's grace period, cannot slow a later step)
+  let rss: RssResult | null = null;
+  if (opts.idle > 0) {
+    const idleNode = createNodeProcess({ id: 'node-idle', port: await freePort(), env: { ...env, DATABASE_URL: db.url, REDIS_URL: redis.url } });
+    onCleanup('idle node', async () => void (await idleNode.stop('SIGTERM')));
+    log(`RSS: starting node-idle (not behind nginx) for ${opts.idle} idle connections…`);
+    await idleNode.start();
+    rss = await measureIdle(idleNode, people.slice(0, idleUsers).map((p) => p.token), opts.idle);
+    await idleNode.stop('SIGTERM');
+  }
 
   // -------- report
   info.loadAfter = loadAverage();
@@ -1151,10 +1163,10 @@ async function main() {
     const opened = sockets.filter((s) => s.open).length;
     log(`RSS: ${opened} open in ${openSeconds.toFixed(1)} s (${failedToOpen} failed); settling…`);
     // Idle for a while: what the connections cost at rest (presence heartbeats, keep-alive pings).
-    await sleep(3000);
+    await sleep(opts.quick ? 1500 : 3000);
     const cpuA = cpuOf([node.pid!]);
     const tA = performance.now();
-    await sleep(5000);
+    await sleep(opts.quick ? 3000 : 5000);
     const cpuB = cpuOf([node.pid!]);
     const idleCpuPercent = (cpuDelta(cpuA, cpuB) / (performance.now() - tA)) * 100;
     const rssNoGc = rssBytes(node.pid) ?? 0;
@@ -1436,7 +1448,7 @@ Every step (latency first, then the knee; a latency step disturbed by other work
 
 ${markdownTable(STEP_HEADER, stepRows([...r.latencyTries, ...r.knee]))}
 
-Per message sent at ${l.label}: ${num(l.pgTransactions / Math.max(1, l.acked), 1)} PostgreSQL transactions (\`pg_stat_database\`: each autocommit query is one) and ${num(l.redisCommands / Math.max(1, l.acked), 1)} Redis commands (${l.redisTop.map((t) => `${t.command} ${num(t.calls / Math.max(1, l.acked), 1)}`).join(', ')}; \`INFO commandstats\` of the private redis-server; commands inside a script count as well as the EVALSHA), net of what the cluster does with no traffic (${num(r.background.pgPerS, 1)} transactions/s and ${num(r.background.redisPerS, 1)} commands/s: heartbeats, leases, safety polls, presence, this script's \`/health\` polling).
+Per message sent at ${l.label}: ${num(l.pgTransactions / Math.max(1, l.acked), 1)} PostgreSQL transactions (\`pg_stat_database\`: each autocommit query is one) and ${num(l.redisCommands / Math.max(1, l.acked), 1)} Redis commands (${l.redisTop.map((t) => `${t.command} ${num(t.calls / Math.max(1, l.acked), 1)}`).join(', ')}; \`INFO commandstats\` of the private redis-server; commands inside a script count as well as the EVALSHA), net of what the cluster does with no traffic (${num(r.background.pgPerS, 1)} transactions/s and ${num(r.background.redisPerS, 1)} commands/s: heartbeats, leases, safety polls, presence, this script's \`/health\` polling). Approximate: a PostgreSQL backend reports its counts when it goes idle, at most once a second and sometimes up to 10 s late, so a step's last transactions can land in the next step's window.
 
 Node CPU per call, by procedure (${r.callCosts[0]?.calls ?? 0} calls of each, 4 in flight, straight to node-1, in a workspace nobody watches, so no delivery is included):
 
@@ -1479,7 +1491,7 @@ ${bottlenecks(r)}
   backends connected to the run's database; not its shared WAL writer and checkpointer), the
   private redis-server and the generator are read the same way; "other" is the machine's busy
   time (\`/proc/stat\`) minus all of them: other people's work on the machine.
-- **RSS per 10,000 idle connections**: ${r.rss ? `${r.rss.opened} WebSockets opened straight to ${r.rss.node}'s port (not through nginx, whose 4096 worker connections and the local port range would be the limit), each authenticated (\`connectionParams\` token, ${Math.min(o.clients, 100)} users' sessions shared) with an \`event.onEvent\` subscription to a workspace of its own with no traffic; VmRSS from \`/proc/<pid>/status\`, each time after a full garbage collection (the bench's preload in the node runs \`gc()\` on SIGWINCH), before opening them and 8 s after the last one opened; the difference is scaled to 10,000. It runs before the load steps, on a node that so far only served the setup and its share of the clients. RSS moves by tens of MiB between runs (freed pages are kept and reused by the allocator); the V8 heap in use after the GC, from the node's \`/metrics\` (\`nodejs_heap_size_used_bytes\`), is the steadier part of it. Idle CPU is the node's CPU over 5 s with them open.` : 'skipped.'}
+- **RSS per 10,000 idle connections**: ${r.rss ? `${r.rss.opened} WebSockets opened straight to ${r.rss.node}'s port (not through nginx, whose 4096 worker connections and the local port range would be the limit), each authenticated (\`connectionParams\` token, ${Math.min(o.clients, 100)} users' sessions shared) with an \`event.onEvent\` subscription to a workspace of its own with no traffic; VmRSS from \`/proc/<pid>/status\`, each time after a full garbage collection (the bench's preload in the node runs \`gc()\` on SIGWINCH), before opening them and ${o.quick ? 5 : 8} s after the last one opened; the difference is scaled to 10,000. It runs last, on a node of its own (\`node-idle\`, same database and Redis, not behind nginx) started for this step, so its baseline is a fresh node with no connections and no load step's garbage. RSS moves by tens of MiB between runs (freed pages are kept and reused by the allocator); the V8 heap in use after the GC, from the node's \`/metrics\` (\`nodejs_heap_size_used_bytes\`), is the steadier part of it. Idle CPU is the node's CPU over ${o.quick ? 3 : 5} s with them open.` : 'skipped.'}
 - **Resume after kill -9**: ${r.resume.clientsOnVictim} clients were on ${r.resume.victim} when it got SIGKILL. Each client
   reconnects as \`@parley/client\` does (a raw \`ws\` client mirroring its connection state machine:
   backoff \`min(1000·2^attempt + random(0..1000), 30000)\` ms, a new socket through nginx, the
@@ -1590,7 +1602,7 @@ function summaryParagraph(r: Report, latencyNodeCpu: number): string {
       `One node held ${r.rss.opened} idle subscribed connections at ${mib(r.rss.rssAfter)} RSS (${mib(r.rss.perTenThousand)} per 10,000), ` +
         `${r.rss.opened >= 10_000 ? 'meeting' : 'not testing'} the seed's 10,000 connections per instance${r.rss.opened >= 10_000 ? '' : ' (run without --quick for 10,000)'}; ` +
         `that is about ${num(r.rss.perTenThousand / 10_000 / 1024, 0)} KiB per subscribed connection, and the whole node at ${mib(r.rss.rssAfter)} is ` +
-        `${r.rss.rssAfter > 200 * 1024 * 1024 ? 'over' : 'within'} the seed's "~100–200 MB RAM per instance" (before them it was at ${mib(r.rss.rssBefore)}: its share of the clients, the tsx loader and every module).`,
+        `${r.rss.rssAfter > 200 * 1024 * 1024 ? 'over' : 'within'} the seed's "~100–200 MB RAM per instance" (a fresh node with no connection is ${mib(r.rss.rssBefore)}: the tsx loader and every module).`,
     );
   }
   parts.push(
