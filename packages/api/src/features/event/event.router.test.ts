@@ -1,4 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { KyselyPlugin } from 'kysely';
+import { anonymousRequest, createCaller } from '../../index.ts';
+import { createContext } from '../../context.ts';
 import { createTestApi, createTestWorkspace, type TestApi, type TestUser } from '../../testing.ts';
 import { newClientId, takeEvents } from '../../test-util.ts';
 import type { ParleyEvent } from './event.types.ts';
@@ -55,6 +58,31 @@ describe('event.onEvent', () => {
     const got = (await collecting).map((t) => t.data);
     expect(got.map((e) => e.type)).toEqual(['member.joined', 'message.created', 'message.created']);
     expect(got.map((e) => (e.type === 'message.created' ? e.data.body : e.type))).toEqual(['member.joined', 'visible', 'general']);
+  });
+
+  test("live, other rooms' messages are dropped before the stream: a burst of them costs it no read of the log", async () => {
+    const busy = await ann.caller.room.create({ ...P, name: 'busy' });
+    // Ben's stream on a database handle that counts reads of the event log.
+    let logReads = 0;
+    const counter: KyselyPlugin = {
+      transformQuery(args) {
+        if (args.node.kind === 'SelectQueryNode' && JSON.stringify(args.node).includes('events_evt')) logReads++;
+        return args.node;
+      },
+      transformResult: async (args) => args.result,
+    };
+    const benCounted = createCaller(createContext({ ...api.deps, db: api.deps.db.withPlugin(counter) }, anonymousRequest({ token: ben.token })));
+    const start = (await allEvents()).at(-1)!.id;
+    const collecting = takeEvents<ParleyEvent>(benCounted.event.onEvent({ ...P, lastEventId: start }), 2);
+    await new Promise((r) => setTimeout(r, 100));
+    const readsBefore = logReads;
+    for (let i = 0; i < 30; i++) await ann.caller.message.send({ ...P, roomId: busy.id, clientId: newClientId(), body: `busy ${i}` });
+    const first = await ann.caller.message.send({ ...P, roomId: general, clientId: newClientId(), body: 'for ben' });
+    for (let i = 0; i < 5; i++) await ann.caller.message.send({ ...P, roomId: busy.id, clientId: newClientId(), body: `more ${i}` });
+    const second = await ann.caller.message.send({ ...P, roomId: general, clientId: newClientId(), body: 'for ben again' });
+    const got = await collecting;
+    expect(got.map((t) => Number(t.id))).toEqual([first.eventId, second.eventId]);
+    expect(logReads).toBe(readsBefore);
   });
 
   test('a new room is announced to everyone in the partition', async () => {

@@ -28,6 +28,11 @@ export function publishEvents(ctx: Pick<Context, 'bus' | 'feeds' | 'log'>, event
   }
 }
 
+/** Events about one user's own room membership: they change what the user sees next. */
+function isOwnMembership(event: ParleyEvent, userId: string): boolean {
+  return (event.type === 'member.joined' || event.type === 'member.left') && event.data.userId === userId;
+}
+
 /** Which events one user may see: partition-wide ones, and those of rooms they are in. */
 class Visibility {
   constructor(
@@ -47,6 +52,40 @@ class Visibility {
   }
 }
 
+/**
+ * The feed-side pre-filter of one stream. A workspace's feed hands every event to every
+ * stream of the workspace; most are messages of rooms this user is not in, and waking the
+ * stream for each of them was most of a node's CPU under load (see docs/benchmarks.md). The
+ * filter drops those at the feed, before the queue.
+ *
+ * It must never drop what {@link Visibility} would admit, so it keeps a superset of the
+ * user's rooms: unknown (pass everything) until the stream has read them, then those rooms
+ * plus every room the user joins afterwards (a room left stays in: the stream decides).
+ * Joins committed after that read reach the feed after it, in id order, so the set is ahead
+ * of the stream's own view for every event it filters.
+ */
+class FeedFilter {
+  /** Highest id the feed has handed over, admitted or dropped: every id up to it is accounted for. */
+  seen = 0;
+  private rooms: Set<string> | null = null;
+
+  constructor(private readonly userId: string) {}
+
+  known(rooms: Iterable<string>): void {
+    this.rooms = new Set(rooms);
+  }
+
+  admit(event: ParleyEvent): boolean {
+    this.seen = event.id;
+    if (!this.rooms || event.roomId === null || event.type === 'room.created') return true;
+    if (isOwnMembership(event, this.userId)) {
+      if (event.type === 'member.joined') this.rooms.add(event.data.roomId);
+      return true;
+    }
+    return this.rooms.has(event.roomId);
+  }
+}
+
 interface StreamOptions {
   partitionId: PartitionId;
   lastEventId: number | null;
@@ -56,18 +95,27 @@ interface StreamOptions {
 /**
  * The durable event stream of one partition for one user: attach to the live feed first,
  * replay `id > lastEventId` from the log, then stream live, skipping what was already sent.
+ *
+ * Every id above the feed's position at attach time reaches the listener, in order (the feed
+ * dispatches densely), so a gap in the queue above it is an event the filter dropped, never
+ * one to fetch; only below it does a gap mean "read the log".
  */
 export async function* streamEvents(ctx: Context & { user: User }, opts: StreamOptions) {
   const { partitionId, signal } = opts;
   const feed = await ctx.feeds.acquire(partitionId);
-  const queue = new EventQueue<ParleyEvent>(MAX_QUEUED);
-  const stopListening = feed.listen((event) => queue.push(event));
+  const queue = new EventQueue<ParleyEvent>(MAX_QUEUED, { signal, tickMs: RECHECK_MS });
+  const filter = new FeedFilter(ctx.user.id);
+  const stopListening = feed.listen((event) => {
+    if (filter.admit(event)) queue.push(event);
+  });
+  const attachedAt = feed.lastId;
   // An open event stream is a connection: the user is online in the partition while it lasts.
   const disconnect = ctx.presence.connect(partitionId, ctx.user.id);
   try {
-    const visibility = new Visibility(ctx.user.id, new Set(await listUserRoomIds(ctx.db, partitionId, ctx.user.id)));
+    const rooms = await listUserRoomIds(ctx.db, partitionId, ctx.user.id);
+    filter.known(rooms);
+    const visibility = new Visibility(ctx.user.id, new Set(rooms));
     let last = opts.lastEventId ?? feed.lastId;
-    let recheckAt = Date.now() + RECHECK_MS;
 
     const replayUpTo = async function* (upTo: number) {
       while (last < upTo && !signal?.aborted) {
@@ -92,7 +140,7 @@ export async function* streamEvents(ctx: Context & { user: User }, opts: StreamO
       const event = queue.shift();
       if (event) {
         if (event.id <= last) continue;
-        if (event.id > last + 1) yield* replayUpTo(event.id - 1);
+        if (event.id > last + 1 && last < attachedAt) yield* replayUpTo(Math.min(event.id - 1, attachedAt));
         last = event.id;
         if (visibility.admit(event)) {
           ctx.metrics?.eventDelivered(event, true);
@@ -100,13 +148,13 @@ export async function* streamEvents(ctx: Context & { user: User }, opts: StreamO
         }
         continue;
       }
-      if (Date.now() >= recheckAt) {
-        recheckAt = Date.now() + RECHECK_MS;
-        await recheckAccess(ctx, partitionId);
-      }
-      await queue.wait(signal, Math.max(0, recheckAt - Date.now()));
+      // Nothing queued: whatever the feed handed over since was dropped by the filter.
+      if (last >= attachedAt && filter.seen > last) last = filter.seen;
+      if (queue.takeTick()) await recheckAccess(ctx, partitionId);
+      await queue.wait();
     }
   } finally {
+    queue.close();
     disconnect();
     stopListening();
     ctx.feeds.release(partitionId);

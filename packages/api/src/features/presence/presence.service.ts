@@ -84,7 +84,7 @@ type Item = { kind: 'signal'; signal: PresenceSignal } | { kind: 'event'; event:
 export async function* streamSignals(ctx: InPartition, signal: AbortSignal | undefined): AsyncGenerator<PresenceSignalDto> {
   const { partitionId } = ctx;
   const me = ctx.user.id;
-  const queue = new EventQueue<Item>(MAX_QUEUED);
+  const queue = new EventQueue<Item>(MAX_QUEUED, { signal, tickMs: RECHECK_MS });
   const stopWatching = ctx.presence.watch(partitionId, (s) => queue.push({ kind: 'signal', signal: s }));
   const stopBus = ctx.bus.onStateChange((state) => {
     if (state === 'up') queue.push({ kind: 'resync' });
@@ -112,7 +112,6 @@ export async function* streamSignals(ctx: InPartition, signal: AbortSignal | und
     };
 
     yield await snapshot();
-    let recheckAt = Date.now() + RECHECK_MS;
     while (!signal?.aborted) {
       if (queue.overflowed) {
         queue.overflowed = false;
@@ -134,14 +133,12 @@ export async function* streamSignals(ctx: InPartition, signal: AbortSignal | und
           yield { type: 'typing', at: iso(s.at), userId: s.userId, roomId: s.roomId, until: iso(s.until) };
         }
       } else {
-        if (Date.now() >= recheckAt) {
-          recheckAt = Date.now() + RECHECK_MS;
-          await recheckAccess(ctx, partitionId);
-        }
-        await queue.wait(signal, Math.max(0, recheckAt - Date.now()));
+        if (queue.takeTick()) await recheckAccess(ctx, partitionId);
+        await queue.wait();
       }
     }
   } finally {
+    queue.close();
     release();
     stopWatching();
     stopBus();
