@@ -1558,7 +1558,7 @@ function bottlenecks(r: Report): string {
       `(\`--profile\` shows undici's Request, \`DOMException\`, \`AbortSignal.any\`, \`makeTransferable\`, and \`_objectSpread2\` copying the context, which ` +
       `carries every dependency, in each middleware). \`@parley/client\` sends every mutation over HTTP (\`httpBatchLink\`) while it holds a WebSocket: ` +
       `sending \`message.send\` over the socket when it is connected (packages/client/src/create-client.ts, the \`splitLink\` condition) would save that per send; ` +
-      `\`pnpm bench --send ws\` measures it.`,
+      `\`pnpm bench --send ws\` measures it (with ${num(receivers, 0)} receivers per message the deliveries weigh as much, so the knee moves less than the send cost).`,
     `- **${num(pgTx, 1)} PostgreSQL round trips and ${num(redisCmds, 1)} Redis commands per message** (the steps' columns): the session ` +
       `(\`validateSession\`, on every call, also on a WebSocket whose token was checked when it opened), the membership (\`findMembership\`), the room ` +
       `membership (\`assertRoomMember\`), the \`clientId\` look-up (\`findPrevious\`), then the group-committed insert; in Redis two rate-limit scripts ` +
