@@ -1560,7 +1560,7 @@ function bottlenecks(r: Report): string {
       `sending \`message.send\` over the socket when it is connected (packages/client/src/create-client.ts, the \`splitLink\` condition) would save that per send; ` +
       `\`pnpm bench --send ws\` measures it (with ${num(receivers, 0)} receivers per message the deliveries weigh as much, so the knee moves less than the send cost).`,
     `- **${num(pgTx, 1)} PostgreSQL round trips and ${num(redisCmds, 1)} Redis commands per message** (the steps' columns): the session ` +
-      `(\`validateSession\`, on every call, also on a WebSocket whose token was checked when it opened), the membership (\`findMembership\`), the room ` +
+      `(\`validateSession\`, on every call, also on a WebSocket whose token was checked when it opened; over HTTP a short in-process cache of validated tokens would do), the membership (\`findMembership\`), the room ` +
       `membership (\`assertRoomMember\`), the \`clientId\` look-up (\`findPrevious\`), then the group-committed insert; in Redis two rate-limit scripts ` +
       `(per address and per user, each INCR + PTTL), \`presence.stopTyping\`'s script on every send (TIME, ZSCORE, ZREM, DEL), and the PUBLISH. Fixes, in ` +
       `packages/api: keep the session and memberships on the WebSocket connection's context (re-checked every 60 s, as \`streamEvents\` already does, and on ` +
