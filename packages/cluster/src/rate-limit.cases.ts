@@ -11,7 +11,8 @@ type Step =
   | { consume: string; ok: true }
   | { consume: string; ok: false; retryBetween: [number, number] }
   | { wait: number }
-  | { reset: string };
+  | { reset: string }
+  | { refund: string };
 
 export interface RateLimitCase {
   name: string;
@@ -48,6 +49,16 @@ export const rateLimitCases: RateLimitCase[] = [
     limit: 1,
     steps: [ok('a'), ok('b'), refused(0.8, 1, 'a'), { reset: 'a' }, ok('a'), refused(0.8, 1, 'b')],
   },
+  {
+    name: 'a refund gives one allowed call back, within the same window',
+    limit: 2,
+    steps: [ok(), ok(), { refund: 'a' }, { wait: 0.3 }, ok(), refused(0.6, 0.8), { refund: 'b' }, ok('b'), ok('b'), refused(0.8, 1, 'b')],
+  },
+  {
+    name: 'a refund after the window ended changes nothing: the next window is whole',
+    limit: 1,
+    steps: [ok(), { wait: 1.1 }, { refund: 'a' }, ok(), refused(0.8, 1)],
+  },
 ];
 
 export interface LimiterHarness {
@@ -68,6 +79,8 @@ export async function runRateLimitCase(h: LimiterHarness, index: number): Promis
       await h.sleep(step.wait * h.windowMs);
     } else if ('reset' in step) {
       await h.limiter.reset(h.key(index, step.reset));
+    } else if ('refund' in step) {
+      await h.limiter.refund(h.key(index, step.refund));
     } else {
       const result = await h.limiter.consume(h.key(index, step.consume), rule);
       expect(result.ok, where).toBe(step.ok);

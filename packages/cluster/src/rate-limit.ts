@@ -28,6 +28,12 @@ export interface RateLimiter {
    * outage; an invalid rule (limit or windowMs not a positive integer) rejects with RangeError.
    */
   consume(key: string, rule: RateLimitRule): Promise<RateLimitResult>;
+  /**
+   * Gives back one allowed call counted against `key` in its current window: a call counted
+   * up front that turned out not to count (a resend of a message already stored). Nothing
+   * happens when the window has ended meanwhile. Never rejects because of an outage.
+   */
+  refund(key: string): Promise<void>;
   /** Forgets `key`'s window (e.g. the failed-login counter after a successful login). */
   reset(key: string): Promise<void>;
   close(): Promise<void>;
@@ -68,6 +74,10 @@ export function createMemoryRateLimiter(opts: { now?: () => number } = {}): Rate
       w.count++;
       return w.count <= rule.limit ? ALLOWED : { ok: false, retryAfterMs: Math.max(1, w.endsAt - t) };
     },
+    async refund(key) {
+      const w = windows.get(key);
+      if (w && w.endsAt > now() && w.count > 0) w.count--;
+    },
     async reset(key) {
       windows.delete(key);
     },
@@ -90,10 +100,20 @@ if count == 1 or ttl < 0 then
 end
 return {count, ttl}`;
 
+/** DECR keeps the key's TTL; a key that expired meanwhile is left alone (no window to refund). */
+const REFUND_LUA = `
+if tonumber(redis.call('GET', KEYS[1]) or '0') > 0 then
+  redis.call('DECR', KEYS[1])
+end
+return 0`;
+
 /** A limiter check that Redis has not answered by then is allowed (fail open). */
 const COMMAND_TIMEOUT_MS = 500;
 
-type ScriptedRedis = Redis & { parleyRateLimit(key: string, windowMs: number): Promise<[number, number]> };
+type ScriptedRedis = Redis & {
+  parleyRateLimit(key: string, windowMs: number): Promise<[number, number]>;
+  parleyRateLimitRefund(key: string): Promise<number>;
+};
 
 export interface RedisRateLimiterOptions {
   url: string;
@@ -112,6 +132,7 @@ export function createRedisRateLimiter(opts: RedisRateLimiterOptions): RateLimit
   const prefix = `${opts.prefix ?? 'parley:'}rl:`;
   const redis = openRedis(opts.url, opts.name ?? 'parley-limiter', { commandTimeout: COMMAND_TIMEOUT_MS }) as ScriptedRedis;
   redis.defineCommand('parleyRateLimit', { numberOfKeys: 1, lua: CONSUME_LUA });
+  redis.defineCommand('parleyRateLimitRefund', { numberOfKeys: 1, lua: REFUND_LUA });
   const outage = outageLog(opts.log, 'rate-limiter');
   const failOpen = (err: unknown) => {
     outage.problem(err, 'rate limiter cannot reach Redis: allowing requests (fail open) until it is back');
@@ -135,6 +156,14 @@ export function createRedisRateLimiter(opts: RedisRateLimiterOptions): RateLimit
         return count <= rule.limit ? ALLOWED : { ok: false, retryAfterMs: Math.max(1, ttl) };
       } catch (err) {
         return failOpen(err);
+      }
+    },
+    async refund(key) {
+      if (closed) return;
+      try {
+        await redis.parleyRateLimitRefund(prefix + key);
+      } catch (err) {
+        failOpen(err);
       }
     },
     async reset(key) {
