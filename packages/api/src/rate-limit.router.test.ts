@@ -61,6 +61,17 @@ describe('message.send: messages per user', () => {
     await refusal(send(ann, 'fourth'));
     expect(await send(ann, 'retried', clientId)).toEqual(first);
   });
+
+  test('a send refused for its room costs no allowance', async () => {
+    const closed = await ann.caller.room.create({ ...P, name: 'closed' });
+    for (let i = 0; i < 5; i++) {
+      expect((await trpcError(ben.caller.message.send({ ...P, roomId: closed.id, clientId: newClientId(), body: 'let me in' }))).code).toBe('FORBIDDEN');
+    }
+    for (const body of ['one', 'two', 'three']) await send(ben, body);
+    await refusal(send(ben, 'four'));
+    // Over the limit, a send to that room is still told why it cannot go there.
+    expect((await trpcError(ben.caller.message.send({ ...P, roomId: closed.id, clientId: newClientId(), body: 'still out' }))).code).toBe('FORBIDDEN');
+  });
 });
 
 describe('every procedure: requests per client address', () => {

@@ -46,9 +46,12 @@ export async function enforceRateLimit(
 ): Promise<void> {
   const result = await ctx.limiter.consume(key, rule);
   if (result.ok) return;
-  throw new AppError('TOO_MANY_REQUESTS', `${refusal} Try again in ${describeDuration(result.retryAfterMs)}.`, {
-    retryAfterMs: result.retryAfterMs,
-  });
+  throw rateLimitRefusal(result.retryAfterMs, refusal);
+}
+
+/** The TOO_MANY_REQUESTS error of {@link enforceRateLimit}, for a limit counted some other way. */
+export function rateLimitRefusal(retryAfterMs: number, refusal: string): AppError {
+  return new AppError('TOO_MANY_REQUESTS', `${refusal} Try again in ${describeDuration(retryAfterMs)}.`, { retryAfterMs });
 }
 
 /** "at most 10 in 10 seconds" */

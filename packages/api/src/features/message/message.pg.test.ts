@@ -1,7 +1,10 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createTestDatabase, postgresForTests, type TestDatabase } from '@parley/db/test-services';
+import { sql } from 'kysely';
+import { pgErrorCode, type PartitionId } from '@parley/db';
 import { createTestApi, type TestApi, type TestUser } from '../../testing.ts';
 import { newClientId } from '../../test-util.ts';
+import { insertMessagesWithEvents } from './message.repo.ts';
 
 const baseUrl = await postgresForTests();
 
@@ -64,28 +67,124 @@ describe.skipIf(!baseUrl)('message send on PostgreSQL', () => {
     expect(events).toEqual(events.map((_, i) => i + 1));
   });
 
-  test('one bad send in a group commit fails alone; its neighbours are written', async () => {
-    const duplicate = newClientId();
-    await ann.caller.message.send({ ...P, roomId, clientId: duplicate, body: 'first' });
+  const writerItem = (clientId: string, body: string, opts: { roomId?: string; authorId?: string } = {}) => ({
+    id: newClientId(),
+    roomId: opts.roomId ?? roomId,
+    authorId: opts.authorId ?? ann.id,
+    clientId,
+    body,
+    eventData: { body },
+  });
+  const pid = P.partitionId as PartitionId;
+  const eventIds = async () => (await api.deps.db.selectFrom('events_pgmsg').select('id').orderBy('id').execute()).map((r) => r.id);
+  const counter = async () =>
+    (await api.deps.db.selectFrom('partitions').select('last_event_id').where('id', '=', P.partitionId).executeTakeFirstOrThrow()).last_event_id;
+
+  test('one batch with duplicates and refusals: only the new messages are written, on consecutive ids, and no id is lost', async () => {
+    const earlier = await ann.caller.message.send({ ...P, roomId, clientId: newClientId(), body: 'earlier' });
+    const closed = await ann.caller.room.create({ ...P, name: 'closed' });
+    const ben = await api.signUp('ben-batch');
     const writer = api.deps.messageWriter;
-    const item = (clientId: string, body: string) => ({
-      id: newClientId(),
-      roomId,
-      authorId: ann.id,
-      clientId,
-      body,
-      eventData: { body },
-    });
-    const partitionId = P.partitionId as Parameters<typeof writer.write>[0];
-    // A write in flight makes the next three wait and go together as one statement.
-    const results = await Promise.allSettled([
-      writer.write(partitionId, item(newClientId(), 'a')),
-      writer.write(partitionId, item(newClientId(), 'b')),
-      writer.write(partitionId, item(duplicate, 'dup')),
-      writer.write(partitionId, item(newClientId(), 'c')),
+    const before = { ...writer.stats };
+    const base = await counter();
+    const repeated = newClientId();
+    // The first write finds the partition idle and goes alone; the others wait for it and go together.
+    const outcomes = await Promise.all([
+      writer.write(pid, writerItem(newClientId(), 'alone')),
+      writer.write(pid, writerItem(newClientId(), 'b')),
+      writer.write(pid, writerItem(earlier.clientId, 'a duplicate of an earlier message')),
+      writer.write(pid, writerItem(repeated, 'c')),
+      writer.write(pid, writerItem(repeated, 'c, a duplicate inside the batch')),
+      writer.write(pid, writerItem(newClientId(), 'not in the room', { roomId: closed.id, authorId: ben.id })),
+      writer.write(pid, writerItem(newClientId(), 'no such room', { roomId: newClientId() })),
+      writer.write(pid, writerItem(newClientId(), 'd')),
     ]);
-    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
-    const events = (await api.deps.db.selectFrom('events_pgmsg').select('id').orderBy('id').execute()).map((r) => r.id);
-    expect(events).toEqual(events.map((_, i) => i + 1));
+    expect(outcomes.map((o) => o.kind)).toEqual(['inserted', 'inserted', 'duplicate', 'inserted', 'duplicate', 'refused', 'refused', 'inserted']);
+    expect(outcomes.slice(5, 7)).toMatchObject([{ roomExists: true }, { roomExists: false }]);
+    expect(writer.stats.batches - before.batches).toBe(2);
+    expect(writer.stats.messages - before.messages).toBe(8);
+    expect(writer.stats.inserted - before.inserted).toBe(4);
+
+    const written = outcomes.flatMap((o) => (o.kind === 'inserted' ? [o] : []));
+    expect(written.map((o) => o.message.body)).toEqual(['alone', 'b', 'c', 'd']);
+    // In input order, on the next consecutive ids: the skipped ones took none.
+    expect(written.map((o) => o.message.event_id)).toEqual([1, 2, 3, 4].map((i) => base + i));
+    expect(written.every((o) => o.event.id === o.message.event_id && o.event.type === 'message.created')).toBe(true);
+    const ids = await eventIds();
+    expect(ids).toEqual(ids.map((_, i) => i + 1));
+    expect(await counter()).toBe(ids.at(-1));
+    const stored = await api.deps.db.selectFrom('messages_pgmsg').select('body').where('client_id', 'in', [repeated, earlier.clientId]).execute();
+    expect(stored.map((r) => r.body).sort()).toEqual(['c', 'earlier']);
+  });
+
+  test('through the API: a duplicate in one batch is answered with the first message, someone else’s is CONFLICT, a refused send is FORBIDDEN', async () => {
+    const ben = await api.signUp('ben-api');
+    const { inviteCode } = await ann.caller.partition.rotateInvite(P);
+    await ben.caller.partition.join({ inviteCode });
+    const closed = await ann.caller.room.create({ ...P, name: 'closed-api' });
+    const clientId = newClientId();
+    const settled = await Promise.allSettled([
+      ann.caller.message.send({ ...P, roomId, clientId: newClientId(), body: 'opens a batch' }),
+      ann.caller.message.send({ ...P, roomId, clientId, body: 'same' }),
+      ann.caller.message.send({ ...P, roomId, clientId, body: 'same' }),
+      ben.caller.message.send({ ...P, roomId, clientId, body: 'same, from ben' }),
+      ben.caller.message.send({ ...P, roomId: closed.id, clientId: newClientId(), body: 'not in there' }),
+    ]);
+    const [, a1, a2, b1, b2] = settled;
+    const codes = settled.map((r) => (r.status === 'rejected' ? (r.reason as { code: string }).code : 'ok'));
+    expect(codes[4]).toBe('FORBIDDEN');
+    expect((b2 as PromiseRejectedResult).reason.message).toBe('Join the room first.');
+    // Whoever reached the writer first owns the clientId; the other author gets CONFLICT.
+    if (b1.status === 'fulfilled') {
+      expect(codes.slice(1, 3)).toEqual(['CONFLICT', 'CONFLICT']);
+    } else {
+      expect(codes[3]).toBe('CONFLICT');
+      expect((a1 as PromiseFulfilledResult<{ id: string }>).value).toEqual((a2 as PromiseFulfilledResult<{ id: string }>).value);
+    }
+    const rows = await api.deps.db.selectFrom('messages_pgmsg').select('id').where('client_id', '=', clientId).execute();
+    expect(rows).toHaveLength(1);
+    const ids = await eventIds();
+    expect(ids).toEqual(ids.map((_, i) => i + 1));
+  });
+
+  test('a copy committed by another node while the batch waited for the counter: the batch fails whole, consuming nothing, and the send returns the winner', async () => {
+    const { db } = api.deps;
+    const waitingForLock = async () => {
+      for (let i = 0; i < 200; i++) {
+        const { rows } = await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`.execute(db);
+        if (rows[0]!.n > 0) return;
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      throw new Error('the statement never waited for the counter row');
+    };
+    /** "Another node": a transaction holds the counter row while `write` starts, then commits `clientId` first. */
+    const race = async <T,>(clientId: string, write: () => Promise<T>) => {
+      const other = await db.startTransaction().execute();
+      await sql`select 1 from partitions where id = ${P.partitionId} for update`.execute(other);
+      const pending = write().then(
+        (value) => ({ ok: true as const, value }),
+        (error: unknown) => ({ ok: false as const, error }),
+      );
+      await waitingForLock();
+      const [winner] = await insertMessagesWithEvents(other, pid, [writerItem(clientId, 'the other node was first')]);
+      await other.commit().execute();
+      if (winner?.kind !== 'inserted') throw new Error('the other node should have written it');
+      return { winner: winner.message, result: await pending };
+    };
+
+    // The statement itself: its checks ran on a snapshot without the copy, so the unique index stops it whole.
+    const raced = newClientId();
+    const batch = await race(raced, () => insertMessagesWithEvents(db, pid, [writerItem(newClientId(), 'neighbour'), writerItem(raced, 'loser')]));
+    expect(batch.result.ok).toBe(false);
+    expect(pgErrorCode(!batch.result.ok && batch.result.error)).toBe('23505');
+    expect(await counter()).toBe(batch.winner.event_id);
+
+    // Through the API: the send is answered with the other node's message.
+    const mine = newClientId();
+    const sent = await race(mine, () => ann.caller.message.send({ ...P, roomId, clientId: mine, body: 'mine' }));
+    expect(sent.result).toMatchObject({ ok: true, value: { id: sent.winner.id, eventId: sent.winner.event_id, body: 'the other node was first' } });
+    const ids = await eventIds();
+    expect(ids).toEqual(ids.map((_, i) => i + 1));
+    expect(await counter()).toBe(ids.at(-1));
   });
 });

@@ -23,55 +23,94 @@ export interface NewMessage {
   eventData: object;
 }
 
+/** What the group-commit statement did with one input. */
+export type WriteOutcome =
+  | { kind: 'inserted'; message: MessageRow; event: EventRow }
+  /** Its `client_id` was already stored, or taken by an earlier input of the same batch: nothing written. */
+  | { kind: 'duplicate' }
+  /** The author is not in the room (`roomExists` false: there is no such room): nothing written. */
+  | { kind: 'refused'; roomExists: boolean };
+
 /**
- * Inserts messages and their `message.created` events in one statement (group commit): the
- * counter row is bumped by n and locked for a single round trip, and the messages get the n
- * consecutive ids in input order. A duplicate `client_id` aborts the whole statement, so a
- * retried send never consumes an event id. Returns one result per input, in input order.
+ * Writes a batch of sends in one statement (group commit), with every check a send needs
+ * inside it, so a new message costs one round trip: for each input, in input order, the
+ * author must be in the room (else `refused`) and its `client_id` must be neither stored nor
+ * taken by an earlier input of the batch (else `duplicate`). Only the survivors are numbered
+ * (`row_number()` in input order) and the counter row is bumped by their count, so a
+ * duplicate or a refusal never consumes an event id (DESIGN.md: a consumed id with no event
+ * is a permanent gap); the counter is not even locked when nothing survives.
+ *
+ * Every part of the statement sees one snapshot, taken when it starts. A copy of a
+ * `client_id` committed by another node after that (while this statement waited for the
+ * counter row's lock, say) is not seen by the checks, so the insert hits the unique index
+ * and the whole statement fails with 23505, consuming nothing: the caller retries on a fresh
+ * snapshot, which then reports the duplicate. Returns one outcome per input, in input order.
  */
 export async function insertMessagesWithEvents(
   db: Kysely<Database>,
   partitionId: PartitionId,
   items: readonly NewMessage[],
-): Promise<{ message: MessageRow; event: EventRow }[]> {
+): Promise<WriteOutcome[]> {
   if (items.length === 0) return [];
-  const n = items.length;
   const messages = sql.table(pt(partitionId, 'messages'));
   const events = sql.table(pt(partitionId, 'events'));
+  const rooms = sql.table(pt(partitionId, 'rooms'));
+  const roomMembers = sql.table(pt(partitionId, 'room_members'));
   const values = sql.join(
     items.map(
       (m, i) =>
         sql`(${i + 1}::int, ${m.id}::text, ${m.roomId}::text, ${m.authorId}::text, ${m.clientId}::uuid, ${m.body}::text, ${JSON.stringify(m.eventData)}::jsonb)`,
     ),
   );
-  const result = await sql<MessageRow & { event_created_at: string; event_data: unknown }>`
-    with c as (
-      update partitions set last_event_id = last_event_id + ${n}::int where id = ${partitionId} returning last_event_id
-    ), v (ord, id, room_id, author_id, client_id, body, data) as (
+  const result = await sql<
+    Partial<MessageRow> & { ord: number; member: boolean; room_exists: boolean; fresh: boolean; event_created_at: string | null; event_data: unknown }
+  >`
+    with v (ord, id, room_id, author_id, client_id, body, data) as (
       values ${values}
+    ), checked as (
+      select v.*,
+        exists (select 1 from ${roomMembers} rm where rm.room_id = v.room_id and rm.user_id = v.author_id) as member,
+        exists (select 1 from ${messages} p where p.client_id = v.client_id) as stored
+      from v
+    ), survivors as (
+      select distinct on (client_id) * from checked where member and not stored order by client_id, ord
+    ), numbered as (
+      select s.*, row_number() over (order by s.ord) as n, count(*) over () as total from survivors s
+    ), c as (
+      update partitions set last_event_id = last_event_id + (select count(*) from survivors)::int
+      where id = ${partitionId} and exists (select 1 from survivors)
+      returning last_event_id
     ), m as (
       insert into ${messages} (id, room_id, author_id, client_id, body, event_id)
-      select v.id, v.room_id, v.author_id, v.client_id, v.body, c.last_event_id - ${n}::int + v.ord from c, v
+      select n.id, n.room_id, n.author_id, n.client_id, n.body, c.last_event_id - n.total + n.n from c, numbered n
       returning *
     ), e as (
       insert into ${events} (id, type, room_id, actor_id, data)
-      select m.event_id, 'message.created', m.room_id, m.author_id, v.data from m join v on v.id = m.id
+      select m.event_id, 'message.created', m.room_id, m.author_id, n.data from m join numbered n on n.id = m.id
       returning id, created_at, data
     )
-    select m.*, e.created_at as event_created_at, e.data as event_data from m join e on e.id = m.event_id`.execute(db);
-  if (result.rows.length !== n) throw new Error(`partition ${partitionId} is missing: messages not inserted`);
-  const byId = new Map(result.rows.map((row) => [row.id, row]));
-  return items.map((item) => {
-    const { event_created_at, event_data, ...message } = byId.get(item.id)!;
+    select m.*, ch.ord, ch.member,
+      ch.member or exists (select 1 from ${rooms} r where r.id = ch.room_id) as room_exists,
+      exists (select 1 from survivors s where s.ord = ch.ord) as fresh,
+      e.created_at as event_created_at, e.data as event_data
+    from checked ch left join m on m.id = ch.id left join e on e.id = m.event_id
+    order by ch.ord`.execute(db);
+  return result.rows.map((row): WriteOutcome => {
+    if (!row.member) return { kind: 'refused', roomExists: row.room_exists };
+    if (!row.fresh) return { kind: 'duplicate' };
+    if (row.id === null || row.id === undefined) throw new Error(`partition ${partitionId} is missing: messages not inserted`);
+    const { ord: _ord, member: _member, room_exists: _roomExists, fresh: _fresh, event_created_at, event_data, ...message } = row;
+    const written = message as MessageRow;
     return {
-      message: message as MessageRow,
+      kind: 'inserted',
+      message: written,
       event: {
-        id: message.event_id,
+        id: written.event_id,
         type: 'message.created',
-        room_id: message.room_id,
-        actor_id: message.author_id,
+        room_id: written.room_id,
+        actor_id: written.author_id,
         data: event_data,
-        created_at: event_created_at,
+        created_at: event_created_at!,
       },
     };
   });

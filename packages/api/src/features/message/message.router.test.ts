@@ -61,6 +61,14 @@ describe('message', () => {
     expect((await trpcError(ben.caller.message.list({ ...P, roomId: room.id }))).code).toBe('FORBIDDEN');
   });
 
+  test('a room that does not exist: NOT_FOUND, and no event id is used', async () => {
+    const before = await api.deps.db.selectFrom('partitions').select('last_event_id').where('id', '=', 'chat').executeTakeFirstOrThrow();
+    const error = await trpcError(ann.caller.message.send({ ...P, roomId: newClientId(), clientId: newClientId(), body: 'hi' }));
+    expect([error.code, error.message]).toEqual(['NOT_FOUND', 'No such room in this workspace.']);
+    const after = await api.deps.db.selectFrom('partitions').select('last_event_id').where('id', '=', 'chat').executeTakeFirstOrThrow();
+    expect(after.last_event_id).toBe(before.last_event_id);
+  });
+
   test('without a session, sending and listing are UNAUTHORIZED', async () => {
     const anon = api.caller();
     expect((await trpcError(anon.message.send({ ...P, roomId: general, clientId: newClientId(), body: 'hi' }))).code).toBe('UNAUTHORIZED');

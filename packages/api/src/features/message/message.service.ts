@@ -2,12 +2,13 @@ import { uuidv7 } from 'uuidv7';
 import { pgErrorCode, type MessageRow, type PartitionId, type User } from '@parley/db';
 import type { Context } from '../../context.ts';
 import { AppError } from '../../errors.ts';
-import { describeRule, enforceRateLimit } from '../../rate-limit.ts';
+import { describeRule, rateLimitRefusal } from '../../rate-limit.ts';
 import { toParleyEvent } from '../event/event.repo.ts';
 import { publishEvents } from '../event/event.service.ts';
 import { stopTyping } from '../presence/presence.service.ts';
-import { assertRoomMember } from '../room/room.service.ts';
+import { assertRoomMember, NO_SUCH_ROOM, ROOM_NOT_JOINED } from '../room/room.service.ts';
 import * as repo from './message.repo.ts';
+import type { WriteOutcome } from './message.repo.ts';
 import type { ListMessagesInput, SendMessageInput } from './message.schema.ts';
 import type { MessageDto } from './message.types.ts';
 
@@ -39,19 +40,25 @@ async function findPrevious(ctx: InPartition, input: SendMessageInput): Promise<
 
 /**
  * Sends a message exactly once per clientId: a retry returns the first result and consumes
- * no event id (the duplicate is found first or, when two race, the unique index aborts the
- * loser's single statement before anything is committed).
+ * no event id. The room membership and the clientId look-up are checked inside the
+ * group-commit statement (one round trip for a new message); a duplicate is then read back.
  *
- * The per-user message limit is checked after the duplicate lookup: a client retrying a send
- * whose answer it lost gets that answer even when it is over the limit, and a retry costs no
- * allowance. (Two racing copies of one new send can both be counted; that is rare and safe.)
+ * The per-user message limit is counted before the statement (it cannot wait for it) and
+ * given back when the send turns out to be a duplicate or refused, so a retry costs no
+ * allowance; a send refused by the limit is checked the slow way first (room, then clientId),
+ * so a client retrying a send whose answer it lost gets that answer even over the limit.
+ * (Two racing copies of one new send can both be counted for a moment; that is rare and safe.)
  */
 export async function sendMessage(ctx: InPartition, input: SendMessageInput): Promise<MessageDto> {
-  await assertRoomMember(ctx, input.roomId);
-  const previous = await findPrevious(ctx, input);
-  if (previous) return previous;
   const rule = ctx.config.rateLimits.messagesPerUser;
-  await enforceRateLimit(ctx, `msg:${ctx.user.id}`, rule, `You are sending messages too fast (${describeRule(rule)}).`);
+  const limitKey = `msg:${ctx.user.id}`;
+  const limit = await ctx.limiter.consume(limitKey, rule);
+  if (!limit.ok) {
+    await assertRoomMember(ctx, input.roomId);
+    const previous = await findPrevious(ctx, input);
+    if (previous) return previous;
+    throw rateLimitRefusal(limit.retryAfterMs, `You are sending messages too fast (${describeRule(rule)}).`);
+  }
   const id = uuidv7();
   const eventData = {
     id,
@@ -62,8 +69,9 @@ export async function sendMessage(ctx: InPartition, input: SendMessageInput): Pr
     authorName: ctx.user.display_name,
     body: input.body,
   };
+  let outcome: WriteOutcome;
   try {
-    const { message, event } = await ctx.messageWriter.write(ctx.partitionId, {
+    outcome = await ctx.messageWriter.write(ctx.partitionId, {
       id,
       roomId: input.roomId,
       authorId: ctx.user.id,
@@ -71,16 +79,29 @@ export async function sendMessage(ctx: InPartition, input: SendMessageInput): Pr
       body: input.body,
       eventData,
     });
-    publishEvents(ctx, [toParleyEvent(ctx.partitionId, event)]);
-    stopTyping(ctx, input.roomId);
-    return toMessageDto(ctx.partitionId, { ...message, author_name: ctx.user.display_name });
   } catch (error) {
+    // Another node committed the same clientId between this statement's snapshot and its insert.
     if (pgErrorCode(error) === '23505') {
+      await ctx.limiter.refund(limitKey);
       const winner = await findPrevious(ctx, input);
       if (winner) return winner;
     }
     throw error;
   }
+  if (outcome.kind !== 'inserted') await ctx.limiter.refund(limitKey);
+  if (outcome.kind === 'refused') {
+    throw outcome.roomExists
+      ? new AppError('FORBIDDEN', ROOM_NOT_JOINED)
+      : new AppError('NOT_FOUND', NO_SUCH_ROOM);
+  }
+  if (outcome.kind === 'duplicate') {
+    const previous = await findPrevious(ctx, input);
+    if (previous) return previous;
+    throw new Error(`message ${input.clientId} reported as stored but not found`);
+  }
+  publishEvents(ctx, [toParleyEvent(ctx.partitionId, outcome.event)]);
+  stopTyping(ctx, input.roomId);
+  return toMessageDto(ctx.partitionId, { ...outcome.message, author_name: ctx.user.display_name });
 }
 
 export async function listMessages(ctx: InPartition, input: ListMessagesInput) {

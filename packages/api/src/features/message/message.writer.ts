@@ -1,15 +1,13 @@
 import type { Kysely } from 'kysely';
-import type { Database, EventRow, MessageRow, PartitionId } from '@parley/db';
-import { insertMessagesWithEvents, type NewMessage } from './message.repo.ts';
+import type { Database, PartitionId } from '@parley/db';
+import { insertMessagesWithEvents, type NewMessage, type WriteOutcome } from './message.repo.ts';
 
 /** Largest group commit: one statement of this many messages stays well under a millisecond of lock time per message. */
 export const MAX_BATCH_MESSAGES = 200;
 
-type Written = { message: MessageRow; event: EventRow };
-
 interface Waiting {
   item: NewMessage;
-  resolve: (written: Written) => void;
+  resolve: (outcome: WriteOutcome) => void;
   reject: (error: unknown) => void;
 }
 
@@ -19,19 +17,24 @@ interface Waiting {
  * it and then go together, in arrival order, as one statement and one commit. Under load this
  * turns N lock round trips and N fsyncs on the partition's counter row into one.
  *
- * A batch that fails (a duplicate `clientId` raced in, a room deleted meanwhile) is retried
- * one message at a time, so each send gets its own answer and one bad message never fails
- * its neighbours.
+ * The statement checks each send itself (room membership, `clientId` already stored or
+ * repeated within the batch) and answers per send, so a duplicate or a refused send costs its
+ * neighbours nothing. A batch that fails as a whole (a copy of a `clientId` committed by
+ * another node raced in: unique violation) is retried one message at a time on fresh
+ * snapshots, so each send still gets its own answer.
  */
 export class MessageWriter {
   readonly #queues = new Map<string, Waiting[]>();
-  /** Batches and messages written since start (for /health and benchmarks). */
-  readonly stats = { batches: 0, messages: 0, largestBatch: 0 };
+  /**
+   * Since start (for /health and benchmarks): statements committed, sends they answered,
+   * messages they inserted (the rest were duplicates or refused), and the largest batch.
+   */
+  readonly stats = { batches: 0, messages: 0, inserted: 0, largestBatch: 0 };
 
   constructor(private readonly db: Kysely<Database>) {}
 
-  /** Resolves once the message and its event are committed. */
-  write(partitionId: PartitionId, item: NewMessage): Promise<Written> {
+  /** Resolves once the batch holding `item` is committed, with what became of it. */
+  write(partitionId: PartitionId, item: NewMessage): Promise<WriteOutcome> {
     return new Promise((resolve, reject) => {
       const queue = this.#queues.get(partitionId);
       if (queue) {
@@ -69,7 +72,7 @@ export class MessageWriter {
         partitionId,
         batch.map((w) => w.item),
       );
-      this.#count(batch.length);
+      this.#count(batch.length, written.filter((o) => o.kind === 'inserted').length);
       batch.forEach((w, i) => w.resolve(written[i]!));
     } catch (error) {
       if (batch.length === 1) {
@@ -80,9 +83,10 @@ export class MessageWriter {
     }
   }
 
-  #count(n: number): void {
+  #count(n: number, inserted: number): void {
     this.stats.batches++;
     this.stats.messages += n;
+    this.stats.inserted += inserted;
     this.stats.largestBatch = Math.max(this.stats.largestBatch, n);
   }
 }

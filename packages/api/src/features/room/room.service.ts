@@ -95,9 +95,12 @@ export function listJoinedRoomIds(ctx: InPartition): Promise<string[]> {
   return repo.listUserRoomIds(ctx.db, ctx.partitionId, ctx.user.id);
 }
 
+export const NO_SUCH_ROOM = 'No such room in this workspace.';
+export const ROOM_NOT_JOINED = 'Join the room first.';
+
 /** Throws unless the user may read and write in the room. */
 export async function assertRoomMember(ctx: InPartition, roomId: string): Promise<void> {
   if (await repo.isRoomMember(ctx.db, ctx.partitionId, roomId, ctx.user.id)) return;
-  if (!(await repo.findRoom(ctx.db, ctx.partitionId, roomId))) throw new AppError('NOT_FOUND', 'No such room in this workspace.');
-  throw new AppError('FORBIDDEN', 'Join the room first.');
+  if (!(await repo.findRoom(ctx.db, ctx.partitionId, roomId))) throw new AppError('NOT_FOUND', NO_SUCH_ROOM);
+  throw new AppError('FORBIDDEN', ROOM_NOT_JOINED);
 }
