@@ -185,6 +185,7 @@ export async function startNode(opts: NodeOptions): Promise<ParleyNode> {
       await Promise.all([step('stopping background jobs', () => runner.stop()), step('closing the server', () => server.close())]);
       await step('marking the node inactive', () => registry.stop());
       deps.feeds.close();
+      deps.access.close();
       // Before the bus: its last announcements (who left with this node) go out on it.
       await presence.close();
       if (!opts.bus) await bus.close();

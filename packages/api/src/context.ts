@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database, DbDriver } from '@parley/db';
 import type { Bus, Presence, RateLimiter } from '@parley/cluster';
+import { ACCESS_CACHE_TTL_MS, type AccessCache } from './access-cache.ts';
 import type { EventFeeds } from './features/event/event.feed.ts';
 import type { MessageWriter } from './features/message/message.writer.ts';
 import { defaultRateLimits, type RateLimits } from './rate-limit.ts';
@@ -30,6 +31,8 @@ export interface ApiConfig {
   adminUsernames: readonly string[];
   /** A node whose heartbeat is older than this is unhealthy (the cluster's rule, for the admin view). */
   nodeStaleMs: number;
+  /** How long a node trusts a validated session or membership without the database (see ACCESS_CACHE_TTL_MS); 0 turns the cache off. */
+  accessCacheTtlMs: number;
 }
 
 export const defaultApiConfig: ApiConfig = {
@@ -40,6 +43,7 @@ export const defaultApiConfig: ApiConfig = {
   rateLimits: defaultRateLimits,
   adminUsernames: [],
   nodeStaleMs: 15_000,
+  accessCacheTtlMs: ACCESS_CACHE_TTL_MS,
 };
 
 /** Partial configuration; each rate limit rule can be overridden on its own. */
@@ -84,6 +88,8 @@ export interface ApiDeps {
   feeds: EventFeeds;
   /** Group commit of sends, per partition. */
   messageWriter: MessageWriter;
+  /** Validated sessions and memberships, for a few seconds, forgotten cluster-wide on every change. */
+  access: AccessCache;
   /** Optional observation hooks (Prometheus in apps/server); absent in most tests. */
   metrics?: ApiMetrics | undefined;
 }

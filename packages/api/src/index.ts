@@ -14,6 +14,7 @@ import type { Kysely } from 'kysely';
 import type { Bus, Presence, RateLimiter } from '@parley/cluster';
 import type { Database, DbDriver } from '@parley/db';
 import { resolveApiConfig, type ApiConfigOverrides, type ApiDeps, type ApiMetrics, type Logger, type RequestInfo } from './context.ts';
+import { AccessCache } from './access-cache.ts';
 import { EventFeeds } from './features/event/event.feed.ts';
 import { MessageWriter } from './features/message/message.writer.ts';
 import { appRouter } from './root.ts';
@@ -21,6 +22,7 @@ import { createCallerFactory } from './trpc.ts';
 
 export { appRouter, type AppRouter } from './root.ts';
 export { createContext, defaultApiConfig, resolveApiConfig } from './context.ts';
+export { ACCESS_CACHE_TTL_MS, type AccessChange } from './access-cache.ts';
 export type { ApiConfig, ApiConfigOverrides, ApiDeps, ApiMetrics, Context, Logger, RequestInfo } from './context.ts';
 export { defaultRateLimits, type RateLimits } from './rate-limit.ts';
 export type { ParleyEvent, ParleyEventType } from './features/event/event.types.ts';
@@ -53,8 +55,8 @@ export { MESSAGE_MAX_CHARS } from './features/message/message.schema.ts';
 export const createCaller = createCallerFactory(appRouter);
 
 /**
- * Assembles the API's long-lived dependencies; close them with `deps.feeds.close()` (the bus,
- * the limiter and the presence belong to the caller).
+ * Assembles the API's long-lived dependencies; close them with `deps.feeds.close()` and
+ * `deps.access.close()` (the bus, the limiter and the presence belong to the caller).
  * @example
  * ```ts
  * const deps = createApiDeps({
@@ -84,6 +86,7 @@ export function createApiDeps(opts: {
     log: opts.log,
     config,
     messageWriter: new MessageWriter(opts.db),
+    access: new AccessCache({ bus: opts.bus, log: opts.log, ttlMs: config.accessCacheTtlMs }),
     feeds: new EventFeeds({
       db: opts.db,
       bus: opts.bus,

@@ -76,6 +76,7 @@ export async function createTestApi(
   const caller = (req: Partial<RequestInfo> = {}) => createCaller(createContext(deps, anonymousRequest(req)));
   const close = async () => {
     deps.feeds.close();
+    deps.access.close();
     if (!opts.bus) await bus.close();
     if (!opts.limiter) await limiter.close();
     if (!opts.presence) await presence.close();

@@ -4,7 +4,7 @@ import type { Role } from '@parley/db';
 import type { Context } from './context.ts';
 import { AppError, appErrorOf, toTRPCError } from './errors.ts';
 import { validateSession } from './features/auth/session.ts';
-import { findMembership } from './features/partition/partition.repo.ts';
+import { findMemberRole } from './features/partition/partition.service.ts';
 import { describeRule, enforceRateLimit, ipKey } from './rate-limit.ts';
 import { partitionIdSchema } from './schemas.ts';
 
@@ -117,10 +117,10 @@ const ROLE_NEEDED: Record<Role, string> = {
  */
 export function partitionProcedure(minRole: Role) {
   return authedProcedure.input(z.object({ partitionId: partitionIdSchema })).use(async ({ ctx, input, next }) => {
-    const membership = await findMembership(ctx.db, input.partitionId, ctx.user.id);
-    if (!membership) throw new AppError('NOT_FOUND', 'No such workspace, or you are not a member of it.');
-    if (!hasRole(membership.role, minRole)) throw new AppError('FORBIDDEN', ROLE_NEEDED[minRole]);
-    return next({ ctx: { partitionId: input.partitionId, role: membership.role } });
+    const role = await findMemberRole(ctx, input.partitionId, ctx.user.id);
+    if (!role) throw new AppError('NOT_FOUND', 'No such workspace, or you are not a member of it.');
+    if (!hasRole(role, minRole)) throw new AppError('FORBIDDEN', ROLE_NEEDED[minRole]);
+    return next({ ctx: { partitionId: input.partitionId, role } });
   });
 }
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { createTestApi, type TestApi } from '../../testing.ts';
+import { createTestApi, createTestWorkspace, type TestApi } from '../../testing.ts';
 import { sessionIdFromToken } from './session.ts';
 
 let api: TestApi;
@@ -94,6 +94,39 @@ describe('auth', () => {
     const e = await errorOf(api.caller({ token: gus.token, tokenSource: 'cookie', originAllowed: false }).partition.list());
     expect(e.code).toBe('FORBIDDEN');
     expect((await errorOf(api.caller({ originAllowed: false }).auth.login({ username: 'gus', password: 'x'.repeat(9) }))).code).toBe('FORBIDDEN');
+  });
+});
+
+describe('sessions cached by the node', () => {
+  test('signing out ends the session at once, in calls and in live streams (not at the stream\'s next minute check)', async () => {
+    const { owner: olga, partitionId } = await createTestWorkspace(api, 'signout_ws', 'olga');
+    // Calls fill the node's cache of validated sessions and memberships...
+    expect((await olga.caller.partition.list()).map((p) => p.id)).toEqual([partitionId]);
+    const stream = (await olga.caller.event.onEvent({ partitionId })) as AsyncIterable<unknown>;
+    const next = stream[Symbol.asyncIterator]().next();
+    const ended = next.then(
+      () => 'still streaming',
+      (error: unknown) => (error as { code?: string }).code,
+    );
+    await new Promise((r) => setTimeout(r, 50));
+    await olga.caller.auth.logout();
+    // ...which forgets the session the moment it ends.
+    expect((await errorOf(olga.caller.partition.list())).code).toBe('UNAUTHORIZED');
+    const result = await Promise.race([ended, new Promise((r) => setTimeout(() => r('timed out'), 2_000))]);
+    expect(result).toBe('UNAUTHORIZED');
+  });
+
+  test('a session ended behind the cache\'s back (no change announced) still works at most the cache TTL', async () => {
+    await using cached = await createTestApi({ config: { accessCacheTtlMs: 1_000 } });
+    const pat = await cached.signUp('pat');
+    expect((await pat.caller.auth.me())?.username).toBe('pat');
+    await cached.deps.db.deleteFrom('sessions').where('user_id', '=', pat.id).execute();
+    // Within the TTL the node still trusts what it validated...
+    expect((await pat.caller.auth.me())?.username).toBe('pat');
+    await new Promise((r) => setTimeout(r, 1_050));
+    // ...and not a moment longer.
+    expect(await pat.caller.auth.me()).toBeNull();
+    expect((await errorOf(pat.caller.partition.list())).code).toBe('UNAUTHORIZED');
   });
 });
 

@@ -1,5 +1,5 @@
 import { uuidv7 } from 'uuidv7';
-import type { NewUser, User } from '@parley/db';
+import type { NewUser, Session, User } from '@parley/db';
 import type { Context } from '../../context.ts';
 import { AppError } from '../../errors.ts';
 import { pgErrorCode } from '@parley/db';
@@ -119,8 +119,8 @@ export async function login(ctx: Context, input: LoginInput): Promise<SignedIn> 
   return startSession(ctx, user, input.session);
 }
 
-export async function logout(ctx: Context & { session: { id: string } }): Promise<void> {
-  await invalidateSession(ctx.db, ctx.session.id);
+export async function logout(ctx: Context & { session: Session }): Promise<void> {
+  await invalidateSession(ctx, ctx.session);
   if (ctx.req.tokenSource === 'cookie') ctx.req.setSessionCookie?.(null);
 }
 
@@ -136,6 +136,6 @@ export async function changePassword(
   }
   await ctx.limiter.reset(attemptKey);
   await repo.updateUserPassword(ctx.db, ctx.user.id, await hashPassword(input.newPassword));
-  await invalidateUserSessions(ctx.db, ctx.user.id);
+  await invalidateUserSessions(ctx, ctx.user.id);
   return startSession(ctx, ctx.user, ctx.req.tokenSource === 'bearer' ? 'token' : 'cookie');
 }

@@ -43,16 +43,33 @@ export interface ValidSession {
   renewed: boolean;
 }
 
+type SessionDeps = Pick<ApiDeps, 'db' | 'config' | 'access'>;
+
 /**
  * Looks a token up by its hash, with both expiries checked against the database clock.
  * Activity pushes the idle expiry forward, at most once per half idle period (one write, not
  * one per request), never past the absolute expiry.
+ *
+ * A validated session is kept in the node's {@link AccessCache} for a few seconds, and never
+ * past its expiry or the moment it is due for renewal (both measured on the database clock
+ * when it was read), so a cached answer cannot skip a renewal or outlive the session; the
+ * cache forgets it at once when the session ends anywhere in the cluster.
  */
-export async function validateSession(
-  deps: Pick<ApiDeps, 'db' | 'config'>,
-  token: string,
-): Promise<ValidSession | null> {
+export async function validateSession(deps: SessionDeps, token: string): Promise<ValidSession | null> {
   if (!TOKEN_PATTERN.test(token)) return null;
+  const sessionId = sessionIdFromToken(token);
+  const cached = deps.access.session(sessionId);
+  if (cached) return { ...cached, renewed: false };
+  const epoch = deps.access.epoch;
+  const read = await readSession(deps, sessionId);
+  if (!read) return null;
+  deps.access.storeSession(sessionId, { session: read.session, user: read.user }, read.validForMs, epoch);
+  return { session: read.session, user: read.user, renewed: read.renewed };
+}
+
+/** The database's answer, and how long it holds: until the session's renewal is due or it expires. */
+async function readSession(deps: SessionDeps, sessionId: string): Promise<(ValidSession & { validForMs: number }) | null> {
+  const halfIdle = sql<string>`${deps.config.sessionIdleMs / 2} * interval '1 millisecond'`;
   const row = await deps.db
     .selectFrom('sessions')
     .innerJoin('users', 'users.id', 'sessions.user_id')
@@ -62,16 +79,16 @@ export async function validateSession(
       'sessions.created_at as session_created_at',
       'sessions.expires_at',
       'sessions.absolute_expires_at',
-      sql<boolean>`sessions.expires_at < now() + ${deps.config.sessionIdleMs / 2} * interval '1 millisecond'`.as(
-        'needs_renewal',
-      ),
+      // Renewal moves the idle expiry forward; once it reached the absolute expiry there is nothing to move.
+      sql<boolean>`sessions.expires_at < now() + ${halfIdle} and sessions.expires_at < sessions.absolute_expires_at`.as('needs_renewal'),
+      sql<string>`now()`.as('db_now'),
     ])
-    .where('sessions.id', '=', sessionIdFromToken(token))
+    .where('sessions.id', '=', sessionId)
     .where('sessions.expires_at', '>', sql<string>`now()`)
     .where('sessions.absolute_expires_at', '>', sql<string>`now()`)
     .executeTakeFirst();
   if (!row) return null;
-  const { session_id, session_created_at, expires_at, absolute_expires_at, needs_renewal, ...user } = row;
+  const { session_id, session_created_at, expires_at, absolute_expires_at, needs_renewal, db_now, ...user } = row;
   let session: Session = {
     id: session_id,
     user_id: user.id,
@@ -79,23 +96,38 @@ export async function validateSession(
     expires_at,
     absolute_expires_at,
   };
+  let now = db_now;
   if (needs_renewal) {
-    session = await deps.db
+    const renewed = await deps.db
       .updateTable('sessions')
       .set({ expires_at: sql`least(now() + ${deps.config.sessionIdleMs} * interval '1 millisecond', absolute_expires_at)` })
       .where('id', '=', session_id)
       .returningAll()
+      .returning(sql<string>`now()`.as('db_now'))
       .executeTakeFirstOrThrow();
+    ({ db_now: now, ...session } = renewed);
   }
-  return { session, user, renewed: needs_renewal };
+  return { session, user, renewed: needs_renewal, validForMs: validFor(session, now, deps.config.sessionIdleMs) };
 }
 
-export async function invalidateSession(db: Kysely<Database>, sessionId: string): Promise<void> {
-  await db.deleteFrom('sessions').where('id', '=', sessionId).execute();
+/** Until the next renewal is due (half the idle period before the idle expiry), or the absolute expiry once renewal is capped by it. */
+function validFor(session: Session, dbNow: string, idleMs: number): number {
+  const expires = Date.parse(session.expires_at);
+  const absolute = Date.parse(session.absolute_expires_at);
+  const renewAt = expires < absolute ? expires - idleMs / 2 : absolute;
+  return Math.min(renewAt, expires, absolute) - Date.parse(dbNow);
 }
 
-export async function invalidateUserSessions(db: Kysely<Database>, userId: string): Promise<void> {
-  await db.deleteFrom('sessions').where('user_id', '=', userId).execute();
+/** Ends one session, here and (through the access cache) on every node. */
+export async function invalidateSession(deps: Pick<ApiDeps, 'db' | 'access'>, session: Pick<Session, 'id' | 'user_id'>): Promise<void> {
+  await deps.db.deleteFrom('sessions').where('id', '=', session.id).execute();
+  deps.access.changed({ kind: 'session', userId: session.user_id, sessionId: session.id });
+}
+
+/** Ends every session of the user, here and on every node. */
+export async function invalidateUserSessions(deps: Pick<ApiDeps, 'db' | 'access'>, userId: string): Promise<void> {
+  await deps.db.deleteFrom('sessions').where('user_id', '=', userId).execute();
+  deps.access.changed({ kind: 'user', userId });
 }
 
 /** Housekeeping: removes expired sessions. Returns how many. */

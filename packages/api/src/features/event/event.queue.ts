@@ -55,6 +55,12 @@ export class EventQueue<T> {
     return this.items.length;
   }
 
+  /** A tick now, out of turn (the periodic work is due at once: a session ended, say). */
+  tick(): void {
+    this.ticked = true;
+    this.wake();
+  }
+
   /** True once after each tick. */
   takeTick(): boolean {
     const ticked = this.ticked;

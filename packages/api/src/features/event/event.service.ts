@@ -3,7 +3,7 @@ import type { PartitionId, User } from '@parley/db';
 import type { Context } from '../../context.ts';
 import { AppError } from '../../errors.ts';
 import { validateSession } from '../auth/session.ts';
-import { findMembership } from '../partition/partition.repo.ts';
+import { findMemberRole } from '../partition/partition.service.ts';
 import { listUserRoomIds } from '../room/room.repo.ts';
 import { eventChannel } from './event.feed.ts';
 import { EventQueue } from './event.queue.ts';
@@ -109,6 +109,8 @@ export async function* streamEvents(ctx: Context & { user: User }, opts: StreamO
     if (filter.admit(event)) queue.push(event);
   });
   const attachedAt = feed.lastId;
+  // A session or membership of this user ended somewhere in the cluster: re-check at once, not at the next tick.
+  const stopWatchingAccess = ctx.access.watch(ctx.user.id, () => queue.tick());
   // An open event stream is a connection: the user is online in the partition while it lasts.
   const disconnect = ctx.presence.connect(partitionId, ctx.user.id);
   try {
@@ -155,17 +157,21 @@ export async function* streamEvents(ctx: Context & { user: User }, opts: StreamO
     }
   } finally {
     queue.close();
+    stopWatchingAccess();
     disconnect();
     stopListening();
     ctx.feeds.release(partitionId);
   }
 }
 
-/** Ends a live stream whose session expired or whose user left the partition. */
+/**
+ * Ends a live stream whose session expired or whose user left the partition. Runs every
+ * `RECHECK_MS`, and at once when the access cache reports a change of the user's access.
+ */
 export async function recheckAccess(ctx: Context & { user: User }, partitionId: PartitionId): Promise<void> {
   const session = ctx.req.token ? await validateSession(ctx, ctx.req.token) : null;
   if (!session) throw new AppError('UNAUTHORIZED', 'Your session has ended; please sign in again.');
-  if (!(await findMembership(ctx.db, partitionId, ctx.user.id))) {
+  if (!(await findMemberRole(ctx, partitionId, ctx.user.id))) {
     throw new AppError('FORBIDDEN', 'You are no longer a member of this workspace.');
   }
 }

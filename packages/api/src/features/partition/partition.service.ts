@@ -41,6 +41,22 @@ function slugFromName(name: string): string {
   return isPartitionId(id) ? id : `ws_${suffix}`;
 }
 
+/**
+ * The user's role in the partition, or null when they are not a member. Kept in the node's
+ * access cache for a few seconds (members only: a join is seen at once). Whatever changes a
+ * role or ends a membership must call `ctx.access.changed({ kind: 'membership', … })` after
+ * its commit, so every node forgets the old role at once.
+ */
+export async function findMemberRole(deps: Pick<Context, 'db' | 'access'>, partitionId: string, userId: string): Promise<Role | null> {
+  const cached = deps.access.role(partitionId, userId);
+  if (cached) return cached;
+  const epoch = deps.access.epoch;
+  const membership = await repo.findMembership(deps.db, partitionId, userId);
+  if (!membership) return null;
+  deps.access.storeRole(partitionId, userId, membership.role, epoch);
+  return membership.role;
+}
+
 export async function createPartition(ctx: Context & { user: User }, input: CreatePartitionInput) {
   const partitionId = parsePartitionId(input.id ?? slugFromName(input.name));
   const inviteCode = generateInviteCode();

@@ -89,6 +89,7 @@ export async function* streamSignals(ctx: InPartition, signal: AbortSignal | und
   const stopBus = ctx.bus.onStateChange((state) => {
     if (state === 'up') queue.push({ kind: 'resync' });
   });
+  const stopWatchingAccess = ctx.access.watch(me, () => queue.tick());
   let release = () => {};
   let feedAcquired = false;
   let stopFeed = () => {};
@@ -142,6 +143,7 @@ export async function* streamSignals(ctx: InPartition, signal: AbortSignal | und
     release();
     stopWatching();
     stopBus();
+    stopWatchingAccess();
     stopFeed();
     if (feedAcquired) ctx.feeds.release(partitionId);
   }
