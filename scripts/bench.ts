@@ -41,8 +41,8 @@ const USAGE = `usage: pnpm bench [options]
   --latency-seconds S  length of the latency step (default 15; --quick 5)
   --p99-bound MS     a knee step fails when p99 delivery exceeds this (default 1000)
   --idle K           idle subscribed WebSockets opened on node-1 for the RSS step (default 10000; --quick 2000; 0 skips)
-  --send http|ws     how messages are sent: tRPC HTTP POST through nginx like @parley/client (default), or
-                     mutations over each sender's own WebSocket
+  --send ws|http     how messages are sent: over each sender's own WebSocket, as @parley/client does with a
+                     token (default), or tRPC HTTP POST through nginx, as a browser's client (cookie session) does
   --quick            a short run (under a minute)
   --profile          sample the nodes' CPU (the inspector's profiler, as --cpu-prof) and print where it went
   --out FILE         where to write the report (default docs/benchmarks.md); --no-write to only print
@@ -126,7 +126,7 @@ function parseOptions(): Options {
     : quick
       ? [250, 1000, 2000]
       : [100, 250, 500, 1000, 2000, 4000];
-  const send = values.send ?? 'http';
+  const send = values.send ?? 'ws';
   if (send !== 'http' && send !== 'ws') fail(`--send must be http or ws (got "${send}")`);
   const o: Options = {
     nodes: int(values.nodes, '--nodes', 3, 1, 16),
@@ -1435,7 +1435,7 @@ are from one machine, shared with other work: read the load figures before compa
 | command | \`${r.commandLine}\` |
 | topology | ${o.nodes} Parley node process${o.nodes === 1 ? '' : 'es'} behind nginx (the repository's nginx.conf, rendered by \`@parley/scripts/cluster\`), one fresh PostgreSQL database, a private redis-server; all on this machine, with the load generator |
 | clients | ${o.clients} WebSocket clients through nginx (${r.perNode.map((n, j) => `${r.nodeIds[j]} ${n}`).join(', ')}), client *i* in room *i* mod ${o.rooms}, ${o.rooms} rooms in ${o.partitions} workspace${o.partitions === 1 ? '' : 's'} (${Math.round(o.clients / o.rooms)} people per room); each one \`event.onEvent\` subscription |
-| sends | ${o.send === 'http' ? 'tRPC HTTP `POST /trpc/message.send?batch=1` through nginx, as `@parley/client` sends (keep-alive, up to 256 connections)' : 'tRPC mutations over each sender\'s own WebSocket'}, open loop, round-robin over the rooms, sender a member of the room |
+| sends | ${o.send === 'http' ? 'tRPC HTTP `POST /trpc/message.send?batch=1` through nginx, as `@parley/client` sends in a browser (cookie session; keep-alive, up to 256 connections)' : 'tRPC mutations over each sender\'s own WebSocket, as `@parley/client` sends with a token while its socket is open'}, open loop, round-robin over the rooms, sender a member of the room |
 | steps | latency ${o.rate} msg/s for ${o.latencySeconds} s; knee ${o.rates.join(', ')} msg/s, ${o.stepSeconds} s each, until a step fails, then ${o.quick ? 'one step' : 'two steps'} halfway between the last that kept up and the first that did not; each step starts once the nodes are quiet (under 15% of a core); a step fails when a send fails, a message is missing from the table or from a client, the persisted rate is below 95% of the offered one, or p99 delivery > ${o.p99BoundMs} ms |
 | limits | open files ${i.openFiles}; local ports ${i.portRange}; nginx \`worker_connections 4096\` |
 

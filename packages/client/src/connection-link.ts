@@ -2,7 +2,8 @@ import type { TRPCLink } from '@trpc/client';
 import type { AnyTRPCRouter } from '@trpc/server';
 import { observable, type Unsubscribable } from '@trpc/server/observable';
 import type { Connection } from './connection.ts';
-import { isServerError, trackedId, type SubscriptionTransport } from './subscription-transport.ts';
+import { TRPCClientError } from '@trpc/client';
+import { isServerError, trackedId, type CallChannel, type SubscriptionTransport } from './subscription-transport.ts';
 
 export { isServerError };
 
@@ -64,5 +65,24 @@ export function connectionLink<TRouter extends AnyTRPCRouter>(connection: Connec
         off = connection.onOpen(attach);
         if (done) off();
         return () => finish(() => {});
+      });
+}
+
+/**
+ * The terminating link for a call over the open transport's socket (`CallChannel`), chosen per
+ * call by a `splitLink`. When the socket is gone by the time the call runs, it fails like a lost
+ * connection (no code), as it does when the socket ends before the answer.
+ */
+export function socketCallLink<TRouter extends AnyTRPCRouter>(channel: () => CallChannel | null): TRPCLink<TRouter> {
+  return () =>
+    ({ op }) =>
+      observable((observer) => {
+        const calls = channel();
+        if (!calls) {
+          observer.error(TRPCClientError.from(new Error('The connection closed.')));
+          return () => {};
+        }
+        const subscription = calls.request(op).subscribe(observer);
+        return () => subscription.unsubscribe();
       });
 }

@@ -1,4 +1,4 @@
-import { TRPCClientError, type OperationResultEnvelope } from '@trpc/client';
+import { TRPCClientError, type OperationResultEnvelope, type Operation } from '@trpc/client';
 import type { AnyTRPCRouter } from '@trpc/server';
 import type { Observable } from '@trpc/server/observable';
 import type { Transport, TransportKind } from './connection.ts';
@@ -22,6 +22,19 @@ export interface SubscriptionTransport extends Transport {
   readonly kind: TransportKind;
   /** Runs the subscription, resuming after `lastEventId` (tracked subscriptions). */
   subscribe(request: SubscriptionRequest, lastEventId: string | undefined): Observable<SubscriptionEnvelope, TRPCClientError<AnyTRPCRouter>>;
+  /** Queries and mutations on this transport, where it can carry them (the WebSocket); absent on HTTP. */
+  readonly calls?: CallChannel | null | undefined;
+}
+
+/** One transport's way to make calls (`ws-transport.ts`). */
+export interface CallChannel {
+  /** The session token the transport authenticated with when it opened (null: a cookie, or none). */
+  readonly token: string | null;
+  /**
+   * Runs one query or mutation. If the transport ends before the answer, it fails without a
+   * code (a network failure: the outbox sends again, with the same clientId).
+   */
+  request(op: Operation): Observable<SubscriptionEnvelope, TRPCClientError<AnyTRPCRouter>>;
 }
 
 /** An error the server sent (it has a code): the subscription itself was refused. */

@@ -201,6 +201,9 @@ export class TransportFallback {
       get kind() {
         return chosen?.kind ?? 'websocket';
       },
+      get calls() {
+        return chosen?.calls ?? null;
+      },
       opened,
       onClose: (listener) => (chosen ? chosen.onClose(listener) : void listeners.close.push(listener)),
       onActivity: (listener) => (chosen ? chosen.onActivity(listener) : void listeners.activity.push(listener)),

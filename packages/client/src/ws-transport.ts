@@ -1,11 +1,14 @@
-import { createWSClient, type TRPCWebSocketClient } from '@trpc/client';
+import { createWSClient, TRPCClientError, type TRPCWebSocketClient } from '@trpc/client';
 import { getTransformer } from '@trpc/client/unstable-internals';
-import { withLastEventId, type SubscriptionTransport } from './subscription-transport.ts';
+import type { AnyTRPCRouter } from '@trpc/server';
+import { observable, type Unsubscribable } from '@trpc/server/observable';
+import { withLastEventId, type CallChannel, type SubscriptionEnvelope, type SubscriptionTransport } from './subscription-transport.ts';
 
 export interface WsTransport extends SubscriptionTransport {
   readonly kind: 'websocket';
   /** tRPC's client for this one socket; subscriptions run on it. */
   readonly client: TRPCWebSocketClient;
+  readonly calls: CallChannel;
 }
 
 const transformer = getTransformer(undefined);
@@ -33,10 +36,19 @@ export function openWsTransport(options: WsTransportOptions): WsTransport {
   const closeListeners: ((reason: string) => void)[] = [];
   const activityListeners: (() => void)[] = [];
   const reconnectListeners: (() => void)[] = [];
+  /** Calls waiting for their answer: they fail when the socket ends, whoever ends it. */
+  const inFlight = new Set<(reason: string) => void>();
+  let token: string | null = null;
+
+  /** Before tRPC's close(), which would wait for answers a dead socket never brings. */
+  const failCalls = (reason: string) => {
+    for (const fail of [...inFlight]) fail(reason);
+  };
 
   const end = (reason: string) => {
     if (ended) return;
     ended = true;
+    failCalls(reason);
     // Closing stops tRPC's own retry loop (it checks before each attempt) and completes the
     // socket's subscriptions; the connection link re-attaches them to the next transport.
     void client.close();
@@ -62,7 +74,15 @@ export function openWsTransport(options: WsTransportOptions): WsTransport {
     WebSocket: options.WebSocket,
     lazy: { enabled: false, closeMs: 0 },
     retryDelayMs: () => 0,
-    ...(options.connectionParams ? { connectionParams: options.connectionParams } : {}),
+    ...(options.connectionParams
+      ? {
+          connectionParams: () => {
+            const params = options.connectionParams!();
+            token = params.token ?? null;
+            return params;
+          },
+        }
+      : {}),
     onOpen: () => {
       client.connection?.ws?.addEventListener('message', onMessage as (event: Event) => void);
       resolveOpened();
@@ -84,12 +104,47 @@ export function openWsTransport(options: WsTransportOptions): WsTransport {
         transformer,
         ...(lastEventId !== undefined ? { lastEventId } : {}),
       }),
+    calls: {
+      get token() {
+        return token;
+      },
+      request: (op) =>
+        observable<SubscriptionEnvelope, TRPCClientError<AnyTRPCRouter>>((observer) => {
+          if (ended) {
+            observer.error(TRPCClientError.from(new Error('The connection closed.')));
+            return () => {};
+          }
+          let inner: Unsubscribable | undefined;
+          let settled = false;
+          const settle = (then?: () => void) => {
+            if (settled) return;
+            settled = true;
+            inFlight.delete(fail);
+            inner?.unsubscribe();
+            then?.();
+          };
+          const fail = (reason: string) => settle(() => observer.error(TRPCClientError.from(new Error(reason))));
+          inFlight.add(fail);
+          inner = client.request({ op: { ...op, signal: null }, transformer }).subscribe({
+            next: (envelope) =>
+              settle(() => {
+                observer.next(envelope);
+                observer.complete();
+              }),
+            error: (error) => settle(() => observer.error(error)),
+            complete: () => fail('The connection closed before the answer arrived.'),
+          });
+          if (settled) inner.unsubscribe();
+          return () => settle();
+        }),
+    },
     ping() {
       const ws = client.connection?.ws;
       if (ws && ws.readyState === 1) ws.send('PING');
     },
     close() {
       ended = true;
+      failCalls('The connection closed.');
       rejectOpened(new Error('closed'));
       void client.close();
     },
