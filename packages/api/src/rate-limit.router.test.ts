@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import { createMemoryRateLimiter } from '@parley/cluster';
+import { createMemoryRateLimiter, type RateLimiter } from '@parley/cluster';
 import { createTestApi, createTestWorkspace, type TestApi, type TestUser } from './testing.ts';
 import { newClientId, trpcError, wireError } from './test-util.ts';
 
@@ -71,6 +71,58 @@ describe('message.send: messages per user', () => {
     await refusal(send(ben, 'four'));
     // Over the limit, a send to that room is still told why it cannot go there.
     expect((await trpcError(ben.caller.message.send({ ...P, roomId: closed.id, clientId: newClientId(), body: 'still out' }))).code).toBe('FORBIDDEN');
+  });
+});
+
+describe('message.send: the per-address and per-user limits in one step', () => {
+  let api: TestApi;
+  let ann: TestUser;
+  let roomId: string;
+  const P = { partitionId: 'lim_both' };
+  const rounds: string[][] = [];
+  const base = limiter();
+  const counting: RateLimiter = {
+    ...base,
+    consume: (key, rule) => {
+      rounds.push([key]);
+      return base.consume(key, rule);
+    },
+    consumeMany: (calls) => {
+      rounds.push(calls.map((c) => c.key));
+      return base.consumeMany(calls);
+    },
+  };
+  const from = (ip: string) => api.caller({ ip, token: ann.token, tokenSource: 'bearer' });
+  const send = (ip: string, body: string, partitionId = P.partitionId) =>
+    from(ip).message.send({ partitionId, roomId, clientId: newClientId(), body });
+
+  beforeAll(async () => {
+    api = await createTestApi({
+      limiter: counting,
+      config: { rateLimits: { requestsPerIp: { limit: 3, windowMs: 60_000 }, messagesPerUser: { limit: 100, windowMs: 10_000 } } },
+    });
+    const ws = await createTestWorkspace(api, P.partitionId, 'ann');
+    [ann, roomId] = [ws.owner, ws.general];
+  });
+  afterAll(() => api.close());
+  beforeEach(() => advance(60_000));
+
+  test('a send whose session the node knows counts both limits in one round trip; over the address limit it is refused and not stored', async () => {
+    rounds.length = 0;
+    await send('203.0.113.7', 'one');
+    expect(rounds).toEqual([['ip:203.0.113.7', `msg:${ann.id}`]]);
+    await send('203.0.113.7', 'two');
+    await send('203.0.113.7', 'three');
+    const { message } = await refusal(send('203.0.113.7', 'four'));
+    expect(message).toMatch(/^Too many requests from your network \(at most 3 in 1 minute\)\. Try again in/);
+    expect(rounds).toHaveLength(4);
+    const { messages } = await ann.caller.message.list({ ...P, roomId });
+    expect(messages.map((m) => m.body)).not.toContain('four');
+  });
+
+  test('a send refused before it counted (a workspace it is not in) still counts for its address', async () => {
+    for (let i = 0; i < 3; i++) expect((await trpcError(send('203.0.113.8', 'nowhere', 'lim_none'))).code).toBe('NOT_FOUND');
+    await refusal(send('203.0.113.8', 'here'));
   });
 });
 

@@ -34,6 +34,20 @@ export const defaultRateLimits: RateLimits = {
 };
 
 /**
+ * The per-address limit of a call, left by the middleware (`trpc.ts`, procedures with
+ * `meta.countsIpLimit`) for the procedure to count in one round trip with its own limit. Only
+ * when the session is cached, so no database work happens before it is counted; if the call
+ * fails before the procedure got to it, the middleware counts it afterwards (every call counts).
+ */
+export interface DeferredIpLimit {
+  key: string;
+  rule: RateLimitRule;
+  refusal: string;
+  /** Set to false by whoever counted it. */
+  pending: boolean;
+}
+
+/**
  * Counts one call against `key`; when over the limit throws TOO_MANY_REQUESTS with a message
  * a person can act on ("… Try again in 4 seconds.") and `retryAfterMs` for programs (sent as
  * `error.data.retryAfterMs`, and as a Retry-After header over HTTP).

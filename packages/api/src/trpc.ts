@@ -3,9 +3,9 @@ import { z } from 'zod';
 import type { Role } from '@parley/db';
 import type { Context } from './context.ts';
 import { AppError, appErrorOf, toTRPCError } from './errors.ts';
-import { validateSession } from './features/auth/session.ts';
+import { isSessionCached, validateSession } from './features/auth/session.ts';
 import { findMemberRole } from './features/partition/partition.service.ts';
-import { describeRule, enforceRateLimit, ipKey } from './rate-limit.ts';
+import { describeRule, enforceRateLimit, ipKey, type DeferredIpLimit } from './rate-limit.ts';
 import { partitionIdSchema } from './schemas.ts';
 
 /**
@@ -15,7 +15,17 @@ import { partitionIdSchema } from './schemas.ts';
  */
 export const SSE_PING_MS = 20_000;
 
-const t = initTRPC.context<Context>().create({
+/** What a procedure may declare about itself (`.meta({...})`), read by the middlewares. */
+export interface ProcedureMeta {
+  /**
+   * The procedure counts the per-address limit itself, in one round trip with its own limit
+   * (`message.send`: with the per-user one), when the caller's session is already known to
+   * this node; see `DeferredIpLimit` (rate-limit.ts).
+   */
+  countsIpLimit?: boolean;
+}
+
+const t = initTRPC.context<Context>().meta<ProcedureMeta>().create({
   sse: { ping: { enabled: true, intervalMs: SSE_PING_MS } },
   errorFormatter({ shape, error }) {
     const zodError = error.cause instanceof z.ZodError ? error.cause : undefined;
@@ -67,10 +77,20 @@ const checkOrigin = t.middleware(({ ctx, next }) => {
  * Requests per client address, on every procedure (a subscription counts once, when it
  * starts). After the Origin check, so a hostile page cannot spend its visitors' allowance.
  */
-const limitPerIp = t.middleware(async ({ ctx, next }) => {
+const limitPerIp = t.middleware(async ({ ctx, meta, next }) => {
   const rule = ctx.config.rateLimits.requestsPerIp;
-  await enforceRateLimit(ctx, `ip:${ipKey(ctx.req.ip)}`, rule, `Too many requests from your network (${describeRule(rule)}).`);
-  return next();
+  const key = `ip:${ipKey(ctx.req.ip)}`;
+  const refusal = `Too many requests from your network (${describeRule(rule)}).`;
+  if (meta?.countsIpLimit && ctx.req.token && isSessionCached(ctx, ctx.req.token)) {
+    const ipLimit: DeferredIpLimit = { key, rule, refusal, pending: true };
+    try {
+      return await next({ ctx: { ipLimit } });
+    } finally {
+      if (ipLimit.pending) await ctx.limiter.consume(key, rule);
+    }
+  }
+  await enforceRateLimit(ctx, key, rule, refusal);
+  return next({ ctx: { ipLimit: null as DeferredIpLimit | null } });
 });
 
 export const publicProcedure = t.procedure.use(mapErrors).use(checkOrigin).use(limitPerIp);

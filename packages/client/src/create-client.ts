@@ -170,6 +170,11 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
   messages = new MessageStore({ api, storage, outbox, onStorageError });
   const presence = new PresenceStore({ api: trpcPresenceApi(trpc), connection, canSend: () => connection.getSnapshot().online });
 
+  // Whoever sent a message is no longer typing in that room.
+  const offMessages = messages.onEvent((event) => {
+    if (event.type === 'message.created') presence.messageFrom(event.partitionId, event.data.roomId, event.data.authorId);
+  });
+
   // Whenever a socket opens (the server is reachable again), send what waited.
   let wasConnected = false;
   const offConnection = connection.subscribe(() => {
@@ -180,6 +185,7 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
 
   const close = async () => {
     offConnection();
+    offMessages();
     outbox.close();
     messages.close();
     presence.close();

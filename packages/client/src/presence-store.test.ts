@@ -146,6 +146,23 @@ describe('on the local clock, on time', () => {
     server.typingOf(P, BOB, 'general', 0);
     expect(store.getSnapshot(P).typing).toEqual([]);
   });
+
+  test("an author's message ends their typing in that room at once, and only there (no stop needed from the server)", () => {
+    store.watch(P);
+    server.snapshot(P, []);
+    server.typingOf(P, BOB, 'general');
+    server.typingOf(P, BOB, 'random');
+    server.typingOf(P, ADA, 'general');
+    const view = store.getSnapshot(P);
+    store.messageFrom(P, 'general', BOB);
+    expect(store.getSnapshot(P).typing.map((t) => `${t.userId}@${t.roomId}`)).toEqual([`${BOB}@random`, `${ADA}@general`]);
+    // A message from someone who was not typing changes nothing.
+    const after = store.getSnapshot(P);
+    store.messageFrom(P, 'general', 'u-cat');
+    store.messageFrom('elsewhere', 'general', ADA);
+    expect(store.getSnapshot(P)).toBe(after);
+    expect(after).not.toBe(view);
+  });
 });
 
 describe('after a reconnect', () => {

@@ -161,6 +161,18 @@ export class PresenceStore {
     });
   }
 
+  /**
+   * A message from `userId` arrived in the room (`message.created`): they are not typing there
+   * any more. The server ends it too, but only where it saw the typing, and its signal can come
+   * after the message; this ends it on every client the moment the message shows.
+   */
+  messageFrom(partitionId: string, roomId: string, userId: string): void {
+    const p = this.#partitions.get(partitionId);
+    if (!p?.typing.delete(`${userId}\u0000${roomId}`)) return;
+    this.#expire(p);
+    this.#changed(p);
+  }
+
   /** The message was sent (the server ends the typing): the next keystroke signals at once. */
   stopTyping(partitionId: string, roomId: string): void {
     this.#nextTyping.delete(`${partitionId}\u0000${roomId}`);

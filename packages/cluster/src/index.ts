@@ -39,6 +39,8 @@ export {
   createMemoryRateLimiter,
   createRedisRateLimiter,
   type RateLimiter,
+  type RateLimitCall,
+  type RateLimitManyResult,
   type RateLimitResult,
   type RateLimitRule,
   type RedisRateLimiterOptions,

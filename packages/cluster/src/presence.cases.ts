@@ -132,6 +132,26 @@ export const presenceCases: PresenceCase[] = [
     },
   },
   {
+    name: 'a stop on a node that did not see the typing leaves it to its TTL; the node that saw it ends it',
+    async run(h, presence) {
+      const p = h.partitionId;
+      const other = await h.make({ graceMs: h.graceMs, typingTtlMs: h.typingTtlMs, typingThrottleMs: h.typingThrottleMs });
+      const rec = recorder(presence, p);
+      await rec.ready;
+      await presence.typing(p, 'room1', 'ada');
+      await other.stopTyping(p, 'room1', 'ada');
+      expect((await presence.snapshot(p)).typing.map((t) => `${t.userId}@${t.roomId}`)).toEqual(['ada@room1']);
+      await presence.stopTyping(p, 'room1', 'ada');
+      expect((await presence.snapshot(p)).typing).toEqual([]);
+      // Once is enough: a second stop has nothing to end.
+      await presence.stopTyping(p, 'room1', 'ada');
+      await h.settle();
+      expect(rec.signals.filter((s) => s.type === 'typing').map((s) => (s.until > s.at ? 'typing' : 'stopped'))).toEqual(['typing', 'stopped']);
+      rec.stop();
+      await other.close();
+    },
+  },
+  {
     name: 'typing lasts its TTL after the last signal, is published at most once per throttle interval, and a stop is announced',
     async run(h, presence) {
       const p = h.partitionId;

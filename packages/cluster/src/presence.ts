@@ -82,7 +82,12 @@ export interface Presence {
    * whether this call did.
    */
   typing(partitionId: string, roomId: string, userId: string): Promise<{ at: number; until: number; published: boolean }>;
-  /** The user stopped typing in the room (sent the message): announced if they were typing. */
+  /**
+   * The user stopped typing in the room (sent the message): announced if they were typing and
+   * this node saw it (the Redis presence keeps no round trip for senders who were not typing
+   * here). Typing signalled through another node ends by its TTL, and clients end an author's
+   * typing when the author's message arrives.
+   */
   stopTyping(partitionId: string, roomId: string, userId: string): Promise<void>;
   /** Signals of a partition from every node (through the bus). */
   watch(partitionId: string, listener: (signal: PresenceSignal) => void): Unsubscribe;

@@ -12,7 +12,9 @@ type Step =
   | { consume: string; ok: false; retryBetween: [number, number] }
   | { wait: number }
   | { reset: string }
-  | { refund: string };
+  | { refund: string }
+  | { consumeMany: string[]; ok: true }
+  | { consumeMany: string[]; ok: false; refusedIndex: number; retryBetween: [number, number] };
 
 export interface RateLimitCase {
   name: string;
@@ -22,6 +24,8 @@ export interface RateLimitCase {
 
 const ok = (key = 'a'): Step => ({ consume: key, ok: true });
 const refused = (min: number, max: number, key = 'a'): Step => ({ consume: key, ok: false, retryBetween: [min, max] });
+const many = (...keys: string[]): Step => ({ consumeMany: keys, ok: true });
+const manyRefused = (refusedIndex: number, keys: string[]): Step => ({ consumeMany: keys, ok: false, refusedIndex, retryBetween: [0.8, 1] });
 
 export const rateLimitCases: RateLimitCase[] = [
   {
@@ -59,6 +63,24 @@ export const rateLimitCases: RateLimitCase[] = [
     limit: 1,
     steps: [ok(), { wait: 1.1 }, { refund: 'a' }, ok(), refused(0.8, 1)],
   },
+  {
+    name: 'several limits in one step: each key counted in order, up to the first that refuses',
+    limit: 2,
+    steps: [
+      many('ip', 'u1'),
+      many('ip', 'u2'),
+      manyRefused(0, ['ip', 'u3']),
+      // u3 came after the refusal: not counted.
+      ok('u3'),
+      ok('u3'),
+      refused(0.8, 1, 'u3'),
+      many('x', 'u1'),
+      manyRefused(1, ['y', 'u1']),
+      // y came before it: counted.
+      ok('y'),
+      refused(0.8, 1, 'y'),
+    ],
+  },
 ];
 
 export interface LimiterHarness {
@@ -81,6 +103,14 @@ export async function runRateLimitCase(h: LimiterHarness, index: number): Promis
       await h.limiter.reset(h.key(index, step.reset));
     } else if ('refund' in step) {
       await h.limiter.refund(h.key(index, step.refund));
+    } else if ('consumeMany' in step) {
+      const result = await h.limiter.consumeMany(step.consumeMany.map((key) => ({ key: h.key(index, key), rule })));
+      expect(result.ok, where).toBe(step.ok);
+      if (!step.ok && !result.ok) {
+        expect(result.index, where).toBe(step.refusedIndex);
+        expect(result.retryAfterMs, where).toBeGreaterThanOrEqual(step.retryBetween[0] * h.windowMs);
+        expect(result.retryAfterMs, where).toBeLessThanOrEqual(step.retryBetween[1] * h.windowMs);
+      }
     } else {
       const result = await h.limiter.consume(h.key(index, step.consume), rule);
       expect(result.ok, where).toBe(step.ok);

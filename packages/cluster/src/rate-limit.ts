@@ -10,6 +10,15 @@ export interface RateLimitRule {
 
 export type RateLimitResult = { ok: true } | { ok: false; retryAfterMs: number };
 
+/** One call of {@link RateLimiter.consumeMany}: a key and its rule. */
+export interface RateLimitCall {
+  key: string;
+  rule: RateLimitRule;
+}
+
+/** `index`: which of the calls refused (the first one that did). */
+export type RateLimitManyResult = { ok: true } | { ok: false; index: number; retryAfterMs: number };
+
 /**
  * Fixed-window counters, one per key. A key's window starts at its first call and lasts
  * `rule.windowMs`; the first `rule.limit` calls in it are allowed, later ones are refused
@@ -29,6 +38,12 @@ export interface RateLimiter {
    */
   consume(key: string, rule: RateLimitRule): Promise<RateLimitResult>;
   /**
+   * Several limits of one request in one step (one Redis round trip): counts one call against
+   * each key in order, as `consume` would, and stops at the first that refuses (the keys after
+   * it are not counted). Same errors as `consume`.
+   */
+  consumeMany(calls: readonly RateLimitCall[]): Promise<RateLimitManyResult>;
+  /**
    * Gives back one allowed call counted against `key` in its current window: a call counted
    * up front that turned out not to count (a resend of a message already stored). Nothing
    * happens when the window has ended meanwhile. Never rejects because of an outage.
@@ -39,7 +54,11 @@ export interface RateLimiter {
   close(): Promise<void>;
 }
 
-const ALLOWED: RateLimitResult = { ok: true };
+const ALLOWED = { ok: true } as const;
+
+function single(result: RateLimitManyResult): RateLimitResult {
+  return result.ok ? ALLOWED : { ok: false, retryAfterMs: result.retryAfterMs };
+}
 
 function checkRule(rule: RateLimitRule): void {
   if (!Number.isInteger(rule.limit) || rule.limit < 1 || !Number.isInteger(rule.windowMs) || rule.windowMs < 1) {
@@ -63,17 +82,22 @@ export function createMemoryRateLimiter(opts: { now?: () => number } = {}): Rate
     sweepAt = t + SWEEP_EVERY_MS;
     for (const [key, w] of windows) if (w.endsAt <= t) windows.delete(key);
   };
-  return {
-    state: 'memory',
-    async consume(key, rule) {
-      checkRule(rule);
-      const t = now();
-      sweep(t);
+  const consumeMany = async (calls: readonly RateLimitCall[]): Promise<RateLimitManyResult> => {
+    for (const { rule } of calls) checkRule(rule);
+    const t = now();
+    sweep(t);
+    for (const [index, { key, rule }] of calls.entries()) {
       let w = windows.get(key);
       if (!w || w.endsAt <= t) windows.set(key, (w = { count: 0, endsAt: t + rule.windowMs }));
       w.count++;
-      return w.count <= rule.limit ? ALLOWED : { ok: false, retryAfterMs: Math.max(1, w.endsAt - t) };
-    },
+      if (w.count > rule.limit) return { ok: false, index, retryAfterMs: Math.max(1, w.endsAt - t) };
+    }
+    return ALLOWED;
+  };
+  return {
+    state: 'memory',
+    consume: async (key, rule) => single(await consumeMany([{ key, rule }])),
+    consumeMany,
     async refund(key) {
       const w = windows.get(key);
       if (w && w.endsAt > now() && w.count > 0) w.count--;
@@ -88,17 +112,23 @@ export function createMemoryRateLimiter(opts: { now?: () => number } = {}): Rate
 }
 
 /**
- * INCR and, for a new window, PEXPIRE, in one atomic step; returns the count and the window's
- * remaining milliseconds. The TTL is also repaired if a key ever lost it.
+ * For each key in order: INCR and, for a new window, PEXPIRE (ARGV: window, limit per key), in
+ * one atomic step; stops at the first key over its limit and returns its (1-based) index and
+ * the window's remaining milliseconds, or {0, 0} when all are allowed. The TTL is also
+ * repaired if a key ever lost it. (All keys in one script: one Redis server, not a Cluster.)
  */
 const CONSUME_LUA = `
-local count = redis.call('INCR', KEYS[1])
-local ttl = redis.call('PTTL', KEYS[1])
-if count == 1 or ttl < 0 then
-  redis.call('PEXPIRE', KEYS[1], ARGV[1])
-  ttl = tonumber(ARGV[1])
+for i, key in ipairs(KEYS) do
+  local window = tonumber(ARGV[2 * i - 1])
+  local count = redis.call('INCR', key)
+  local ttl = redis.call('PTTL', key)
+  if count == 1 or ttl < 0 then
+    redis.call('PEXPIRE', key, window)
+    ttl = window
+  end
+  if count > tonumber(ARGV[2 * i]) then return {i, ttl} end
 end
-return {count, ttl}`;
+return {0, 0}`;
 
 /** DECR keeps the key's TTL; a key that expired meanwhile is left alone (no window to refund). */
 const REFUND_LUA = `
@@ -111,7 +141,7 @@ return 0`;
 const COMMAND_TIMEOUT_MS = 500;
 
 type ScriptedRedis = Redis & {
-  parleyRateLimit(key: string, windowMs: number): Promise<[number, number]>;
+  parleyRateLimit(keyCount: number, ...keysThenArgs: (string | number)[]): Promise<[number, number]>;
   parleyRateLimitRefund(key: string): Promise<number>;
 };
 
@@ -131,7 +161,8 @@ export interface RedisRateLimiterOptions {
 export function createRedisRateLimiter(opts: RedisRateLimiterOptions): RateLimiter {
   const prefix = `${opts.prefix ?? 'parley:'}rl:`;
   const redis = openRedis(opts.url, opts.name ?? 'parley-limiter', { commandTimeout: COMMAND_TIMEOUT_MS }) as ScriptedRedis;
-  redis.defineCommand('parleyRateLimit', { numberOfKeys: 1, lua: CONSUME_LUA });
+  // The number of keys varies: it is the first argument of each call.
+  redis.defineCommand('parleyRateLimit', { lua: CONSUME_LUA });
   redis.defineCommand('parleyRateLimitRefund', { numberOfKeys: 1, lua: REFUND_LUA });
   const outage = outageLog(opts.log, 'rate-limiter');
   const failOpen = (err: unknown) => {
@@ -144,20 +175,26 @@ export function createRedisRateLimiter(opts: RedisRateLimiterOptions): RateLimit
     opts.log.info({ component: 'rate-limiter' }, 'rate limiter connected to Redis');
   });
   let closed = false;
+  const consumeMany = async (calls: readonly RateLimitCall[]): Promise<RateLimitManyResult> => {
+    for (const { rule } of calls) checkRule(rule);
+    if (closed || calls.length === 0) return ALLOWED;
+    try {
+      const [refused, ttl] = await redis.parleyRateLimit(
+        calls.length,
+        ...calls.map((c) => prefix + c.key),
+        ...calls.flatMap((c) => [c.rule.windowMs, c.rule.limit]),
+      );
+      return refused === 0 ? ALLOWED : { ok: false, index: refused - 1, retryAfterMs: Math.max(1, ttl) };
+    } catch (err) {
+      return failOpen(err);
+    }
+  };
   return {
     get state() {
       return !closed && redis.status === 'ready' ? 'up' : 'down';
     },
-    async consume(key, rule) {
-      checkRule(rule);
-      if (closed) return ALLOWED;
-      try {
-        const [count, ttl] = await redis.parleyRateLimit(prefix + key, rule.windowMs);
-        return count <= rule.limit ? ALLOWED : { ok: false, retryAfterMs: Math.max(1, ttl) };
-      } catch (err) {
-        return failOpen(err);
-      }
-    },
+    consume: async (key, rule) => single(await consumeMany([{ key, rule }])),
+    consumeMany,
     async refund(key) {
       if (closed) return;
       try {

@@ -209,6 +209,7 @@ export function createRedisPresence(opts: RedisPresenceOptions): Presence {
   const problem = (err: unknown) => outage.problem(err, 'presence cannot reach Redis: statuses are unknown until it is back');
   redis.on('error', problem);
 
+  const typedHere = recentTyping(typingTtlMs);
   /** This node's connections: partition → user → open connections. */
   const local = new Map<string, Map<string, number>>();
   let closed = false;
@@ -335,6 +336,7 @@ export function createRedisPresence(opts: RedisPresenceOptions): Presence {
       return { state: 'up', at: Number(at), version: Number(version), users: presences, typing };
     },
     async typing(partitionId, roomId, userId) {
+      typedHere.add(partitionId, roomId, userId);
       const member = `${userId}|${roomId}`;
       const reply = await attempt(() =>
         redis.parleyPresenceTyping(...keys(partitionId), throttleKey(partitionId, roomId, userId), member, typingTtlMs, typingThrottleMs),
@@ -348,6 +350,9 @@ export function createRedisPresence(opts: RedisPresenceOptions): Presence {
       return { at, until, published: first === 1 };
     },
     async stopTyping(partitionId, roomId, userId) {
+      // Only what this node saw: a send is far more frequent than a typing signal, and most
+      // senders were not typing here (a script per send was a quarter of its Redis work).
+      if (!typedHere.take(partitionId, roomId, userId)) return;
       const reply = await attempt(() =>
         redis.parleyPresenceStopTyping(...keys(partitionId), throttleKey(partitionId, roomId, userId), `${userId}|${roomId}`),
       );
@@ -370,6 +375,33 @@ export function createRedisPresence(opts: RedisPresenceOptions): Presence {
       for (const [partitionId, users] of remaining) await unregister(partitionId, [...users.keys()]);
       closed = true;
       await closeRedis(redis);
+    },
+  };
+}
+
+/**
+ * Who typed where through this node in the last `ttlMs` (its own monotonic clock): the typing
+ * a stop on this node can end. One entry per user and room, swept during calls.
+ */
+function recentTyping(ttlMs: number) {
+  const until = new Map<string, number>();
+  let sweepAt = 0;
+  const key = (partitionId: string, roomId: string, userId: string) => `${partitionId}\u0000${roomId}\u0000${userId}`;
+  return {
+    add(partitionId: string, roomId: string, userId: string): void {
+      const t = performance.now();
+      if (t >= sweepAt) {
+        sweepAt = t + ttlMs;
+        for (const [k, u] of until) if (u <= t) until.delete(k);
+      }
+      until.set(key(partitionId, roomId, userId), t + ttlMs);
+    },
+    /** Whether the user was typing there (and forgets it). */
+    take(partitionId: string, roomId: string, userId: string): boolean {
+      const k = key(partitionId, roomId, userId);
+      const u = until.get(k);
+      until.delete(k);
+      return u !== undefined && u > performance.now();
     },
   };
 }

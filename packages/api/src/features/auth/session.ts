@@ -67,6 +67,11 @@ export async function validateSession(deps: SessionDeps, token: string): Promise
   return { session: read.session, user: read.user, renewed: read.renewed };
 }
 
+/** Whether this node holds the token's session validated right now (no database work to check it). */
+export function isSessionCached(deps: Pick<ApiDeps, 'access'>, token: string): boolean {
+  return TOKEN_PATTERN.test(token) && deps.access.session(sessionIdFromToken(token)) !== undefined;
+}
+
 /** The database's answer, and how long it holds: until the session's renewal is due or it expires. */
 async function readSession(deps: SessionDeps, sessionId: string): Promise<(ValidSession & { validForMs: number }) | null> {
   const halfIdle = sql<string>`${deps.config.sessionIdleMs / 2} * interval '1 millisecond'`;

@@ -5,6 +5,9 @@ import * as service from './message.service.ts';
 
 export const messageRouter = {
   /** Idempotent by `clientId`: sending the same message twice returns the first. */
-  send: partitionProcedure('member').input(sendMessageInput).mutation(({ ctx, input }) => service.sendMessage(ctx, input)),
+  send: partitionProcedure('member')
+    .meta({ countsIpLimit: true })
+    .input(sendMessageInput)
+    .mutation(({ ctx, input }) => service.sendMessage(ctx, input)),
   list: partitionProcedure('viewer').input(listMessagesInput).query(({ ctx, input }) => service.listMessages(ctx, input)),
 } satisfies TRPCRouterRecord;

@@ -2,7 +2,7 @@ import { uuidv7 } from 'uuidv7';
 import { pgErrorCode, type MessageRow, type PartitionId, type User } from '@parley/db';
 import type { Context } from '../../context.ts';
 import { AppError } from '../../errors.ts';
-import { describeRule, rateLimitRefusal } from '../../rate-limit.ts';
+import { describeRule, rateLimitRefusal, type DeferredIpLimit } from '../../rate-limit.ts';
 import { toParleyEvent } from '../event/event.repo.ts';
 import { publishEvents } from '../event/event.service.ts';
 import { stopTyping } from '../presence/presence.service.ts';
@@ -43,16 +43,22 @@ async function findPrevious(ctx: InPartition, input: SendMessageInput): Promise<
  * no event id. The room membership and the clientId look-up are checked inside the
  * group-commit statement (one round trip for a new message); a duplicate is then read back.
  *
- * The per-user message limit is counted before the statement (it cannot wait for it) and
+ * The per-user message limit is counted before the statement (it cannot wait for it), with the
+ * per-address one when the middleware left that to us (one Redis round trip for both), and
  * given back when the send turns out to be a duplicate or refused, so a retry costs no
  * allowance; a send refused by the limit is checked the slow way first (room, then clientId),
  * so a client retrying a send whose answer it lost gets that answer even over the limit.
  * (Two racing copies of one new send can both be counted for a moment; that is rare and safe.)
  */
-export async function sendMessage(ctx: InPartition, input: SendMessageInput): Promise<MessageDto> {
+export async function sendMessage(ctx: InPartition & { ipLimit?: DeferredIpLimit | null }, input: SendMessageInput): Promise<MessageDto> {
   const rule = ctx.config.rateLimits.messagesPerUser;
   const limitKey = `msg:${ctx.user.id}`;
-  const limit = await ctx.limiter.consume(limitKey, rule);
+  // The per-address limit, when the middleware left it to us: both in one round trip.
+  const ip = ctx.ipLimit?.pending ? ctx.ipLimit : null;
+  if (ip) ip.pending = false;
+  const limits = ip ? [{ key: ip.key, rule: ip.rule }, { key: limitKey, rule }] : [{ key: limitKey, rule }];
+  const limit = await ctx.limiter.consumeMany(limits);
+  if (!limit.ok && ip && limit.index === 0) throw rateLimitRefusal(limit.retryAfterMs, ip.refusal);
   if (!limit.ok) {
     await assertRoomMember(ctx, input.roomId);
     const previous = await findPrevious(ctx, input);
