@@ -28,6 +28,8 @@ describe('server metrics', () => {
     connections = 7;
     metrics.api.eventDelivered({ partitionId: 'acme', type: 'message.created', at: new Date(Date.now() - 40).toISOString() }, true);
     metrics.api.eventDelivered({ partitionId: 'acme', type: 'message.created', at: new Date().toISOString() }, false);
+    metrics.api.groupCommitted({ sends: 1, inserted: 1, seconds: 0.002 });
+    metrics.api.groupCommitted({ sends: 40, inserted: 38, seconds: 0.008 });
     const text = await metrics.render();
     expect(metrics.contentType).toMatch(/^text\/plain/);
     expect(text).toContain('parley_websocket_connections 7');
@@ -44,6 +46,14 @@ describe('server metrics', () => {
     expect(text).toContain('parley_event_delivery_latency_seconds_bucket{le="0.025"} 0');
     expect(text).toContain('parley_event_delivery_latency_seconds_bucket{le="0.1"} 1');
     expect(text).toMatch(/^process_cpu_user_seconds_total /m);
+    // Group commit: two statements, of 1 and 40 sends.
+    expect(text).toContain('parley_group_commit_batch_size_count 2');
+    expect(text).toContain('parley_group_commit_batch_size_sum 41');
+    expect(text).toContain('parley_group_commit_batch_size_bucket{le="20"} 1');
+    expect(text).toContain('parley_group_commit_batch_size_bucket{le="50"} 2');
+    expect(text).toContain('parley_group_commit_seconds_bucket{le="0.0025"} 1');
+    expect(text).toContain('parley_messages_written_total{outcome="inserted"} 39');
+    expect(text).toContain('parley_messages_written_total{outcome="skipped"} 2');
   });
 
   test('without Redis or a pg pool those gauges are absent rather than zero', async () => {

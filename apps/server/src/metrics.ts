@@ -8,6 +8,10 @@ import type { PoolStats } from '@parley/db';
  * subscription yields it (this node's clock): the bus and the feed, plus any clock skew.
  */
 const DELIVERY_BUCKETS_S = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+/** Sends per group-commit statement: 1 when a partition is idle, up to MAX_BATCH_MESSAGES (200) under load. */
+const BATCH_SIZE_BUCKETS = [1, 2, 5, 10, 20, 50, 100, 200];
+/** One group-commit statement, from the node's side (the counter row is locked for about this long). */
+const COMMIT_BUCKETS_S = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1];
 
 export interface ServerMetricsSources {
   nodeId: string;
@@ -31,8 +35,9 @@ export interface ServerMetrics {
 
 /**
  * One registry per node (tests run several nodes in one process, so never the global one):
- * process defaults, WebSocket connections, events delivered and their delivery latency, the
- * pg pool, Redis up, leases held, draining.
+ * process defaults, WebSocket connections, events delivered and their delivery latency, group
+ * commit (batch sizes, statement time, messages written), the pg pool, Redis up, leases held,
+ * draining.
  */
 export function createServerMetrics(src: ServerMetricsSources): ServerMetrics {
   const registry = new Registry();
@@ -106,8 +111,33 @@ export function createServerMetrics(src: ServerMetricsSources): ServerMetrics {
     registers,
   });
 
+  const batchSize = new Histogram({
+    name: 'parley_group_commit_batch_size',
+    help: 'Sends per group-commit statement (one statement and one commit for the batch).',
+    buckets: BATCH_SIZE_BUCKETS,
+    registers,
+  });
+  const commitSeconds = new Histogram({
+    name: 'parley_group_commit_seconds',
+    help: 'Time of one group-commit statement, as the node waited for it.',
+    buckets: COMMIT_BUCKETS_S,
+    registers,
+  });
+  const written = new Counter({
+    name: 'parley_messages_written_total',
+    help: 'Sends answered by group commit: outcome inserted (a new message), or skipped (a duplicate clientId or a refusal).',
+    labelNames: ['outcome'],
+    registers,
+  });
+
   return {
     api: {
+      groupCommitted({ sends, inserted, seconds }) {
+        batchSize.observe(sends);
+        commitSeconds.observe(seconds);
+        written.inc({ outcome: 'inserted' }, inserted);
+        if (sends > inserted) written.inc({ outcome: 'skipped' }, sends - inserted);
+      },
       eventDelivered(event, live) {
         delivered.inc({ source: live ? 'live' : 'replay' });
         if (!live) return;

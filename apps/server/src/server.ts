@@ -185,6 +185,7 @@ export function createParleyServer(opts: ServerOptions): ParleyServer {
         leases: (opts.cluster?.leases() ?? []).map((l) => ({ job: l.job, scope: l.scope, generation: l.generation, since: l.since })),
         partitionFeeds: deps.feeds.size,
         queues: { eventsWaitingForGaps: deps.feeds.backlog, sendsWaitingToCommit: deps.messageWriter.queued },
+        groupCommit: deps.messageWriter.stats,
       });
     }
     if (staticHandler) return staticHandler(req, res, () => json(res, 404, { error: 'not found' }));

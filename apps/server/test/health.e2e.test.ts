@@ -16,6 +16,7 @@ interface Health {
   connections: number;
   leases: { job: string; scope: string; generation: number; since: string }[];
   queues: { eventsWaitingForGaps: number; sendsWaitingToCommit: number };
+  groupCommit: { batches: number; messages: number; inserted: number; largestBatch: number };
 }
 const getHealth = async (url: string) => (await (await fetch(`${url}/health`)).json()) as Health;
 const metricValue = (text: string, series: string) => {
@@ -39,6 +40,7 @@ describe('health, metrics and drain of one node', () => {
     const before = await getHealth(node.url);
     expect(before).toMatchObject({ status: 'ok', node: 'solo-node', nodeStatus: 'active', partitions: { configured: 0, initialized: 0 } });
     expect(before.queues).toEqual({ eventsWaitingForGaps: 0, sendsWaitingToCommit: 0 });
+    expect(before.groupCommit).toEqual({ batches: 0, messages: 0, inserted: 0, largestBatch: 0 });
 
     const ann = await signUp(node.url, 'ann');
     await ann.client.trpc.partition.create.mutate({ id: 'acme', name: 'Acme' });
@@ -55,7 +57,7 @@ describe('health, metrics and drain of one node', () => {
     await ann.client.close();
   });
 
-  test('/metrics: WebSocket connections, live deliveries and their latency, process metrics', async () => {
+  test('/metrics: WebSocket connections, live deliveries and their latency, group commit, process metrics', async () => {
     const bob = await signUp(node.url, 'bob');
     const { partition } = await bob.client.trpc.partition.create.mutate({ name: 'Metrics' });
     const roomId = (await bob.client.trpc.room.list.query({ partitionId: partition.id }))[0]!.id;
@@ -76,6 +78,9 @@ describe('health, metrics and drain of one node', () => {
     expect(metricValue(after, 'parley_events_delivered_total{source="live"}')).toBeGreaterThan(liveBefore);
     expect(metricValue(after, 'parley_event_delivery_latency_seconds_count')).toBeGreaterThanOrEqual(1);
     expect(metricValue(after, 'parley_leases_held')).toBeGreaterThanOrEqual(1);
+    expect(metricValue(after, 'parley_group_commit_batch_size_count')).toBe((metricValue(before, 'parley_group_commit_batch_size_count') ?? 0) + 1);
+    expect(metricValue(after, 'parley_messages_written_total{outcome="inserted"}')).toBe(1);
+    expect((await getHealth(node.url)).groupCommit).toMatchObject({ batches: 1, messages: 1, inserted: 1, largestBatch: 1 });
     log.stop();
     await bob.client.close();
   });

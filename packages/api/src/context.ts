@@ -72,6 +72,12 @@ export interface ApiMetrics {
    * it happened, false when it was read back from the log (a resume, a gap filled).
    */
   eventDelivered(event: { partitionId: string; type: string; at: string }, live: boolean): void;
+  /**
+   * A group commit of sends was committed: `sends` in the statement (at most
+   * MAX_BATCH_MESSAGES), `inserted` of them new messages (the rest duplicates or refused), and
+   * how long the statement took in `seconds` (the counter row is locked for about that long).
+   */
+  groupCommitted(batch: { sends: number; inserted: number; seconds: number }): void;
 }
 
 /** Long-lived infrastructure, created once per node by apps/server (or by a test). */

@@ -85,7 +85,7 @@ export function createApiDeps(opts: {
     metrics: opts.metrics,
     log: opts.log,
     config,
-    messageWriter: new MessageWriter(opts.db),
+    messageWriter: new MessageWriter(opts.db, opts.metrics),
     access: new AccessCache({ bus: opts.bus, log: opts.log, ttlMs: config.accessCacheTtlMs }),
     feeds: new EventFeeds({
       db: opts.db,

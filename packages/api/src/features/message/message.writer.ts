@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database, PartitionId } from '@parley/db';
+import type { ApiMetrics } from '../../context.ts';
 import { insertMessagesWithEvents, type NewMessage, type WriteOutcome } from './message.repo.ts';
 
 /** Largest group commit: one statement of this many messages stays well under a millisecond of lock time per message. */
@@ -31,7 +32,10 @@ export class MessageWriter {
    */
   readonly stats = { batches: 0, messages: 0, inserted: 0, largestBatch: 0 };
 
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly metrics?: Pick<ApiMetrics, 'groupCommitted'> | undefined,
+  ) {}
 
   /** Resolves once the batch holding `item` is committed, with what became of it. */
   write(partitionId: PartitionId, item: NewMessage): Promise<WriteOutcome> {
@@ -67,12 +71,15 @@ export class MessageWriter {
 
   async #commit(partitionId: PartitionId, batch: Waiting[]): Promise<void> {
     try {
+      const started = performance.now();
       const written = await insertMessagesWithEvents(
         this.db,
         partitionId,
         batch.map((w) => w.item),
       );
-      this.#count(batch.length, written.filter((o) => o.kind === 'inserted').length);
+      const inserted = written.filter((o) => o.kind === 'inserted').length;
+      this.#count(batch.length, inserted);
+      this.metrics?.groupCommitted({ sends: batch.length, inserted, seconds: (performance.now() - started) / 1000 });
       batch.forEach((w, i) => w.resolve(written[i]!));
     } catch (error) {
       if (batch.length === 1) {
