@@ -1481,10 +1481,10 @@ ${bottlenecks(r)}
   its last commit (\`max(created_at)\`, the database clock), so a step whose commits trail behind
   the offered rate scores lower. The knee is the last step that kept up (see "steps" above).
   **Group commit batch sizes** are read from the same rows: a batch is one transaction, and its
-  rows share \`now()\` (\`created_at\`), so \`group by created_at\` gives each batch's size. The
-  node exposes only the queue depth (\`/health\` → \`queues.sendsWaitingToCommit\`, polled every
-  500 ms: "max queued"); \`messageWriter.stats\` (batches, messages, largest batch) is not on
-  \`/health\` or \`/metrics\`.
+  rows share \`now()\` (\`created_at\`), so \`group by created_at\` gives each batch's size, per
+  step. The nodes expose the same since their start (\`/health\` → \`groupCommit\`, \`/metrics\` →
+  \`parley_group_commit_batch_size\`) and the queue depth (\`/health\` →
+  \`queues.sendsWaitingToCommit\`, polled every 500 ms: "max queued").
 - **CPU per delivered message**: utime + stime from \`/proc/<pid>/stat\` of every node process
   (\`NodeProcess.pid\`), before and after a step (including the drain until every delivery
   arrived), divided by the deliveries of that step. nginx (master and workers), PostgreSQL (the
@@ -1527,48 +1527,52 @@ function bottlenecks(r: Report): string {
   const wsMe = cost('WS auth.me');
   const httpSend = cost('HTTP message.send');
   const wsSend = cost('WS message.send');
+  const send = r.opts.send === 'ws' ? wsSend : httpSend;
   const perSent = usPer(l.cpu.nodesMs, l.acked);
   const perSentKnee = usPer(k.cpu.nodesMs, k.acked);
   const receivers = l.acked ? l.expectedDeliveries / l.acked : 0;
-  const perDelivery = perSent !== null && httpSend !== null && receivers ? (perSent - httpSend) / receivers : null;
+  const perDelivery = perSent !== null && send !== null && receivers ? (perSent - send) / receivers : null;
   const share = (ms: number, s: StepResult) => num((ms / s.cpu.wallMs) * 100, 0);
-  const pgTx = l.acked ? l.pgTransactions / l.acked : 0;
-  const redisCmds = l.acked ? l.redisCommands / l.acked : 0;
+  const pgTx = k.acked ? k.pgTransactions / k.acked : 0;
+  const pgTxLatency = l.acked ? l.pgTransactions / l.acked : 0;
+  const redisCmds = k.acked ? k.redisCommands / k.acked : 0;
+  const redisCmdsLatency = l.acked ? l.redisCommands / l.acked : 0;
+  const how = r.opts.send === 'ws' ? 'over its WebSocket (as `@parley/client` sends with a token)' : 'over HTTP (as a browser\'s `@parley/client` sends)';
   return [
     `- **The limit is CPU, and most of it is the nodes'.** At ${k.label} the machine was ${num((k.cpu.machineBusyMs / k.cpu.machineTotalMs) * 100, 0)}% busy; ` +
       `in % of one core: nodes ${share(k.cpu.nodesMs, k)}, PostgreSQL ${share(k.cpu.pgMs, k)}, nginx ${share(k.cpu.nginxMs, k)}, Redis ${share(k.cpu.redisMs, k)}, ` +
       `load generator ${share(k.cpu.generatorMs, k)}, other ${share(k.cpu.otherMs, k)}. Group commit does its part (batches grow with the rate, see the steps), ` +
-      `so the database's share per message falls as the rate rises; it is not what stops the knee.`,
-    `- **A send costs the nodes ${num(httpSend, 0)} µs of CPU before any delivery** (one node, nobody subscribed: the cost-per-call table), and ` +
-      `${num(perSent, 0)} µs across the cluster with its ${num(receivers, 0)} deliveries at ${l.label}, i.e. roughly ${num(perDelivery, 0)} µs per delivery ` +
-      `(the event arriving from Redis on every node, every subscription of the workspace woken to filter it by room, then tRPC's async-iterator step, ` +
-      `\`JSON.stringify\` and one WebSocket frame per receiver). Under load it is cheaper per message (${num(perSentKnee, 0)} µs at ${k.label}: ` +
-      `the event loop handles more per wake-up, group commit shares one statement), but even so the nodes alone would need ` +
-      `${num(perSentKnee !== null ? perSentKnee / 1000 : null, 1)} cores for 1,000 messages/s with ${num(receivers, 0)} receivers each; this machine has ${r.info.nproc} for everything.`,
-    `- **Fan-out wakes every subscription of the workspace for every event.** A node's feed hands each event to each of its \`event.onEvent\` ` +
-      `streams of that workspace; each one wakes (\`EventQueue.wait\` makes a new timer, an abort listener and a promise per wait), ` +
-      `checks the room and, for ${num(r.opts.rooms > 1 ? ((r.opts.rooms - 1) / r.opts.rooms) * 100 : 0, 0)}% of them here, drops it. In a \`--profile\` run ` +
-      `at these settings \`streamEvents\`, \`EventQueue.wait\`/\`push\` and \`PartitionFeed.drain\`/\`receive\` are among the top Parley functions, ` +
-      `and WebSocket frame writes (one \`writev\` per delivery) are as large as the writes to PostgreSQL. Fix (packages/api/src/features/event): ` +
-      `apply \`Visibility.admit\` in the feed listener, before \`queue.push\`, and advance the stream's position there for what it drops ` +
-      `(its gap check relies on dense ids), so a stream only wakes for what it will send; and keep one recheck timer per stream instead of one per wait.`,
+      `so the database's share per message falls as the rate rises; it is not what stops the knee. The generator and nginx carry every delivery too ` +
+      `(nginx proxies each WebSocket frame), so they grow with the deliveries, not with the sends.`,
+    `- **Deliveries, not sends, are most of the nodes' work now.** A send ${how} costs the nodes ${num(send, 0)} µs of CPU before any delivery ` +
+      `(one node, nobody subscribed: the cost-per-call table), and ${num(perSent, 0)} µs across the cluster with its ${num(receivers, 0)} deliveries at ` +
+      `${l.label}, i.e. roughly ${num(perDelivery, 0)} µs per delivery. Under load it is cheaper per message (${num(perSentKnee, 0)} µs at ${k.label}: ` +
+      `the event loop handles more per wake-up, group commit shares one statement), which for 1,000 messages/s with ${num(receivers, 0)} receivers each is ` +
+      `${num(perSentKnee !== null ? perSentKnee / 1000 : null, 1)} cores for the nodes alone; this machine has ${r.info.nproc} for everything. ` +
+      `A \`--profile\` run at the default settings (300 clients in 10 rooms, WebSocket sends, 600–900 messages/s) put about a third of each node's CPU in \`writev\` ` +
+      `(one socket write per WebSocket frame, i.e. per delivery: \`ws\` writes each frame on its own), a fifth in @trpc/server's subscription machinery per ` +
+      `yielded event (its WebSocket adapter's \`encode\` — a \`JSON.stringify\` per receiver —, \`createSubscribablePromise\`/\`race\` per step of the ` +
+      `async iterator, \`_objectSpread2\`), and a tenth in garbage collection; the whole send path (\`sendMessage\`, rate limits, the group commit, ` +
+      `the publish) is under a tenth. What would move the knee next: write one socket's frames together (cork the sockets a feed dispatch writes to, ` +
+      `uncork after it), and serialize an event once per node rather than once per receiver (a fan-out beneath tRPC's per-subscription encoding).`,
+    `- **The fan-out wakes only the streams that deliver.** A stream's \`FeedFilter\` (packages/api/src/features/event/event.service.ts) drops other ` +
+      `rooms' events at the feed, before its queue, and each stream waits with one interval timer, not a timer per wait: with ${r.opts.rooms} rooms, ` +
+      `${num(r.opts.rooms > 1 ? ((r.opts.rooms - 1) / r.opts.rooms) * 100 : 0, 0)}% of a workspace's streams never wake for a given message.`,
     `- **tRPC over HTTP costs about ${num(httpMe !== null && wsMe !== null ? httpMe - wsMe : null, 0)} µs per call more than over the WebSocket**: \`auth.me\` ` +
       `${num(httpMe, 0)} µs over HTTP, ${num(wsMe, 0)} µs over the socket, and a plain \`GET /live\` ${num(live, 0)} µs; \`message.send\` ${num(httpSend, 0)} vs ` +
-      `${num(wsSend, 0)} µs. @trpc/server 11's Node adapter turns every request into a Fetch \`Request\`/\`Response\` with web streams and AbortSignals ` +
-      `(\`--profile\` shows undici's Request, \`DOMException\`, \`AbortSignal.any\`, \`makeTransferable\`, and \`_objectSpread2\` copying the context, which ` +
-      `carries every dependency, in each middleware). \`@parley/client\` sends every mutation over HTTP (\`httpBatchLink\`) while it holds a WebSocket: ` +
-      `sending \`message.send\` over the socket when it is connected (packages/client/src/create-client.ts, the \`splitLink\` condition) would save that per send; ` +
-      `\`pnpm bench --send ws\` measures it (with ${num(receivers, 0)} receivers per message the deliveries weigh as much, so the knee moves less than the send cost).`,
-    `- **${num(pgTx, 1)} PostgreSQL round trips and ${num(redisCmds, 1)} Redis commands per message** (the steps' columns): the session ` +
-      `(\`validateSession\`, on every call, also on a WebSocket whose token was checked when it opened; over HTTP a short in-process cache of validated tokens would do), the membership (\`findMembership\`), the room ` +
-      `membership (\`assertRoomMember\`), the \`clientId\` look-up (\`findPrevious\`), then the group-committed insert; in Redis two rate-limit scripts ` +
-      `(per address and per user, each INCR + PTTL), \`presence.stopTyping\`'s script on every send (TIME, ZSCORE, ZREM, DEL), and the PUBLISH. Fixes, in ` +
-      `packages/api: keep the session and memberships on the WebSocket connection's context (re-checked every 60 s, as \`streamEvents\` already does, and on ` +
-      `\`member.left\`); fold the \`clientId\` look-up into the group-commit statement (\`insert … on conflict (client_id) do nothing\`, reading the first ` +
-      `message only on a conflict) so a new message costs no extra round trip; run both rate limits in one script; call \`stopTyping\` only when this node has ` +
-      `seen the user typing.`,
-    `- **Not exposed**: \`messageWriter.stats\` (batches, messages, largest batch) is on neither \`/health\` nor \`/metrics\`; the batch sizes here are ` +
-      `read back from \`created_at\`. A \`parley_group_commit_batch_size\` histogram on \`/metrics\` (apps/server/src/metrics.ts) would show it in production.`,
+      `${num(wsSend, 0)} µs. @trpc/server 11's Node adapter turns every request into a Fetch \`Request\`/\`Response\` with web streams and AbortSignals. ` +
+      `\`@parley/client\` therefore sends \`message.send\` over its open WebSocket when it holds a token (packages/client/src/create-client.ts), which ` +
+      `this run does (\`--send ${r.opts.send}\`); a browser (cookie session) still sends over HTTP, because only an HTTP answer can renew its cookie: ` +
+      `\`pnpm bench --send http\` measures that path.`,
+    `- **About ${num(pgTx, 1)} PostgreSQL transactions and ${num(redisCmds, 1)} Redis commands per message at ${k.label}** (${num(pgTxLatency, 1)} and ` +
+      `${num(redisCmdsLatency, 1)} at ${l.label}, where every send is a statement of its own; ` +
+      `the steps' columns). A validated session and a member's role come from the node's access cache (packages/api/src/access-cache.ts: at most 5 s, ` +
+      `dropped on every node through the bus when a session ends or a password changes); the room membership and the \`clientId\` look-up are inside ` +
+      `the group-commit statement, which numbers only the sends that survive them, so a new message is one round trip, shared by its batch. In Redis: ` +
+      `one script for both rate limits of a send (per address and per user, INCR + PTTL each), the PUBLISH, and \`presence.stopTyping\`'s script only ` +
+      `when this node saw the author typing.`,
+    `- **Exposed**: each node's group commit is on \`/metrics\` (\`parley_group_commit_batch_size\`, \`parley_group_commit_seconds\`, ` +
+      `\`parley_messages_written_total\`) and in \`/health\` (\`groupCommit\`, \`queues.sendsWaitingToCommit\`).`,
   ].join('\n');
 }
 
