@@ -6,24 +6,12 @@ import WebSocket from 'ws';
 import { createParleyClient, type ParleyClient, type RoomView } from '@parley/client';
 import { fileStorage } from '@parley/client/file-storage';
 import type { ParleyNode } from '../src/node.ts';
-import { signUp, startTestNode, uuidv7 } from './helpers.ts';
+import { signUp, sleep, startTestNode, until, uuidv7 } from './helpers.ts';
 
 /**
  * @parley/client against a real server: the connection state machine, the outbox and the
  * message store through a server restart, with a file-backed outbox that outlives the client.
  */
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until<T>(read: () => T, ok: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = read();
-    if (ok(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out; last value: ${JSON.stringify(value).slice(0, 500)}`);
-    await sleep(25);
-  }
-}
 
 const bodies = (view: RoomView) => view.messages.map((m) => m.body);
 

@@ -10,6 +10,19 @@ import { startNode, type NodeOptions, type ParleyNode } from '../src/node.ts';
 
 export { freePort, uuidv7 };
 
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** Polls `read()` until `ok` holds for its value, and returns that value; throws with the last value after `timeoutMs`. */
+export async function until<T>(read: () => T, ok: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = read();
+    if (ok(value)) return value;
+    if (Date.now() > deadline) throw new Error(`timed out; last value: ${JSON.stringify(value).slice(0, 500)}`);
+    await sleep(25);
+  }
+}
+
 /**
  * A node in this process on a free port, logging nothing. Every test client comes from
  * 127.0.0.1, so rate limits are relaxed unless `api.rateLimits` names one to test.

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import WebSocket from 'ws';
 import { createParleyClient, type ParleyClient } from '@parley/client';
 import type { ParleyNode } from '../src/node.ts';
+import { waitUntil as until } from '@parley/cluster/test-services';
 import { signUp, startTestNode } from './helpers.ts';
 
 /**
@@ -10,16 +11,6 @@ import { signUp, startTestNode } from './helpers.ts';
  * send whose socket dies before the answer is sent again by the outbox with the same clientId:
  * here the first attempt is committed and its answer lost, the worst case.
  */
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until(ok: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!ok()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
-}
 
 /** A TCP proxy whose open connections can be cut at once (new ones still pass). */
 async function cuttableProxy(port: number) {
@@ -87,10 +78,10 @@ describe('message.send over the WebSocket', () => {
   test('while the socket is open a send takes it, not HTTP', async () => {
     const a = client();
     a.messages.watch(partitionId);
-    await until(() => a.connection.getSnapshot().state === 'CONNECTED', 'the socket');
+    await until(() => a.connection.getSnapshot().state === 'CONNECTED', 20_000, 'the socket');
     const before = httpSends;
     for (const body of ['one', 'two', 'three']) a.outbox.send({ partitionId, roomId, body });
-    await until(() => a.outbox.getSnapshot().length === 0, 'the outbox to empty');
+    await until(() => a.outbox.getSnapshot().length === 0, 20_000, 'the outbox to empty');
     expect(httpSends).toBe(before);
     const { messages } = await alice.client.trpc.message.list.query({ partitionId, roomId });
     expect(messages.map((m) => m.body)).toEqual(['one', 'two', 'three']);
@@ -100,7 +91,7 @@ describe('message.send over the WebSocket', () => {
     const a = client();
     a.messages.watch(partitionId);
     await a.messages.loadRoom(partitionId, roomId);
-    await until(() => a.connection.getSnapshot().state === 'CONNECTED', 'the socket');
+    await until(() => a.connection.getSnapshot().state === 'CONNECTED', 20_000, 'the socket');
 
     // The node commits the first attempt, then its answer waits until the socket is gone.
     const writer = node.deps.messageWriter;
@@ -117,21 +108,21 @@ describe('message.send over the WebSocket', () => {
     try {
       const httpBefore = httpSends;
       const entry = a.outbox.send({ partitionId, roomId, body: 'in flight' });
-      await until(() => attempts.length === 1, 'the first attempt to commit');
+      await until(() => attempts.length === 1, 20_000, 'the first attempt to commit');
       expect(httpSends, 'the first attempt went over the socket').toBe(httpBefore);
       proxy.cut();
-      await until(() => a.connection.getSnapshot().state !== 'CONNECTED', 'the client to see the socket drop');
+      await until(() => a.connection.getSnapshot().state !== 'CONNECTED', 20_000, 'the client to see the socket drop');
       releaseAnswer();
 
-      await until(() => a.outbox.getSnapshot().length === 0, 'the outbox to send it again', 30_000);
+      await until(() => a.outbox.getSnapshot().length === 0, 30_000, 'the outbox to send it again');
       expect(attempts).toEqual([
         { clientId: entry.clientId, outcome: 'inserted' },
         { clientId: entry.clientId, outcome: 'duplicate' },
       ]);
       const { messages } = await alice.client.trpc.message.list.query({ partitionId, roomId });
       expect(messages.filter((m) => m.body === 'in flight')).toHaveLength(1);
-      await until(() => a.connection.getSnapshot().state === 'CONNECTED', 'the client to reconnect');
-      await until(() => a.messages.getRoom(partitionId, roomId).messages.every((m) => m.status === 'SENT'), 'the message to show as sent');
+      await until(() => a.connection.getSnapshot().state === 'CONNECTED', 20_000, 'the client to reconnect');
+      await until(() => a.messages.getRoom(partitionId, roomId).messages.every((m) => m.status === 'SENT'), 20_000, 'the message to show as sent');
       expect(a.messages.getRoom(partitionId, roomId).messages.filter((m) => m.body === 'in flight')).toHaveLength(1);
     } finally {
       writer.write = write;

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import WebSocket from 'ws';
 import { createParleyClient, WS_FAILURES_BEFORE_HTTP, type ParleyClient, type ParleyEvent } from '@parley/client';
 import type { ParleyNode } from '../src/node.ts';
-import { signUp, startTestNode, uuidv7 } from './helpers.ts';
+import { signUp, sleep, startTestNode, until, uuidv7 } from './helpers.ts';
 
 /**
  * The HTTP fallback against a real server: a proxy in front that answers every WebSocket
@@ -18,18 +18,6 @@ import { signUp, startTestNode, uuidv7 } from './helpers.ts';
  * a server restart with exactly what it missed, sends through its outbox, and moves back to
  * the WebSocket once upgrades pass again.
  */
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until<T>(read: () => T, ok: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = read();
-    if (ok(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out; last value: ${JSON.stringify(value).slice(0, 500)}`);
-    await sleep(25);
-  }
-}
 
 /** Opens an event stream as a browser's EventSource would and reads it until an event or a refusal arrives. */
 async function firstFrames(url: string, headers: Record<string, string>): Promise<string> {
