@@ -1,7 +1,7 @@
 import { httpSubscriptionLink, type TRPCClientError } from '@trpc/client';
 import type { AnyTRPCRouter } from '@trpc/server';
 import { observable, type Unsubscribable } from '@trpc/server/observable';
-import { isServerError, withLastEventId, type SubscriptionEnvelope, type SubscriptionTransport } from './subscription-transport.ts';
+import { isServerError, transportLifecycle, withLastEventId, type SubscriptionEnvelope, type SubscriptionTransport } from './subscription-transport.ts';
 
 /** A stream that has not started (tRPC's `connected` event) this long is given up: a buffering proxy holds it. */
 export const SSE_CONNECT_TIMEOUT_MS = 10_000;
@@ -66,35 +66,18 @@ export function openHttpTransport(options: HttpTransportOptions): HttpTransport 
   const now = options.now ?? Date.now;
   const fetchImpl: typeof globalThis.fetch = (input, init) => (options.fetch ?? globalThis.fetch)(input, init);
   const probes = new Set<AbortController>();
-  let ended = false;
-  let resolveOpened!: () => void;
-  let rejectOpened!: (error: Error) => void;
-  const opened = new Promise<void>((resolve, reject) => {
-    resolveOpened = resolve;
-    rejectOpened = reject;
-  });
-  opened.catch(() => {});
-  const closeListeners: ((reason: string) => void)[] = [];
-  const activityListeners: (() => void)[] = [];
+  const life = transportLifecycle();
   const streams = new Set<() => void>();
-  const activity = () => {
-    if (!ended) for (const listener of activityListeners) listener();
-  };
+  const activity = life.activity;
 
   const stopAll = () => {
     for (const probe of probes) probe.abort();
     for (const stop of [...streams]) stop();
   };
-  const end = (reason: string) => {
-    if (ended) return;
-    ended = true;
-    stopAll();
-    rejectOpened(new Error(reason));
-    for (const listener of closeListeners) listener(reason);
-  };
+  const end = (reason: string) => life.end(reason, stopAll);
 
   const probe = async (): Promise<boolean> => {
-    if (ended) return false;
+    if (life.ended) return false;
     const controller = new AbortController();
     probes.add(controller);
     const timer = setTimeout(() => controller.abort(), HTTP_PROBE_TIMEOUT_MS);
@@ -129,16 +112,16 @@ export function openHttpTransport(options: HttpTransportOptions): HttpTransport 
   })({});
 
   void probe().then((ok) => {
-    if (ended) return;
-    if (ok) resolveOpened();
+    if (life.ended) return;
+    if (ok) life.open();
     else end('Could not reach the server.');
   });
 
   return {
     kind: 'http',
-    opened,
-    onClose: (listener) => void closeListeners.push(listener),
-    onActivity: (listener) => void activityListeners.push(listener),
+    opened: life.opened,
+    onClose: life.onClose,
+    onActivity: life.onActivity,
     // Plain HTTP carries no reconnect notice: a draining node ends its streams, which resume elsewhere.
     onReconnectRequest: () => {},
     ping() {
@@ -147,9 +130,8 @@ export function openHttpTransport(options: HttpTransportOptions): HttpTransport 
       });
     },
     close() {
-      ended = true;
+      life.close();
       stopAll();
-      rejectOpened(new Error('closed'));
     },
     subscribe: ({ id, path, input }, lastEventId) =>
       observable<SubscriptionEnvelope, TRPCClientError<AnyTRPCRouter>>((observer) => {
@@ -176,7 +158,7 @@ export function openHttpTransport(options: HttpTransportOptions): HttpTransport 
             if (broken || stopped) return;
             broken = true;
             stopRun();
-            if (startedAt !== null && now() - startedAt >= SSE_RESUME_AFTER_MS && !ended) start();
+            if (startedAt !== null && now() - startedAt >= SSE_RESUME_AFTER_MS && !life.ended) start();
             else end(reason);
           };
           connectTimer = setTimeout(() => breaks('The server did not start the event stream.'), SSE_CONNECT_TIMEOUT_MS);
@@ -219,7 +201,7 @@ export function openHttpTransport(options: HttpTransportOptions): HttpTransport 
           else run = subscription;
         };
 
-        if (ended) return () => {};
+        if (life.ended) return () => {};
         streams.add(stop);
         start();
         return stop;

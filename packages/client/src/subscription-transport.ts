@@ -56,3 +56,49 @@ export function trackedId(envelope: SubscriptionEnvelope): string | undefined {
   if (result.type !== undefined && result.type !== 'data') return undefined;
   return result.id != null ? String(result.id) : undefined;
 }
+
+/**
+ * What every transport keeps the same way: the `opened` promise (rejected when it ends before
+ * opening, never unhandled) and its close and activity listeners. `end(reason)` tells the close
+ * listeners once; `close()` is the owner closing it (no listener is told).
+ */
+export function transportLifecycle() {
+  let ended = false;
+  let resolveOpened!: () => void;
+  let rejectOpened!: (error: Error) => void;
+  const opened = new Promise<void>((resolve, reject) => {
+    resolveOpened = resolve;
+    rejectOpened = reject;
+  });
+  opened.catch(() => {});
+  const closeListeners: ((reason: string) => void)[] = [];
+  const activityListeners: (() => void)[] = [];
+  return {
+    opened,
+    get ended() {
+      return ended;
+    },
+    open: () => resolveOpened(),
+    /**
+     * Ends it from inside (a failure, the peer closing), once: `cleanUp` runs after it counts
+     * as ended and before the close listeners are told.
+     */
+    end(reason: string, cleanUp?: () => void): void {
+      if (ended) return;
+      ended = true;
+      cleanUp?.();
+      rejectOpened(new Error(reason));
+      for (const listener of closeListeners) listener(reason);
+    },
+    /** Ends it at the owner's request: nobody is told. */
+    close(): void {
+      ended = true;
+      rejectOpened(new Error('closed'));
+    },
+    activity(): void {
+      if (!ended) for (const listener of activityListeners) listener();
+    },
+    onClose: (listener: (reason: string) => void) => void closeListeners.push(listener),
+    onActivity: (listener: () => void) => void activityListeners.push(listener),
+  };
+}

@@ -2,7 +2,7 @@ import { createWSClient, TRPCClientError, type TRPCWebSocketClient } from '@trpc
 import { getTransformer } from '@trpc/client/unstable-internals';
 import type { AnyTRPCRouter } from '@trpc/server';
 import { observable, type Unsubscribable } from '@trpc/server/observable';
-import { withLastEventId, type CallChannel, type SubscriptionEnvelope, type SubscriptionTransport } from './subscription-transport.ts';
+import { transportLifecycle, withLastEventId, type CallChannel, type SubscriptionEnvelope, type SubscriptionTransport } from './subscription-transport.ts';
 
 export interface WsTransport extends SubscriptionTransport {
   readonly kind: 'websocket';
@@ -25,16 +25,7 @@ export interface WsTransportOptions {
  * the connection state machine decides when and how to try again (backoff, FAILED, offline).
  */
 export function openWsTransport(options: WsTransportOptions): WsTransport {
-  let ended = false;
-  let resolveOpened!: () => void;
-  let rejectOpened!: (error: Error) => void;
-  const opened = new Promise<void>((resolve, reject) => {
-    resolveOpened = resolve;
-    rejectOpened = reject;
-  });
-  opened.catch(() => {});
-  const closeListeners: ((reason: string) => void)[] = [];
-  const activityListeners: (() => void)[] = [];
+  const life = transportLifecycle();
   const reconnectListeners: (() => void)[] = [];
   /** Calls waiting for their answer: they fail when the socket ends, whoever ends it. */
   const inFlight = new Set<(reason: string) => void>();
@@ -45,19 +36,16 @@ export function openWsTransport(options: WsTransportOptions): WsTransport {
     for (const fail of [...inFlight]) fail(reason);
   };
 
-  const end = (reason: string) => {
-    if (ended) return;
-    ended = true;
-    failCalls(reason);
-    // Closing stops tRPC's own retry loop (it checks before each attempt) and completes the
-    // socket's subscriptions; the connection link re-attaches them to the next transport.
-    void client.close();
-    rejectOpened(new Error(reason));
-    for (const listener of closeListeners) listener(reason);
-  };
+  const end = (reason: string) =>
+    life.end(reason, () => {
+      failCalls(reason);
+      // Closing stops tRPC's own retry loop (it checks before each attempt) and completes the
+      // socket's subscriptions; the connection link re-attaches them to the next transport.
+      void client.close();
+    });
 
   const onMessage = (event: MessageEvent) => {
-    for (const listener of activityListeners) listener();
+    life.activity();
     const data: unknown = event.data;
     if (typeof data === 'string' && data.includes('"reconnect"')) {
       try {
@@ -85,7 +73,7 @@ export function openWsTransport(options: WsTransportOptions): WsTransport {
       : {}),
     onOpen: () => {
       client.connection?.ws?.addEventListener('message', onMessage as (event: Event) => void);
-      resolveOpened();
+      life.open();
     },
     onClose: (cause) => end(cause?.code ? `The connection closed (code ${cause.code}).` : 'The connection closed.'),
     onError: () => end('Could not reach the server.'),
@@ -94,9 +82,9 @@ export function openWsTransport(options: WsTransportOptions): WsTransport {
   return {
     kind: 'websocket',
     client,
-    opened,
-    onClose: (listener) => void closeListeners.push(listener),
-    onActivity: (listener) => void activityListeners.push(listener),
+    opened: life.opened,
+    onClose: life.onClose,
+    onActivity: life.onActivity,
     onReconnectRequest: (listener) => void reconnectListeners.push(listener),
     subscribe: ({ id, path, input }, lastEventId) =>
       client.request({
@@ -110,7 +98,7 @@ export function openWsTransport(options: WsTransportOptions): WsTransport {
       },
       request: (op) =>
         observable<SubscriptionEnvelope, TRPCClientError<AnyTRPCRouter>>((observer) => {
-          if (ended) {
+          if (life.ended) {
             observer.error(TRPCClientError.from(new Error('The connection closed.')));
             return () => {};
           }
@@ -143,9 +131,8 @@ export function openWsTransport(options: WsTransportOptions): WsTransport {
       if (ws && ws.readyState === 1) ws.send('PING');
     },
     close() {
-      ended = true;
+      life.close();
       failCalls('The connection closed.');
-      rejectOpened(new Error('closed'));
       void client.close();
     },
   };
