@@ -3,6 +3,7 @@ import type { PartitionId, User } from '@parley/db';
 import type { Context } from '../../context.ts';
 import { AppError } from '../../errors.ts';
 import { validateSession } from '../auth/session.ts';
+import { findMembership } from '../partition/partition.repo.ts';
 import { findMemberRole } from '../partition/partition.service.ts';
 import { listUserRoomIds } from '../room/room.repo.ts';
 import { eventChannel } from './event.feed.ts';
@@ -148,6 +149,8 @@ export async function* streamEvents(ctx: Context & { user: User }, opts: StreamO
           ctx.metrics?.eventDelivered(event, true);
           yield tracked(String(event.id), event);
         }
+        // Removed (or left): the stream ends right after telling them, whichever node it is on.
+        if (event.type === 'partition.left' && event.data.userId === ctx.user.id) await assertStillMember(ctx, partitionId);
         continue;
       }
       // Nothing queued: whatever the feed handed over since was dropped by the filter.
@@ -165,6 +168,16 @@ export async function* streamEvents(ctx: Context & { user: User }, opts: StreamO
 }
 
 /**
+ * After the user's own `partition.left`: asks the database (not the access cache, which may
+ * not have heard of it yet on this node), so a stream of someone who joined again goes on.
+ */
+async function assertStillMember(ctx: Context & { user: User }, partitionId: PartitionId): Promise<void> {
+  if (!(await findMembership(ctx.db, partitionId, ctx.user.id))) throw new AppError('FORBIDDEN', NO_LONGER_MEMBER);
+}
+
+export const NO_LONGER_MEMBER = 'You are no longer a member of this workspace.';
+
+/**
  * Ends a live stream whose session expired or whose user left the partition. Runs every
  * `RECHECK_MS`, and at once when the access cache reports a change of the user's access.
  */
@@ -172,6 +185,6 @@ export async function recheckAccess(ctx: Context & { user: User }, partitionId: 
   const session = ctx.req.token ? await validateSession(ctx, ctx.req.token) : null;
   if (!session) throw new AppError('UNAUTHORIZED', 'Your session has ended; please sign in again.');
   if (!(await findMemberRole(ctx, partitionId, ctx.user.id))) {
-    throw new AppError('FORBIDDEN', 'You are no longer a member of this workspace.');
+    throw new AppError('FORBIDDEN', NO_LONGER_MEMBER);
   }
 }

@@ -1,3 +1,4 @@
+import type { Role } from '@parley/db';
 import type { MessageDto } from '../message/message.types.ts';
 import type { RoomDto } from '../room/room.types.ts';
 
@@ -17,6 +18,13 @@ export type ParleyEvent = EventEnvelope &
     | { type: 'member.joined'; data: { roomId: string; userId: string; displayName: string } }
     | { type: 'member.left'; data: { roomId: string; userId: string } }
     | { type: 'partition.joined'; data: { userId: string; displayName: string; role: string } }
+    /** An owner or admin gave a member another role. */
+    | { type: 'partition.role_changed'; data: { userId: string; role: Role; previousRole: Role } }
+    /**
+     * A member left the workspace, or was removed (`removedBy`: who did it). Their rooms'
+     * `member.left` events come just before it; their own stream ends after it.
+     */
+    | { type: 'partition.left'; data: { userId: string; removedBy: string | null } }
   );
 
 export type ParleyEventType = ParleyEvent['type'];

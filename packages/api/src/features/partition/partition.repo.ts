@@ -56,3 +56,23 @@ export function listMembers(db: Kysely<Database>, partitionId: string) {
     .orderBy('memberships.joined_at')
     .execute();
 }
+
+/** Locks the membership row for the rest of the transaction (a role change or a removal decides on it). */
+export function findMembershipForUpdate(db: Kysely<Database>, partitionId: string, userId: string) {
+  return db
+    .selectFrom('memberships')
+    .innerJoin('users', 'users.id', 'memberships.user_id')
+    .select(['memberships.role', 'users.display_name'])
+    .where('memberships.partition_id', '=', partitionId)
+    .where('memberships.user_id', '=', userId)
+    .forUpdate('memberships')
+    .executeTakeFirst();
+}
+
+export function updateMembershipRole(db: Kysely<Database>, partitionId: string, userId: string, role: Role) {
+  return db.updateTable('memberships').set({ role }).where('partition_id', '=', partitionId).where('user_id', '=', userId).execute();
+}
+
+export function deleteMembership(db: Kysely<Database>, partitionId: string, userId: string) {
+  return db.deleteFrom('memberships').where('partition_id', '=', partitionId).where('user_id', '=', userId).execute();
+}

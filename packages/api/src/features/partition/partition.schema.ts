@@ -12,3 +12,17 @@ export const joinPartitionInput = z.object({
   inviteCode: z.string().trim().min(8, 'That invite code is too short.').max(64, 'That invite code is too long.'),
 });
 export type JoinPartitionInput = z.infer<typeof joinPartitionInput>;
+
+/** The roles a member can be given; `owner` is the workspace's creator and is never assigned. */
+export const ASSIGNABLE_ROLES = ['admin', 'member', 'viewer'] as const;
+
+const memberIdSchema = z.string({ message: 'Say who: userId.' }).trim().min(1, 'Say who: userId.').max(64, 'That is not a user id.');
+
+export const setRoleInput = z.object({
+  userId: memberIdSchema,
+  role: z.enum(ASSIGNABLE_ROLES, { message: 'A role is admin, member or viewer.' }),
+});
+export type SetRoleInput = z.infer<typeof setRoleInput>;
+
+export const removeMemberInput = z.object({ userId: memberIdSchema });
+export type RemoveMemberInput = z.infer<typeof removeMemberInput>;

@@ -5,9 +5,10 @@ import type { Context } from '../../context.ts';
 import { AppError } from '../../errors.ts';
 import { appendEvents } from '../event/event.repo.ts';
 import { publishEvents } from '../event/event.service.ts';
+import { deleteAllRoomMemberships } from '../room/room.repo.ts';
 import { createRoomInTx, DEFAULT_ROOM_NAME, joinRoomInTx } from '../room/room.service.ts';
 import * as repo from './partition.repo.ts';
-import type { CreatePartitionInput, JoinPartitionInput } from './partition.schema.ts';
+import type { CreatePartitionInput, JoinPartitionInput, RemoveMemberInput, SetRoleInput } from './partition.schema.ts';
 
 export interface PartitionDto {
   id: string;
@@ -124,4 +125,84 @@ export async function rotateInvite(ctx: Context & { partitionId: PartitionId }) 
 export async function listMembers(ctx: Context & { partitionId: PartitionId }) {
   const rows = await repo.listMembers(ctx.db, ctx.partitionId);
   return rows.map((r) => ({ userId: r.id, username: r.username, displayName: r.display_name, role: r.role, joinedAt: r.joined_at }));
+}
+
+type Managing = Context & { user: User; partitionId: PartitionId; role: Role };
+
+export const NOT_A_MEMBER = 'That person is not a member of this workspace.';
+
+/**
+ * Who may change whose role: an owner or an admin, never their own, never the owner's; only
+ * the owner makes or unmakes admins (an admin manages members and viewers).
+ */
+function assertMayManage(ctx: Managing, target: { userId: string; role: Role }, what: 'role' | 'remove', newRole?: Role): void {
+  if (target.userId === ctx.user.id) {
+    throw new AppError(
+      'FORBIDDEN',
+      what === 'role' ? 'You cannot change your own role; ask the owner.' : 'To leave the workspace, use "Leave workspace".',
+    );
+  }
+  if (target.role === 'owner') {
+    throw new AppError('FORBIDDEN', what === 'role' ? "The owner's role cannot be changed." : 'The owner cannot be removed.');
+  }
+  if (ctx.role !== 'owner' && (target.role === 'admin' || newRole === 'admin')) {
+    throw new AppError('FORBIDDEN', what === 'role' ? 'Only the owner can make or unmake admins.' : 'Only the owner can remove an admin.');
+  }
+}
+
+/** Gives a member another role. The change is an event of the workspace; every node forgets the old role at once. */
+export async function setMemberRole(ctx: Managing, input: SetRoleInput): Promise<{ userId: string; role: Role; changed: boolean }> {
+  const events = await ctx.db.transaction().execute(async (trx) => {
+    const target = await repo.findMembershipForUpdate(trx, ctx.partitionId, input.userId);
+    if (!target) throw new AppError('NOT_FOUND', NOT_A_MEMBER);
+    assertMayManage(ctx, { userId: input.userId, role: target.role }, 'role', input.role);
+    if (target.role === input.role) return [];
+    await repo.updateMembershipRole(trx, ctx.partitionId, input.userId, input.role);
+    return appendEvents(trx, ctx.partitionId, [
+      {
+        type: 'partition.role_changed',
+        roomId: null,
+        actorId: ctx.user.id,
+        data: { userId: input.userId, role: input.role, previousRole: target.role },
+      },
+    ]);
+  });
+  if (events.length > 0) {
+    ctx.access.changed({ kind: 'membership', userId: input.userId, partitionId: ctx.partitionId });
+    publishEvents(ctx, events);
+    ctx.log.info({ partitionId: ctx.partitionId, userId: input.userId, role: input.role, by: ctx.user.id }, 'member role changed');
+  }
+  return { userId: input.userId, role: input.role, changed: events.length > 0 };
+}
+
+/**
+ * Ends a membership: out of every room (`member.left` each), then `partition.left`. Their
+ * messages stay; their open streams end after that event, on every node.
+ */
+async function endMembership(ctx: Managing, userId: string, removedBy: string | null): Promise<void> {
+  const events = await ctx.db.transaction().execute(async (trx) => {
+    const target = await repo.findMembershipForUpdate(trx, ctx.partitionId, userId);
+    if (!target) throw new AppError('NOT_FOUND', NOT_A_MEMBER);
+    if (removedBy) assertMayManage(ctx, { userId, role: target.role }, 'remove');
+    else if (target.role === 'owner') throw new AppError('FORBIDDEN', 'The owner cannot leave the workspace.');
+    const rooms = await deleteAllRoomMemberships(trx, ctx.partitionId, userId);
+    await repo.deleteMembership(trx, ctx.partitionId, userId);
+    return appendEvents(trx, ctx.partitionId, [
+      ...rooms.map((roomId) => ({ type: 'member.left' as const, roomId, actorId: ctx.user.id, data: { roomId, userId } })),
+      { type: 'partition.left', roomId: null, actorId: ctx.user.id, data: { userId, removedBy } },
+    ]);
+  });
+  ctx.access.changed({ kind: 'membership', userId, partitionId: ctx.partitionId });
+  publishEvents(ctx, events);
+  ctx.log.info({ partitionId: ctx.partitionId, userId, removedBy }, removedBy ? 'member removed' : 'member left');
+}
+
+export async function removeMember(ctx: Managing, input: RemoveMemberInput): Promise<{ removed: true }> {
+  await endMembership(ctx, input.userId, ctx.user.id);
+  return { removed: true };
+}
+
+export async function leavePartition(ctx: Managing): Promise<{ left: true }> {
+  await endMembership(ctx, ctx.user.id, null);
+  return { left: true };
 }

@@ -82,3 +82,9 @@ export function listRooms(db: Kysely<Database>, partitionId: PartitionId, userId
     .orderBy('r.created_at')
     .execute();
 }
+
+/** Takes the user out of every room of the partition; returns the rooms they were in. */
+export async function deleteAllRoomMemberships(db: Kysely<Database>, partitionId: PartitionId, userId: string) {
+  const rows = await db.deleteFrom(pt(partitionId, 'room_members')).where('user_id', '=', userId).returning('room_id').execute();
+  return rows.map((r) => r.room_id);
+}
