@@ -3,7 +3,7 @@ import { errorCode } from '@parley/client';
 import { ACCESS_CACHE_TTL_MS } from '@parley/api';
 import { privateRedisForTests, waitUntil } from '@parley/cluster/test-services';
 import { createTestDatabase, postgresForTests, type TestDatabase } from '@parley/db/test-services';
-import { connect, signUp, spawnNode, subscribe, type NodeProcess } from './helpers.ts';
+import { connect, signUp, spawnNode, subscribe, uuidv7, type NodeProcess } from './helpers.ts';
 
 const baseUrl = await postgresForTests();
 const redis = await privateRedisForTests();
@@ -78,6 +78,43 @@ describe.skipIf(!baseUrl || !redis)('revoking a session across two nodes', () =>
       await renewed.close();
     } finally {
       await Promise.all([second.close(), ben.client.close()]);
+    }
+  });
+
+  test('a role change and a removal on one node hold on the other at once: the viewer cannot write there, the removed member is cut off', async () => {
+    const owner = await signUp(one.url, 'olga');
+    const { inviteCode } = await owner.client.trpc.partition.create.mutate({ id: 'access_r', name: 'Roles' });
+    const dan = await signUp(one.url, 'dan');
+    await dan.client.trpc.partition.join.mutate({ inviteCode });
+    const general = (await owner.client.trpc.room.list.query({ partitionId: 'access_r' }))[0]!.id;
+    const onTwo = connect(two.url, dan.token);
+    const send = (body: string) =>
+      onTwo.trpc.message.send.mutate({ partitionId: 'access_r', roomId: general, clientId: uuidv7(), body }).then(
+        () => 'sent',
+        (error: unknown) => errorCode(error),
+      );
+    try {
+      // Node 2 caches Dan's role as a member.
+      expect(await send('hello')).toBe('sent');
+      expect(await send('again')).toBe('sent');
+
+      await owner.client.trpc.partition.setRole.mutate({ partitionId: 'access_r', userId: dan.user.id, role: 'viewer' });
+      // At once, not after the cache's TTL: the first send after the change is refused.
+      expect(await send('as a viewer')).toBe('FORBIDDEN');
+
+      await owner.client.trpc.partition.setRole.mutate({ partitionId: 'access_r', userId: dan.user.id, role: 'member' });
+      expect(await send('a member again')).toBe('sent');
+
+      const live = subscribe(onTwo, 'access_r');
+      await waitUntil(async () => (await health(two)).partitionFeeds === 1, 10_000, 'the stream to attach on node 2');
+      await owner.client.trpc.partition.removeMember.mutate({ partitionId: 'access_r', userId: dan.user.id });
+      await waitUntil(async () => live.errors.length > 0, 3_000, "the removed member's stream on node 2 to end");
+      expect(live.events.map((e) => e.type)).toEqual(['member.left', 'partition.left']);
+      expect(errorCode(live.errors[0])).toBe('FORBIDDEN');
+      expect(await send('still here?')).toBe('NOT_FOUND');
+      expect(await onTwo.trpc.partition.list.query()).toEqual([]);
+    } finally {
+      await Promise.all([onTwo.close(), owner.client.close(), dan.client.close()]);
     }
   });
 
