@@ -269,6 +269,36 @@ describe('reload', () => {
     expect(server.calls.subscribe.at(-1)).toEqual({ partitionId: P, lastEventId: 2 });
     expect(bodies(second.store.getRoom(P, R))).toEqual(['one', 'two', 'three']);
   });
+
+  test('a stream refused because the user is no longer a member forgets the workspace, in memory and in storage', async () => {
+    const storage = memoryStorage();
+    server.post(P, R, 'secret plans');
+    const { store } = client({ storage });
+    await open(store);
+    await vi.advanceTimersByTimeAsync(250);
+    expect(await storage.get(`partition:${P}`)).toBeDefined();
+    expect(bodies(store.getRoom(P, R))).toEqual(['secret plans']);
+
+    server.endStreams(P, refusal('FORBIDDEN', 'You are no longer a member of this workspace.'));
+    await settle();
+    expect(store.syncStatus(P)).toEqual({ status: 'error', error: 'You are no longer a member of this workspace.', lastEventId: null });
+    expect(store.getRoom(P, R).messages).toEqual([]);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(await storage.get(`partition:${P}`)).toBeUndefined();
+  });
+
+  test('a stream that ends for another reason keeps what it has', async () => {
+    const storage = memoryStorage();
+    server.post(P, R, 'kept');
+    const { store } = client({ storage });
+    await open(store);
+    await vi.advanceTimersByTimeAsync(250);
+    server.endStreams(P, refusal('INTERNAL_SERVER_ERROR', 'Something went wrong.'));
+    await settle();
+    expect(store.syncStatus(P).status).toBe('error');
+    expect(bodies(store.getRoom(P, R))).toEqual(['kept']);
+    expect(await storage.get(`partition:${P}`)).toBeDefined();
+  });
 });
 
 describe('getRoom', () => {

@@ -1,5 +1,5 @@
 import type { MessageDto, ParleyEvent } from '@parley/api';
-import type { MessagePage, ParleyApi } from './api.ts';
+import { errorCode, type MessagePage, type ParleyApi } from './api.ts';
 import { Emitter } from './emitter.ts';
 import type { Outbox, OutboxEntry } from './outbox.ts';
 import type { ClientStorage } from './storage.ts';
@@ -315,6 +315,7 @@ export class MessageStore {
           p.status = 'error';
           p.error = errorText(error);
           p.unsubscribe = null;
+          if (NO_ACCESS.has(errorCode(error) ?? '')) this.#forget(p);
           this.#emitter.emit();
         },
       },
@@ -414,6 +415,26 @@ export class MessageStore {
     this.#emitter.emit();
   }
 
+  /**
+   * The server says this user may no longer see the partition (removed, left): what is kept of
+   * it goes, from memory and from storage, so a shared device does not keep showing it. Joining
+   * again starts from the head.
+   */
+  #forget(p: PartitionState): void {
+    clearTimeout(p.saveTimer);
+    p.saveTimer = undefined;
+    p.lastEventId = null;
+    p.clientIds.clear();
+    for (const room of p.rooms.values()) {
+      room.byId.clear();
+      room.loaded = false;
+      room.stale = false;
+      room.nextCursor = null;
+      room.version += 1;
+    }
+    this.#opts.storage.delete(`partition:${p.id}`).catch((error: unknown) => this.#opts.onStorageError?.(error));
+  }
+
   async #restore(p: PartitionState): Promise<void> {
     let stored: StoredPartition | undefined;
     try {
@@ -466,6 +487,9 @@ export class MessageStore {
     }
   }
 }
+
+/** A stream refused with these: the user is not (or no longer) a member of the partition. */
+const NO_ACCESS = new Set(['FORBIDDEN', 'NOT_FOUND']);
 
 function sameEntries(a: readonly OutboxEntry[], b: readonly OutboxEntry[]): boolean {
   return a.length === b.length && a.every((e, i) => e === b[i]);

@@ -190,6 +190,15 @@ export class FakeServer {
     return this.#connected;
   }
 
+  /** The server ends the partition's open streams with `error` (a removal: `refusal('FORBIDDEN', …)`). */
+  endStreams(partitionId: string, error: Error): void {
+    for (const sub of this.#subscriptions) {
+      if (sub.partitionId !== partitionId || !sub.open) continue;
+      sub.open = false;
+      sub.handlers.onError(error);
+    }
+  }
+
   /** The network between client and server goes away: calls fail, answers on the way are lost (the commits stay). */
   disconnect(): void {
     this.#connected = false;
