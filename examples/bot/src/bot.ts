@@ -1,3 +1,4 @@
+import { EventSource } from 'eventsource';
 import WebSocket from 'ws';
 import { createParleyClient, type ClientStorage, type MessageDto, type ParleyClient } from '@parley/client';
 import { fileStorage } from '@parley/client/file-storage';
@@ -48,6 +49,8 @@ export async function startBot(opts: BotOptions): Promise<Bot> {
     token: opts.token,
     storage,
     WebSocket: WebSocket as unknown as typeof globalThis.WebSocket,
+    // Where WebSockets cannot get through (a proxy that strips Upgrade), events come over HTTP.
+    EventSource,
   });
   const me = await client.trpc.auth.me.query();
   if (!me) throw new Error('The token is not valid (signed out or expired).');
