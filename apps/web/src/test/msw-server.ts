@@ -5,7 +5,20 @@ import { TRPCError } from '@trpc/server';
 import { getHTTPStatusCodeFromError } from '@trpc/server/http';
 import { TRPC_ERROR_CODES_BY_KEY, type TRPC_ERROR_CODE_KEY, type TRPCClientOutgoingMessage, type TRPCResponseMessage } from '@trpc/server/rpc';
 import type { AppRouter, MemberPresenceDto, PresenceSignalDto, PresenceStatus } from '@parley/client';
-import type { AdminAuditEntry, AdminNode, AdminPartition, Me, Member, MessageDto, ParleyEvent, Partition, Room, RouterInputs } from '../lib/trpc.ts';
+import type {
+  AdminAuditEntry,
+  AdminNode,
+  AdminPartition,
+  AssignableRole,
+  Me,
+  Member,
+  MessageDto,
+  ParleyEvent,
+  Partition,
+  Role,
+  Room,
+  RouterInputs,
+} from '../lib/trpc.ts';
 
 /** happy-dom's `window.location.origin`: the SPA's own origin, where tRPC lives at `/trpc`. */
 export const ORIGIN = 'http://localhost:3000';
@@ -46,6 +59,16 @@ export const roomHash = (room: Room) => `#/w/${room.partitionId}/r/${room.id}`;
 
 const PAGE_SIZE = 50;
 
+/** The real server's words (packages/api: trpc.ts, partition.service.ts, event.service.ts). */
+const ROLE_REFUSALS = {
+  viewer: 'You are not a member of this workspace.',
+  member: 'Viewers can read but not write in this workspace.',
+  admin: 'Only workspace admins and owners can do that.',
+} as const;
+const NOT_A_MEMBER = 'That person is not a member of this workspace.';
+const NO_LONGER_MEMBER = 'You are no longer a member of this workspace.';
+const ROLE_RANK: Record<Role, number> = { viewer: 0, member: 1, admin: 2, owner: 3 };
+
 /** A promise the server waits on, opened by the test. */
 class Gate {
   readonly opened: Promise<void>;
@@ -56,8 +79,11 @@ class Gate {
 }
 
 interface PartitionState {
+  /** Its `role` is only the seed's: `partition.list` answers with the signed-in user's member row. */
   partition: Partition;
+  /** Replaced, never changed in place: the seeds are shared constants. */
   rooms: Room[];
+  /** Who is a member, `me` included (or not: then `me` is not in the workspace). Replaced, never changed in place. */
   members: Member[];
   /** The partition's event log: ids 1, 2, 3, … as the real server numbers them. */
   events: ParleyEvent[];
@@ -97,8 +123,10 @@ export interface MockParleyOptions {
  * `subscription` → `started` → tracked `data`, resumed from `lastEventId`; and untracked
  * `presence.onSignal`, a snapshot first), the same two subscriptions as server-sent events for
  * the client's HTTP fallback (with `GET /live`, which it probes). Tests drive it: post as another user, deliver an
- * event again, change someone's presence or have them type, close or refuse sockets, refuse or
- * hold sends, make the server unreachable.
+ * event again, change someone's presence or have them type, change a member's role or end a
+ * membership as someone else would (`changeRole`, `endMembership`), hold the feed's events
+ * (`holdEvents`), close or refuse sockets, refuse or hold sends, make the server unreachable.
+ * `partition.setRole`, `removeMember` and `leave` apply the real server's rules.
  */
 export class MockParley {
   me: Me | null;
@@ -132,6 +160,8 @@ export class MockParley {
   #sendRefusal: { code: TRPC_ERROR_CODE_KEY; message: string } | null = null;
   #beforeCommit: Gate | null = null;
   #beforeReply: Gate | null = null;
+  /** Events logged while the feed is held (`holdEvents`), not streamed yet. */
+  #heldEvents: ParleyEvent[] | null = null;
 
   constructor(options: MockParleyOptions = {}) {
     this.me = options.me === undefined ? ADA : options.me;
@@ -228,11 +258,47 @@ export class MockParley {
     }).event;
   }
 
-  /** Streams an event to the open subscriptions of its partition again (a duplicate delivery). */
+  /**
+   * Streams an event to the open subscriptions of its partition (again: a duplicate delivery).
+   * As the real server, my own `partition.left` ends my streams of that partition, if I am
+   * still out of it.
+   */
   deliver(event: ParleyEvent): void {
     for (const socket of this.#sockets) {
       for (const [id, sub] of socket.subscriptions) if (sub.partitionId === event.partitionId) socket.send(dataMessage(id, event));
     }
+    const p = this.partitions.get(event.partitionId);
+    if (event.type === 'partition.left' && event.data.userId === this.me?.id && p && !this.#isMember(p)) {
+      this.#endStreams(event.partitionId, NO_LONGER_MEMBER);
+    }
+  }
+
+  /**
+   * The feed is slow: events are logged (and replayed to a stream that resumes) at once, but
+   * reach the open streams only when the returned function is called.
+   */
+  holdEvents(): () => void {
+    const held: ParleyEvent[] = (this.#heldEvents ??= []);
+    return () => {
+      if (this.#heldEvents === held) this.#heldEvents = null;
+      for (const event of held.splice(0)) this.deliver(event);
+    };
+  }
+
+  /**
+   * Someone else (an owner or admin: `by`, Bob unless said) gives a member another role, with
+   * no checks: stored, logged as `partition.role_changed` and streamed.
+   */
+  changeRole(userId: string, role: AssignableRole, { by = BOB.id, partitionId = ACME.id }: { by?: string; partitionId?: string } = {}): ParleyEvent {
+    return this.#changeRole(this.#partition(partitionId), userId, role, by);
+  }
+
+  /**
+   * A membership ends without the app asking: `removedBy` removed them (Bob unless said), or
+   * with `removedBy: null` they left (me: in another tab). Out of every room, then `partition.left`.
+   */
+  endMembership(userId: string, { removedBy = BOB.id, partitionId = ACME.id }: { removedBy?: string | null; partitionId?: string } = {}): void {
+    this.#endMembership(this.#partition(partitionId), userId, removedBy, removedBy ?? userId);
   }
 
   /** The room's messages as the server has them, in order. */
@@ -318,6 +384,84 @@ export class MockParley {
     return p;
   }
 
+  #isMember(p: PartitionState): boolean {
+    return this.me !== null && p.members.some((m) => m.userId === this.me?.id);
+  }
+
+  /** As `partitionProcedure(min)`: the signed-in user's membership, at least `min`. */
+  #access(partitionId: string, min: keyof typeof ROLE_REFUSALS): { p: PartitionState; me: Me; role: Role } {
+    const me = this.#signedIn();
+    const p = this.partitions.get(partitionId);
+    const role = p?.members.find((m) => m.userId === me.id)?.role;
+    if (!p || !role) throw new TRPCError({ code: 'FORBIDDEN', message: ROLE_REFUSALS.viewer });
+    if (ROLE_RANK[role] < ROLE_RANK[min]) throw new TRPCError({ code: 'FORBIDDEN', message: ROLE_REFUSALS[min] });
+    return { p, me, role };
+  }
+
+  /** The server's `assertMayManage`: never yourself, never the owner; only the owner manages admins. */
+  #assertMayManage(actor: { id: string; role: Role }, target: Member, what: 'role' | 'remove', newRole?: Role): void {
+    const refuse = (message: string) => new TRPCError({ code: 'FORBIDDEN', message });
+    if (target.userId === actor.id) {
+      throw refuse(what === 'role' ? 'You cannot change your own role; ask the owner.' : 'To leave the workspace, use "Leave workspace".');
+    }
+    if (target.role === 'owner') throw refuse(what === 'role' ? "The owner's role cannot be changed." : 'The owner cannot be removed.');
+    if (actor.role !== 'owner' && (target.role === 'admin' || newRole === 'admin')) {
+      throw refuse(what === 'role' ? 'Only the owner can make or unmake admins.' : 'Only the owner can remove an admin.');
+    }
+  }
+
+  #member(p: PartitionState, userId: string): Member {
+    const member = p.members.find((m) => m.userId === userId);
+    if (!member) throw new TRPCError({ code: 'NOT_FOUND', message: NOT_A_MEMBER });
+    return member;
+  }
+
+  #changeRole(p: PartitionState, userId: string, role: AssignableRole, actorId: string): ParleyEvent {
+    const previousRole = this.#member(p, userId).role;
+    p.members = p.members.map((m) => (m.userId === userId ? { ...m, role } : m));
+    return this.#append(p.partition.id, (id, at) => ({
+      id,
+      partitionId: p.partition.id,
+      roomId: null,
+      at,
+      actorId,
+      type: 'partition.role_changed',
+      data: { userId, role, previousRole },
+    }));
+  }
+
+  /**
+   * Out of every room (`member.left` each), then `partition.left`. The mock keeps no room
+   * members but me: others count as in every room, as the seeds' member counts say.
+   */
+  #endMembership(p: PartitionState, userId: string, removedBy: string | null, actorId: string): void {
+    this.#member(p, userId);
+    const isMe = userId === this.me?.id;
+    const partitionId = p.partition.id;
+    const rooms = p.rooms.filter((r) => (isMe ? r.joined : r.memberCount > (r.joined ? 1 : 0)));
+    p.rooms = p.rooms.map((r) => (rooms.includes(r) ? { ...r, joined: isMe ? false : r.joined, memberCount: r.memberCount - 1 } : r));
+    p.members = p.members.filter((m) => m.userId !== userId);
+    p.presence.delete(userId);
+    for (const room of rooms) {
+      this.#append(partitionId, (id, at) => ({ id, partitionId, roomId: room.id, at, actorId, type: 'member.left', data: { roomId: room.id, userId } }));
+    }
+    this.#append(partitionId, (id, at) => ({ id, partitionId, roomId: null, at, actorId, type: 'partition.left', data: { userId, removedBy } }));
+  }
+
+  /** Ends the open streams (events and presence) of a partition with FORBIDDEN, as the server does for someone no longer in it. */
+  #endStreams(partitionId: string, message: string): void {
+    for (const socket of [...this.#sockets]) {
+      for (const subs of [socket.subscriptions, socket.presenceSubscriptions]) {
+        for (const [id, sub] of [...subs]) {
+          if (sub.partitionId !== partitionId) continue;
+          subs.delete(id);
+          socket.send(errorMessage(id, 'FORBIDDEN', message));
+        }
+      }
+    }
+    this.#changed();
+  }
+
   #signedIn(): Me {
     if (!this.me) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Please sign in.' });
     return this.me;
@@ -338,7 +482,8 @@ export class MockParley {
     const id = p.events.length + 1;
     const event = make(id, new Date().toISOString());
     p.events.push(event);
-    this.deliver(event);
+    if (this.#heldEvents) this.#heldEvents.push(event);
+    else this.deliver(event);
     return event;
   }
 
@@ -359,6 +504,7 @@ export class MockParley {
     const me = this.#signedIn();
     await this.#beforeCommit?.opened;
     if (this.#sendRefusal) throw new TRPCError(this.#sendRefusal);
+    this.#access(input.partitionId, 'member');
     const existing = this.#partition(input.partitionId).events.find(
       (e): e is Extract<ParleyEvent, { type: 'message.created' }> => e.type === 'message.created' && e.data.clientId === input.clientId,
     );
@@ -385,13 +531,37 @@ export class MockParley {
         return { ok: true as const };
       }),
       t.partition.list.query(() => {
-        this.#signedIn();
-        return [...this.partitions.values()].map((p) => p.partition);
+        const me = this.#signedIn();
+        return [...this.partitions.values()].flatMap((p) => {
+          const role = p.members.find((m) => m.userId === me.id)?.role;
+          return role ? [{ ...p.partition, role }] : [];
+        });
       }),
-      t.partition.members.query(({ input }) => this.#partition(input.partitionId).members),
-      t.room.list.query(({ input }) => this.#partition(input.partitionId).rooms),
-      t.event.head.query(({ input }) => ({ lastEventId: this.#partition(input.partitionId).events.length })),
+      t.partition.members.query(({ input }) => this.#access(input.partitionId, 'viewer').p.members),
+      t.partition.setRole.mutation(({ input }) => {
+        const { p, me, role } = this.#access(input.partitionId, 'admin');
+        const target = this.#member(p, input.userId);
+        this.#assertMayManage({ id: me.id, role }, target, 'role', input.role);
+        if (target.role === input.role) return { userId: input.userId, role: input.role, changed: false };
+        this.#changeRole(p, input.userId, input.role, me.id);
+        return { userId: input.userId, role: input.role, changed: true };
+      }),
+      t.partition.removeMember.mutation(({ input }) => {
+        const { p, me, role } = this.#access(input.partitionId, 'admin');
+        this.#assertMayManage({ id: me.id, role }, this.#member(p, input.userId), 'remove');
+        this.#endMembership(p, input.userId, me.id, me.id);
+        return { removed: true as const };
+      }),
+      t.partition.leave.mutation(({ input }) => {
+        const { p, me, role } = this.#access(input.partitionId, 'viewer');
+        if (role === 'owner') throw new TRPCError({ code: 'FORBIDDEN', message: 'The owner cannot leave the workspace.' });
+        this.#endMembership(p, me.id, null, me.id);
+        return { left: true as const };
+      }),
+      t.room.list.query(({ input }) => this.#access(input.partitionId, 'viewer').p.rooms),
+      t.event.head.query(({ input }) => ({ lastEventId: this.#access(input.partitionId, 'viewer').p.events.length })),
       t.message.list.query(({ input }) => {
+        this.#access(input.partitionId, 'viewer');
         const all = this.#roomMessages(input.partitionId, input.roomId).filter((m) => input.before === undefined || m.eventId < input.before);
         const limit = input.limit ?? PAGE_SIZE;
         const page = all.slice(-limit);
@@ -580,7 +750,7 @@ export class MockParley {
     }
     const input = message.params.input as { partitionId: string; lastEventId?: string | number | null };
     const p = this.partitions.get(input.partitionId);
-    if (!p) {
+    if (!p || !this.#isMember(p)) {
       socket.send(errorMessage(id, 'FORBIDDEN', 'You are not a member of this workspace.'));
       return;
     }
@@ -594,7 +764,7 @@ export class MockParley {
   /** As the real server: the subscriber is online while it lasts, and it starts with a snapshot. */
   #subscribePresence(socket: SocketState, id: string | number, input: { partitionId: string }): void {
     const p = this.partitions.get(input.partitionId);
-    if (!p) {
+    if (!p || !this.#isMember(p)) {
       socket.send(errorMessage(id, 'FORBIDDEN', 'You are not a member of this workspace.'));
       return;
     }

@@ -1,4 +1,5 @@
 import { useEffect, useId, useRef, useState } from 'react';
+import { errorMessage } from '../lib/errors.ts';
 import { formatRoute, type Route } from '../lib/route.ts';
 import { canManageInvites, canWrite, trpc, type Me, type Partition, type Room } from '../lib/trpc.ts';
 import { ConnectionIndicator } from './connection-indicator.tsx';
@@ -20,6 +21,8 @@ export interface SidebarProps {
   onRetryStream: () => void;
   open: boolean;
   onClose: () => void;
+  /** I left the workspace (its list is refreshed here): take me out of it. */
+  onLeft: () => void;
 }
 
 const PICKER = '__picker';
@@ -29,6 +32,15 @@ export function Sidebar(props: SidebarProps) {
   const [creating, setCreating] = useState(false);
   const switcherId = useId();
   const members = trpc.partition.members.useQuery({ partitionId: partition.id });
+  const utils = trpc.useUtils();
+  const leave = trpc.partition.leave.useMutation({
+    onSuccess: () => {
+      // Out first: the refreshed list no longer has this workspace, and the layout would
+      // otherwise briefly find itself in a workspace that is not there.
+      props.onLeft();
+      return utils.partition.list.invalidate();
+    },
+  });
   const joined = (props.rooms ?? []).filter((r) => r.joined);
   const activeRoomId = route.view === 'room' ? route.roomId : null;
   const closeRef = useRef<HTMLButtonElement>(null);
@@ -64,9 +76,31 @@ export function Sidebar(props: SidebarProps) {
           ×
         </button>
       </div>
-      <p className="workspace-meta">
-        <span className="workspace-id">{partition.id}</span> · <span className="role">{partition.role}</span>
-      </p>
+      <div className="workspace-meta">
+        <p>
+          <span className="workspace-id">{partition.id}</span> · <span className="role">{partition.role}</span>
+        </p>
+        {/* The owner cannot leave (the server refuses): nobody would own the workspace. */}
+        {partition.role !== 'owner' && (
+          <button
+            type="button"
+            className="link-button leave-workspace"
+            disabled={leave.isPending}
+            onClick={() => {
+              if (window.confirm(`Leave ${partition.name}? You leave all its rooms and need a new invite code to come back.`)) {
+                leave.mutate({ partitionId: partition.id });
+              }
+            }}
+          >
+            {leave.isPending ? 'Leaving…' : 'Leave workspace'}
+          </button>
+        )}
+      </div>
+      {leave.error && (
+        <p className="error-text workspace-meta-error" role="alert">
+          {errorMessage(leave.error)}
+        </p>
+      )}
       <ConnectionIndicator streamError={props.streamError} onRetry={props.onRetryStream} />
 
       <nav className="sidebar-section rooms" aria-label="Rooms">
@@ -132,7 +166,7 @@ export function Sidebar(props: SidebarProps) {
 
       {canManageInvites(partition.role) && <InvitePanel partitionId={partition.id} />}
 
-      <MemberList partitionId={partition.id} members={members.data} />
+      <MemberList partitionId={partition.id} members={members.data} me={{ id: me.id, role: partition.role }} />
 
       <div className="sidebar-footer">
         <div className="me">

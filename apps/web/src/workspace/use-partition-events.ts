@@ -2,12 +2,24 @@ import { useCallback, useSyncExternalStore } from 'react';
 import { useParleyClient, usePartitionStream } from '@parley/client/react';
 import { trpc, type ParleyEvent } from '../lib/trpc.ts';
 
+export interface PartitionEventsOptions {
+  /** Who I am: events about me also refresh my own role, or end my membership. */
+  meId: string;
+  /** Every event, after the lists it changes were invalidated. Keep it stable (useCallback). */
+  onEvent?: ((event: ParleyEvent) => void) | undefined;
+  /**
+   * I am no longer a member: removed (`removedBy`, who did it) or left, maybe in another tab.
+   * Called before the workspace list is refreshed, so the app can move away first. Keep it stable.
+   */
+  onMembershipEnded?: ((removedBy: string | null) => void) | undefined;
+}
+
 /**
  * Keeps the workspace's event stream open (through @parley/client, which resumes it after any
  * disconnect and keeps the messages) and refreshes the lists React Query holds when the
  * events say they changed. Returns the stream's state for the sidebar.
  */
-export function usePartitionEvents(partitionId: string, onEvent?: (event: ParleyEvent) => void) {
+export function usePartitionEvents(partitionId: string, { meId, onEvent, onMembershipEnded }: PartitionEventsOptions) {
   const utils = trpc.useUtils();
   const { messages } = useParleyClient();
   const handle = useCallback(
@@ -21,12 +33,25 @@ export function usePartitionEvents(partitionId: string, onEvent?: (event: Parley
         case 'partition.joined':
           void utils.partition.members.invalidate({ partitionId });
           break;
+        case 'partition.role_changed':
+          void utils.partition.members.invalidate({ partitionId });
+          // My role lives in the workspace list: it decides whether I may write, invite, manage.
+          if (event.data.userId === meId) void utils.partition.list.invalidate();
+          break;
+        case 'partition.left':
+          void utils.partition.members.invalidate({ partitionId });
+          void utils.room.list.invalidate({ partitionId });
+          if (event.data.userId === meId) {
+            onMembershipEnded?.(event.data.removedBy);
+            void utils.partition.list.invalidate();
+          }
+          break;
         case 'message.created':
           break;
       }
       onEvent?.(event);
     },
-    [utils, partitionId, onEvent],
+    [utils, partitionId, meId, onEvent, onMembershipEnded],
   );
   usePartitionStream(partitionId, handle);
   const status = useSyncExternalStore(messages.subscribe, () => messages.syncStatus(partitionId).status);

@@ -20,10 +20,12 @@ export interface WorkspaceLayoutProps {
   navigate: (route: Route, opts?: { replace?: boolean }) => void;
   onSignOut: () => void;
   signingOut: boolean;
+  /** I am no longer a member (removed, or left): leave the workspace, saying why. Keep it stable. */
+  onMembershipEnded: (partitionId: string, notice: string) => void;
 }
 
 /** The sidebar and the main pane of one workspace, with its live event stream. */
-export function WorkspaceLayout({ me, partition, partitions, route, navigate, onSignOut, signingOut }: WorkspaceLayoutProps) {
+export function WorkspaceLayout({ me, partition, partitions, route, navigate, onSignOut, signingOut, onMembershipEnded }: WorkspaceLayoutProps) {
   const partitionId = partition.id;
   const utils = trpc.useUtils();
   const [sidebarOpen, setSidebarOpen] = useState(false);
@@ -40,7 +42,13 @@ export function WorkspaceLayout({ me, partition, partitions, route, navigate, on
     },
     [activeRoomId, me.id],
   );
-  const stream = usePartitionEvents(partitionId, countUnread);
+  const partitionName = partition.name;
+  const membershipEnded = useCallback(
+    (removedBy: string | null) =>
+      onMembershipEnded(partitionId, removedBy ? `You were removed from ${partitionName}.` : `You left ${partitionName}.`),
+    [onMembershipEnded, partitionId, partitionName],
+  );
+  const stream = usePartitionEvents(partitionId, { meId: me.id, onEvent: countUnread, onMembershipEnded: membershipEnded });
 
   const joined = useMemo(() => (rooms.data ?? []).filter((r) => r.joined), [rooms.data]);
   const defaultRoom = joined.find((r) => r.name.toLowerCase() === DEFAULT_ROOM_NAME) ?? joined[0];
@@ -138,6 +146,7 @@ export function WorkspaceLayout({ me, partition, partitions, route, navigate, on
           onRetryStream={stream.reset}
           open={sidebarOpen}
           onClose={() => setSidebarOpen(false)}
+          onLeft={() => membershipEnded(null)}
         />
         <div className="scrim" aria-hidden="true" onClick={() => setSidebarOpen(false)} />
         <main className="main">

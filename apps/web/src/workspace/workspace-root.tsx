@@ -1,3 +1,4 @@
+import { useCallback, useEffect, useState } from 'react';
 import { errorMessage } from '../lib/errors.ts';
 import { useHashRoute } from '../lib/use-hash-route.ts';
 import { trpc, type Me } from '../lib/trpc.ts';
@@ -16,6 +17,21 @@ export function WorkspaceRoot({ me, onSignOut, signingOut }: WorkspaceRootProps)
   const [route, navigate] = useHashRoute();
   const partitions = trpc.partition.list.useQuery();
   const partitionsError = partitions.error && !partitions.data ? errorMessage(partitions.error) : null;
+  // Why I was taken out of a workspace ("You were removed from Acme."): kept here, above the
+  // layout that goes away, for the picker, until I open a workspace again.
+  const [ended, setEnded] = useState<{ partitionId: string; notice: string } | null>(null);
+  const openWorkspaceId = route.view === 'room' || route.view === 'browse' ? route.partitionId.toLowerCase() : null;
+  useEffect(() => {
+    if (openWorkspaceId !== null) setEnded(null);
+  }, [openWorkspaceId]);
+  const membershipEnded = useCallback(
+    (partitionId: string, notice: string) => {
+      setEnded({ partitionId, notice });
+      // Replace: Back would lead into a workspace I am no longer in.
+      navigate({ view: 'picker' }, { replace: true });
+    },
+    [navigate],
+  );
 
   if (route.view === 'admin') {
     if (me.isAdmin) return <AdminPage me={me} onSignOut={onSignOut} />;
@@ -32,7 +48,14 @@ export function WorkspaceRoot({ me, onSignOut, signingOut }: WorkspaceRootProps)
   }
   if (route.view === 'picker') {
     return (
-      <WorkspacePicker me={me} partitions={partitions.data} partitionsError={partitionsError} navigate={navigate} onSignOut={onSignOut} />
+      <WorkspacePicker
+        me={me}
+        partitions={partitions.data}
+        partitionsError={partitionsError}
+        notice={ended?.notice ?? null}
+        navigate={navigate}
+        onSignOut={onSignOut}
+      />
     );
   }
   if (!partitions.data) {
@@ -51,7 +74,12 @@ export function WorkspaceRoot({ me, onSignOut, signingOut }: WorkspaceRootProps)
         me={me}
         partitions={partitions.data}
         partitionsError={null}
-        notice={`No workspace “${route.partitionId}”, or you are not a member of it.`}
+        notice={
+          // The list may drop the workspace before the picker's route is in: say why, not "no workspace".
+          ended?.partitionId === route.partitionId.toLowerCase()
+            ? ended.notice
+            : `No workspace “${route.partitionId}”, or you are not a member of it.`
+        }
         navigate={navigate}
         onSignOut={onSignOut}
       />
@@ -67,6 +95,7 @@ export function WorkspaceRoot({ me, onSignOut, signingOut }: WorkspaceRootProps)
       navigate={navigate}
       onSignOut={onSignOut}
       signingOut={signingOut}
+      onMembershipEnded={membershipEnded}
     />
   );
 }
