@@ -184,6 +184,21 @@ test('removed by someone else, I land on the picker told so, never “not a memb
   expect(parley.subscriptionCount()).toBe(0);
 });
 
+test('an old partition.left about me (replayed after I was invited back) leaves me where I am', async () => {
+  start('member');
+  await openGeneral();
+  const listCalls = parley.callsTo('partition.list').length;
+  const posted = parley.post('welcome back');
+  await screen.findByText('welcome back');
+  // The server still lists me in Acme: the event is history, not news.
+  parley.deliver({ id: posted.id + 1, partitionId: ACME.id, roomId: null, at: posted.at, actorId: BOB.id, type: 'partition.left', data: { userId: ADA.id, removedBy: BOB.id } });
+  await waitFor(() => expect(parley.callsTo('partition.list').length).toBeGreaterThan(listCalls));
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  expect(screen.queryByText('You were removed from Acme.')).toBeNull();
+  expect(screen.queryByRole('heading', { name: 'Your workspaces' })).toBeNull();
+  expect(screen.getByText('welcome back')).toBeTruthy();
+});
+
 test('leaving in another tab takes this one to the picker too: “You left Acme.”', async () => {
   start('member');
   await openGeneral();

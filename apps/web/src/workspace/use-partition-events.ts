@@ -42,8 +42,17 @@ export function usePartitionEvents(partitionId: string, { meId, onEvent, onMembe
           void utils.partition.members.invalidate({ partitionId });
           void utils.room.list.invalidate({ partitionId });
           if (event.data.userId === meId) {
-            onMembershipEnded?.(event.data.removedBy);
-            void utils.partition.list.invalidate();
+            // A replay can carry an old one (removed, then invited back while this page was
+            // closed): only the server's list now says whether I am still in.
+            const removedBy = event.data.removedBy;
+            void utils.client.partition.list.query().then(
+              (list) => {
+                if (!list.some((p) => p.id === partitionId)) onMembershipEnded?.(removedBy);
+                // After the notice is set, so the page never says "not a member" instead.
+                utils.partition.list.setData(undefined, list);
+              },
+              () => void utils.partition.list.invalidate(),
+            );
           }
           break;
         case 'message.created':
