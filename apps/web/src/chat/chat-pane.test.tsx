@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, expect, test, vi } from 'vitest';
 import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { BOB, MockParley, RANDOM, roomHash } from '../test/msw-server.ts';
-import { renderApp } from '../test/render-app.tsx';
+import { renderApp, renderLiveGeneral } from '../test/render-app.tsx';
 
 let parley: MockParley;
 beforeEach(() => {
@@ -16,9 +16,7 @@ afterEach(async () => {
 
 /** Opens #general with the live stream running, as a user finds it. */
 async function openGeneral() {
-  const app = renderApp({ parley });
-  await screen.findByText('No messages in #general yet. Say hello!');
-  await parley.whenSubscribed();
+  const app = await renderLiveGeneral({ parley });
   return app;
 }
 
@@ -203,9 +201,7 @@ test('messages from someone else appear live, in the server’s order, once each
 });
 
 test('a message for another room does not show in this one, and counts as unread there', async () => {
-  renderApp({ parley });
-  await screen.findByText('No messages in #general yet. Say hello!');
-  await parley.whenSubscribed();
+  await renderLiveGeneral({ parley });
 
   parley.post('over in random', { room: RANDOM, author: BOB });
   parley.post('here in general');

@@ -1,5 +1,5 @@
 import 'fake-indexeddb/auto';
-import { render } from '@testing-library/react';
+import { render, screen } from '@testing-library/react';
 import { createParleyClient, manualNetwork, memoryStorage, type ManualNetwork, type ParleyClient, type ParleyClientOptions } from '@parley/client';
 import { App } from '../app.tsx';
 import { ParleyClientFactoryContext } from '../lib/parley-session.tsx';
@@ -57,4 +57,15 @@ export function renderApp({ parley, network = fakeNetwork(), connection, hash = 
       network.set(true);
     },
   };
+}
+
+/**
+ * `renderApp` on an empty #general (the default route), once the room shows and the
+ * workspace's event stream runs: where most component tests start.
+ */
+export async function renderLiveGeneral(options: RenderAppOptions) {
+  const app = renderApp(options);
+  await screen.findByText('No messages in #general yet. Say hello!');
+  await options.parley.whenSubscribed();
+  return app;
 }

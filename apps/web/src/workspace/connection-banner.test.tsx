@@ -3,7 +3,7 @@ import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/re
 import { EventSource } from 'eventsource';
 import { WS_RETRY_INTERVAL_MS } from '@parley/client';
 import { MockParley } from '../test/msw-server.ts';
-import { renderApp, type RenderAppOptions } from '../test/render-app.tsx';
+import { renderApp, renderLiveGeneral, type RenderAppOptions } from '../test/render-app.tsx';
 
 let parley: MockParley;
 beforeEach(() => {
@@ -19,9 +19,7 @@ afterEach(async () => {
 
 /** Opens #general and waits until the sidebar says "Live" and the stream is running. */
 async function openLive(options: Omit<RenderAppOptions, 'parley'> = {}) {
-  const app = renderApp({ parley, ...options });
-  await screen.findByText('No messages in #general yet. Say hello!');
-  await parley.whenSubscribed();
+  const app = await renderLiveGeneral({ parley, ...options });
   await waitFor(() => expect(indicator()).toBe('Live'));
   return app;
 }

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, expect, test, vi } from 'vitest';
 import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import type { Member, Role } from '../lib/trpc.ts';
 import { ACME, ADA, BOB, GENERAL, MockParley, RANDOM } from '../test/msw-server.ts';
-import { renderApp } from '../test/render-app.tsx';
+import { renderLiveGeneral } from '../test/render-app.tsx';
 
 const joinedAt = '2026-01-05T09:00:00.000Z';
 const OWEN: Member = { userId: '0197a000-0000-7000-8000-00000000000c', username: 'owen', displayName: 'Owen', role: 'owner', joinedAt };
@@ -33,9 +33,7 @@ afterEach(async () => {
 
 /** Opens #general with the live stream running and the members listed. */
 async function openGeneral() {
-  const app = renderApp({ parley });
-  await screen.findByText('No messages in #general yet. Say hello!');
-  await parley.whenSubscribed();
+  const app = await renderLiveGeneral({ parley });
   await within(sidebar()).findByText('Bob');
   return app;
 }

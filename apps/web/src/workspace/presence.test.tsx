@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, expect, test, vi } from 'vitest';
 import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { BOB, GENERAL, MockParley, RANDOM } from '../test/msw-server.ts';
-import { renderApp } from '../test/render-app.tsx';
+import { renderLiveGeneral } from '../test/render-app.tsx';
 
 let parley: MockParley;
 beforeEach(() => {
@@ -16,9 +16,7 @@ afterEach(async () => {
 
 /** Opens #general with the live streams running, presence included. */
 async function openGeneral() {
-  const app = renderApp({ parley });
-  await screen.findByText('No messages in #general yet. Say hello!');
-  await parley.whenSubscribed();
+  const app = await renderLiveGeneral({ parley });
   await waitFor(() => expect(parley.presenceSubscriptionCount()).toBe(1));
   return app;
 }
