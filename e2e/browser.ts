@@ -1,5 +1,7 @@
 import { existsSync } from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
 
 const CANDIDATES = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].filter(
   (p): p is string => Boolean(p),
@@ -29,4 +31,11 @@ export function launchChromium(executablePath: string): Promise<Browser> {
       '--no-first-run',
     ],
   });
+}
+
+const DOCS = fileURLToPath(new URL('../docs/', import.meta.url));
+
+/** With `SAVE_SCREENSHOTS=1`, saves the page as `docs/<name>` (the README's pictures); otherwise nothing. */
+export async function shoot(page: Page, name: string): Promise<void> {
+  if (process.env.SAVE_SCREENSHOTS === '1') await page.screenshot({ path: join(DOCS, name) });
 }

@@ -1,12 +1,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { startTestNode } from '../apps/server/test/helpers.ts';
 import type { ParleyNode } from '../apps/server/src/node.ts';
-import { findChromium, launchChromium } from './browser.ts';
+import { findChromium, launchChromium, shoot } from './browser.ts';
 import { bodies, createWorkspace, joinWorkspace, register, send } from './flows.ts';
 
 /**
@@ -17,10 +16,6 @@ import { bodies, createWorkspace, joinWorkspace, register, send } from './flows.
  */
 
 const chromiumPath = findChromium();
-const DOCS = fileURLToPath(new URL('../docs/', import.meta.url));
-const shoot = async (page: Page, name: string) => {
-  if (process.env.SAVE_SCREENSHOTS === '1') await page.screenshot({ path: join(DOCS, name) });
-};
 
 describe.skipIf(!chromiumPath)('managing members in the browser (embedded database)', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'parley-members-'));

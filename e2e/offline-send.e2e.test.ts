@@ -1,12 +1,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startTestNode } from '../apps/server/test/helpers.ts';
 import type { ParleyNode } from '../apps/server/src/node.ts';
-import { findChromium, launchChromium } from './browser.ts';
+import { findChromium, launchChromium, shoot } from './browser.ts';
 import { bodies, createWorkspace, joinWorkspace, messagesWithStatus, register, send } from './flows.ts';
 
 /**
@@ -17,11 +16,7 @@ import { bodies, createWorkspace, joinWorkspace, messagesWithStatus, register, s
  */
 
 const chromiumPath = findChromium();
-const DOCS = fileURLToPath(new URL('../docs/', import.meta.url));
-/** `SAVE_SCREENSHOTS=1 pnpm vitest run e2e/offline-send.e2e.test.ts` refreshes the README's pictures. */
-const shoot = async (page: Page, name: string) => {
-  if (process.env.SAVE_SCREENSHOTS === '1') await page.screenshot({ path: join(DOCS, name) });
-};
+// `SAVE_SCREENSHOTS=1 pnpm vitest run e2e/offline-send.e2e.test.ts` refreshes the README's pictures (`shoot`).
 
 async function waitForServiceWorker(page: Page) {
   await page.evaluate(async () => {
