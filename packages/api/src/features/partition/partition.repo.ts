@@ -61,11 +61,10 @@ export function listMembers(db: Kysely<Database>, partitionId: string) {
 export function findMembershipForUpdate(db: Kysely<Database>, partitionId: string, userId: string) {
   return db
     .selectFrom('memberships')
-    .innerJoin('users', 'users.id', 'memberships.user_id')
-    .select(['memberships.role', 'users.display_name'])
-    .where('memberships.partition_id', '=', partitionId)
-    .where('memberships.user_id', '=', userId)
-    .forUpdate('memberships')
+    .select('role')
+    .where('partition_id', '=', partitionId)
+    .where('user_id', '=', userId)
+    .forUpdate()
     .executeTakeFirst();
 }
 
