@@ -1,14 +1,14 @@
 import { tracked } from '@trpc/server';
 import type { PartitionId, User } from '@parley/db';
 import type { Context } from '../../context.ts';
-import { AppError } from '../../errors.ts';
+import { AppError, appErrorOf } from '../../errors.ts';
 import { validateSession } from '../auth/session.ts';
 import { findMembership } from '../partition/partition.repo.ts';
 import { findMemberRole } from '../partition/partition.service.ts';
 import { listUserRoomIds } from '../room/room.repo.ts';
 import { eventChannel } from './event.feed.ts';
 import { EventQueue } from './event.queue.ts';
-import { listEventsAfter } from './event.repo.ts';
+import { findLastEventId, listEventsAfter } from './event.repo.ts';
 import type { ParleyEvent } from './event.types.ts';
 
 const BACKFILL_PAGE = 500;
@@ -155,7 +155,17 @@ export async function* streamEvents(ctx: Context & { user: User }, opts: StreamO
       }
       // Nothing queued: whatever the feed handed over since was dropped by the filter.
       if (last >= attachedAt && filter.seen > last) last = filter.seen;
-      if (queue.takeTick()) await recheckAccess(ctx, partitionId);
+      if (queue.takeTick()) {
+        try {
+          await recheckAccess(ctx, partitionId);
+        } catch (error) {
+          // Out of the workspace: the news of it (the rooms' `member.left`, `partition.left`)
+          // can reach this node's feed after the access change that woke the stream, so it
+          // comes from the log first.
+          if (appErrorOf(error)?.code === 'FORBIDDEN') yield* replayUpTo(await findLastEventId(ctx.db, partitionId));
+          throw error;
+        }
+      }
       await queue.wait();
     }
   } finally {

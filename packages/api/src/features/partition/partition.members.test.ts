@@ -1,7 +1,10 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createTestApi, createTestWorkspace, type TestApi, type TestUser } from '../../testing.ts';
 import { newClientId, trpcError, untrack, wireError } from '../../test-util.ts';
+import type { PartitionId } from '@parley/db';
+import { appendEvents } from '../event/event.repo.ts';
 import type { ParleyEvent } from '../event/event.types.ts';
+import { deleteAllRoomMemberships } from '../room/room.repo.ts';
 
 let api: TestApi;
 let owner: TestUser;
@@ -155,6 +158,33 @@ describe('partition.removeMember and partition.leave', () => {
         got.push(untrack<ParleyEvent>(next.value).data);
         next = await it.next();
       }
+    } catch (error) {
+      ended = error;
+    }
+    expect(got.map((e) => e.type)).toEqual(['member.left', 'partition.left']);
+    expect(ended).toMatchObject({ code: 'FORBIDDEN', message: 'You are no longer a member of this workspace.' });
+  });
+
+  test('when the access change wakes the stream before the events reach this node, the events come from the log first', async () => {
+    const ivy = await join('ivy');
+    const from = await lastEventId();
+    const it = (await ivy.caller.event.onEvent({ ...P, lastEventId: from }))[Symbol.asyncIterator]();
+    const first = it.next();
+    await new Promise((r) => setTimeout(r, 50));
+    // As another node removes her: committed there, its access change here at once, its events not yet.
+    await api.deps.db.transaction().execute(async (trx) => {
+      const rooms = await deleteAllRoomMemberships(trx, 'roles' as PartitionId, ivy.id);
+      await trx.deleteFrom('memberships').where('partition_id', '=', 'roles').where('user_id', '=', ivy.id).execute();
+      await appendEvents(trx, 'roles' as PartitionId, [
+        ...rooms.map((roomId) => ({ type: 'member.left' as const, roomId, actorId: owner.id, data: { roomId, userId: ivy.id } })),
+        { type: 'partition.left', roomId: null, actorId: owner.id, data: { userId: ivy.id, removedBy: owner.id } },
+      ]);
+    });
+    api.deps.access.changed({ kind: 'membership', userId: ivy.id, partitionId: 'roles' });
+    const got: ParleyEvent[] = [];
+    let ended: unknown;
+    try {
+      for (let next = await first; !next.done; next = await it.next()) got.push(untrack<ParleyEvent>(next.value).data);
     } catch (error) {
       ended = error;
     }
