@@ -26,7 +26,9 @@ export type AccessChange =
   /** Every session of the user, and the user row itself (a password change). */
   | { kind: 'user'; userId: string }
   /** The user's membership or role in a partition changed (or ended). */
-  | { kind: 'membership'; userId: string; partitionId: string };
+  | { kind: 'membership'; userId: string; partitionId: string }
+  /** The user blocked or unblocked someone: their streams re-read whom they block (nothing cached changes). */
+  | { kind: 'blocks'; userId: string };
 
 export interface CachedSession {
   session: Session;
@@ -48,6 +50,7 @@ function isWire(message: unknown): message is Wire {
   return (
     (m.kind === 'session' && typeof m.sessionId === 'string') ||
     m.kind === 'user' ||
+    m.kind === 'blocks' ||
     (m.kind === 'membership' && typeof m.partitionId === 'string')
   );
 }
@@ -157,7 +160,7 @@ export class AccessCache {
       this.#sessions.delete(change.sessionId);
     } else if (change.kind === 'user') {
       for (const [id, entry] of this.#sessions) if (entry.value.user.id === change.userId) this.#sessions.delete(id);
-    } else {
+    } else if (change.kind === 'membership') {
       this.#roles.delete(roleKey(change.partitionId, change.userId));
     }
     for (const listener of [...(this.#watchers.get(change.userId) ?? [])]) listener(change);

@@ -25,9 +25,12 @@ export { createContext, defaultApiConfig, resolveApiConfig } from './context.ts'
 export { ACCESS_CACHE_TTL_MS, type AccessChange } from './access-cache.ts';
 export type { ApiConfig, ApiConfigOverrides, ApiDeps, ApiMetrics, Context, Logger, RequestInfo } from './context.ts';
 export { defaultRateLimits, type RateLimits } from './rate-limit.ts';
-export type { ParleyEvent, ParleyEventType } from './features/event/event.types.ts';
-export type { MessageDto } from './features/message/message.types.ts';
-export type { RoomDto, RoomListItem } from './features/room/room.types.ts';
+export type { ParleyEvent, ParleyEventType, ReactionChange } from './features/event/event.types.ts';
+export type { MessageDto, ReactionDto, ReplyRef } from './features/message/message.types.ts';
+export type { EditResult, DeleteResult, PinResult } from './features/message/message.actions.ts';
+export type { AnnouncementDto } from './features/announcement/announcement.types.ts';
+export type { BlockedUserDto } from './features/block/block.service.ts';
+export type { RoomDto, RoomKind, RoomListItem, RoomMemberDto, RoomRole } from './features/room/room.types.ts';
 export type { PartitionDto } from './features/partition/partition.service.ts';
 export type { MemberPresenceDto, PresenceListDto, PresenceSignalDto, PresenceStatus, TypingDto } from './features/presence/presence.types.ts';
 export type { PublicUser } from './features/auth/auth.service.ts';
@@ -43,7 +46,7 @@ export type { AdminAuditEntry, AdminAuditPage, AdminNode, AdminPartition } from 
  * ```
  */
 export { grantConfiguredAdmins } from './features/admin/admin.service.ts';
-export { MESSAGE_MAX_CHARS } from './features/message/message.schema.ts';
+export { MESSAGE_MAX_CHARS, EDIT_WINDOW_MS } from './features/message/message.schema.ts';
 
 /**
  * Creates a server-side caller (tests, scripts).

@@ -1,4 +1,8 @@
 import { router } from './trpc.ts';
+import { announcementRouter } from './features/announcement/announcement.router.ts';
+import { userRouter } from './features/block/block.router.ts';
+import { dmRouter } from './features/dm/dm.router.ts';
+import { reactionRouter } from './features/reaction/reaction.router.ts';
 import { adminRouter } from './features/admin/admin.router.ts';
 import { authRouter } from './features/auth/auth.router.ts';
 import { eventRouter } from './features/event/event.router.ts';
@@ -12,6 +16,10 @@ export const appRouter = router({
   partition: partitionRouter,
   room: roomRouter,
   message: messageRouter,
+  reaction: reactionRouter,
+  dm: dmRouter,
+  announcement: announcementRouter,
+  user: userRouter,
   event: eventRouter,
   presence: presenceRouter,
   admin: adminRouter,

@@ -87,17 +87,29 @@ export interface AuditLogTable {
   details: ColumnType<unknown, string | undefined, string>;
 }
 
+export type RoomKind = 'public' | 'private' | 'dm';
+export type RoomRole = 'admin' | 'member';
+
+/** A nullable column that may be left out on insert. */
+export type Nullable<T = string> = ColumnType<T | null, T | null | undefined, T | null>;
+
 export interface RoomTable {
   id: string;
+  /** A direct message's name is empty: its members name it. */
   name: string;
   created_by: string;
   created_at: DefaultTimestamp;
+  kind: ColumnType<RoomKind, RoomKind | undefined, RoomKind>;
+  topic: ColumnType<string, string | undefined, string>;
+  /** Direct messages only: the members' ids, sorted, joined by commas. */
+  dm_key: Nullable;
 }
 
 export interface RoomMemberTable {
   room_id: string;
   user_id: string;
   joined_at: DefaultTimestamp;
+  role: ColumnType<RoomRole, RoomRole | undefined, RoomRole>;
 }
 
 export interface MessageTable {
@@ -107,7 +119,63 @@ export interface MessageTable {
   client_id: string;
   body: string;
   event_id: BigId;
-  media_id: ColumnType<string | null, string | null | undefined, string | null>;
+  media_id: Nullable;
+  created_at: DefaultTimestamp;
+  reply_to: Nullable;
+  edited_at: Nullable;
+  deleted_at: Nullable;
+  deleted_by: Nullable;
+  pinned_at: Nullable;
+  pinned_by: Nullable;
+}
+
+export interface MessageEditTable {
+  message_id: string;
+  event_id: BigId;
+  editor_id: string;
+  previous_body: string;
+  edited_at: DefaultTimestamp;
+}
+
+export interface MessageHideTable {
+  message_id: string;
+  user_id: string;
+  hidden_at: DefaultTimestamp;
+}
+
+export interface ReactionTable {
+  message_id: string;
+  user_id: string;
+  emoji: string;
+  created_at: DefaultTimestamp;
+}
+
+export interface AnnouncementTable {
+  id: string;
+  author_id: string;
+  body: string;
+  event_id: BigId;
+  created_at: DefaultTimestamp;
+}
+
+export interface AnnouncementDismissalTable {
+  announcement_id: string;
+  user_id: string;
+  dismissed_at: DefaultTimestamp;
+}
+
+/** A client-made operation id and the answer it got: a repeat gets the same answer. */
+export interface OpTable {
+  op_id: string;
+  user_id: string;
+  kind: string;
+  result: ColumnType<unknown, string | null | undefined, string | null>;
+  created_at: DefaultTimestamp;
+}
+
+export interface BlockTable {
+  blocker_id: string;
+  blocked_id: string;
   created_at: DefaultTimestamp;
 }
 
@@ -138,6 +206,7 @@ export interface GlobalTables {
   nodes: NodeTable;
   leases: LeaseTable;
   audit_log: AuditLogTable;
+  blocks: BlockTable;
 }
 
 /** The per-partition tables: each exists once per partition as `<name>_<partitionId>`. */
@@ -147,6 +216,12 @@ export interface PartitionTables {
   messages: MessageTable;
   events: EventTable;
   media: MediaTable;
+  message_edits: MessageEditTable;
+  message_hides: MessageHideTable;
+  reactions: ReactionTable;
+  announcements: AnnouncementTable;
+  announcement_dismissals: AnnouncementDismissalTable;
+  ops: OpTable;
 }
 
 export type PartitionTableName = keyof PartitionTables;

@@ -2,12 +2,16 @@ import { sql, type Kysely } from 'kysely';
 import { pt, type Database, type EventRow, type PartitionId } from '@parley/db';
 import type { NewEvent, ParleyEvent } from './event.types.ts';
 
+const MESSAGE_DEFAULTS = { replyTo: null, editedAt: null, deletedAt: null, pinnedAt: null, pinnedBy: null, reactions: [] };
+
 /** Rebuilds the wire event from its row. A created message's position and time are the event's. */
 export function toParleyEvent(partitionId: string, row: EventRow): ParleyEvent {
   const data = row.data as Record<string, unknown>;
   const base = { id: row.id, partitionId, roomId: row.room_id, at: row.created_at, actorId: row.actor_id };
   if (row.type === 'message.created') {
-    return { ...base, type: 'message.created', data: { ...data, eventId: row.id, createdAt: row.created_at } } as ParleyEvent;
+    // Messages logged before edits, replies, pins and reactions existed lack those fields.
+    const message = { ...MESSAGE_DEFAULTS, ...data, eventId: row.id, createdAt: row.created_at };
+    return { ...base, type: 'message.created', data: message } as unknown as ParleyEvent;
   }
   return { ...base, type: row.type, data } as ParleyEvent;
 }

@@ -3,13 +3,14 @@ import type { PartitionId, User } from '@parley/db';
 import type { Context } from '../../context.ts';
 import { AppError, appErrorOf } from '../../errors.ts';
 import { validateSession } from '../auth/session.ts';
+import { blockedIds } from '../block/block.service.ts';
 import { findMembership } from '../partition/partition.repo.ts';
 import { findMemberRole } from '../partition/partition.service.ts';
 import { listUserRoomIds } from '../room/room.repo.ts';
 import { eventChannel } from './event.feed.ts';
 import { EventQueue } from './event.queue.ts';
 import { findLastEventId, listEventsAfter } from './event.repo.ts';
-import type { ParleyEvent } from './event.types.ts';
+import { PERSONAL_EVENT_TYPES, type ParleyEvent } from './event.types.ts';
 
 const BACKFILL_PAGE = 500;
 const MAX_QUEUED = 10_000;
@@ -34,8 +35,23 @@ function isOwnMembership(event: ParleyEvent, userId: string): boolean {
   return (event.type === 'member.joined' || event.type === 'member.left') && event.data.userId === userId;
 }
 
-/** Which events one user may see: partition-wide ones, and those of rooms they are in. */
-class Visibility {
+/** A room's own news that the whole workspace sees while the room is public (its listing in "Browse rooms"). */
+function isPublicRoomNews(event: ParleyEvent): boolean {
+  return (event.type === 'room.created' || event.type === 'room.updated') && event.data.kind === 'public';
+}
+
+/** Someone else's personal event (their "delete for me", their dismissals): never anyone else's business. */
+function isOthersPersonal(event: ParleyEvent, userId: string): boolean {
+  return PERSONAL_EVENT_TYPES.has(event.type) && (event.data as { userId?: string }).userId !== userId;
+}
+
+/**
+ * Which events one user may see: workspace-wide ones (but others' personal ones), the news of
+ * public rooms, and everything of the rooms they are in. A private room or a direct message is
+ * invisible to everyone else, its creation included: its `room.created` follows its members'
+ * `member.joined`, so it is admitted by membership like the rest.
+ */
+export class Visibility {
   constructor(
     private readonly userId: string,
     private readonly rooms: Set<string>,
@@ -48,7 +64,8 @@ class Visibility {
       this.rooms.delete(event.data.roomId);
       return true;
     }
-    if (event.type === 'room.created' || event.roomId === null) return true;
+    if (isOthersPersonal(event, this.userId)) return false;
+    if (event.roomId === null || isPublicRoomNews(event)) return true;
     return this.rooms.has(event.roomId);
   }
 }
@@ -78,7 +95,8 @@ class FeedFilter {
 
   admit(event: ParleyEvent): boolean {
     this.seen = event.id;
-    if (!this.rooms || event.roomId === null || event.type === 'room.created') return true;
+    if (isOthersPersonal(event, this.userId)) return false;
+    if (!this.rooms || event.roomId === null || isPublicRoomNews(event)) return true;
     if (isOwnMembership(event, this.userId)) {
       if (event.type === 'member.joined') this.rooms.add(event.data.roomId);
       return true;
@@ -111,13 +129,23 @@ export async function* streamEvents(ctx: Context & { user: User }, opts: StreamO
   });
   const attachedAt = feed.lastId;
   // A session or membership of this user ended somewhere in the cluster: re-check at once, not at the next tick.
-  const stopWatchingAccess = ctx.access.watch(ctx.user.id, () => queue.tick());
+  // Blocking someone (on any node) changes how their messages reach this stream from then on.
+  let blocksChanged = false;
+  const stopWatchingAccess = ctx.access.watch(ctx.user.id, (change) => {
+    if (change.kind === 'blocks') blocksChanged = true;
+    queue.tick();
+  });
   // An open event stream is a connection: the user is online in the partition while it lasts.
   const disconnect = ctx.presence.connect(partitionId, ctx.user.id);
   try {
     const rooms = await listUserRoomIds(ctx.db, partitionId, ctx.user.id);
     filter.known(rooms);
     const visibility = new Visibility(ctx.user.id, new Set(rooms));
+    let blocked = await blockedIds(ctx, ctx.user.id);
+    /** A message by someone the reader blocked goes out marked, for the client to collapse. */
+    const mark = (event: ParleyEvent): ParleyEvent => {
+      return event.type === 'message.created' && blocked.has(event.data.authorId) ? { ...event, data: { ...event.data, authorBlocked: true } } : event;
+    };
     let last = opts.lastEventId ?? feed.lastId;
 
     const replayUpTo = async function* (upTo: number) {
@@ -128,7 +156,7 @@ export async function* streamEvents(ctx: Context & { user: User }, opts: StreamO
           last = event.id;
           if (visibility.admit(event)) {
             ctx.metrics?.eventDelivered(event, false);
-            yield tracked(String(event.id), event);
+            yield tracked(String(event.id), mark(event));
           }
         }
       }
@@ -140,6 +168,10 @@ export async function* streamEvents(ctx: Context & { user: User }, opts: StreamO
         queue.overflowed = false;
         yield* replayUpTo(feed.lastId);
       }
+      if (blocksChanged) {
+        blocksChanged = false;
+        blocked = await blockedIds(ctx, ctx.user.id);
+      }
       const event = queue.shift();
       if (event) {
         if (event.id <= last) continue;
@@ -147,7 +179,7 @@ export async function* streamEvents(ctx: Context & { user: User }, opts: StreamO
         last = event.id;
         if (visibility.admit(event)) {
           ctx.metrics?.eventDelivered(event, true);
-          yield tracked(String(event.id), event);
+          yield tracked(String(event.id), mark(event));
         }
         // Removed (or left): the stream ends right after telling them, whichever node it is on.
         if (event.type === 'partition.left' && event.data.userId === ctx.user.id) await assertStillMember(ctx, partitionId);

@@ -1,6 +1,7 @@
 import type { Role } from '@parley/db';
+import type { AnnouncementDto } from '../announcement/announcement.types.ts';
 import type { MessageDto } from '../message/message.types.ts';
-import type { RoomDto } from '../room/room.types.ts';
+import type { RoomDto, RoomRole } from '../room/room.types.ts';
 
 /** The envelope every durable event carries. `id` is dense per partition: 1, 2, 3, … */
 export interface EventEnvelope {
@@ -11,12 +12,38 @@ export interface EventEnvelope {
   actorId: string | null;
 }
 
+/** What a reaction event says: `userId` put (or took back) `emoji` on the message. */
+export interface ReactionChange {
+  messageId: string;
+  roomId: string;
+  userId: string;
+  emoji: string;
+}
+
 export type ParleyEvent = EventEnvelope &
   (
     | { type: 'message.created'; data: MessageDto }
+    /** The author changed the text (within 5 minutes of sending it). */
+    | { type: 'message.edited'; data: { id: string; roomId: string; body: string; editedAt: string } }
+    /** Deleted for everyone: a tombstone from now on (its text, edits and reactions are gone). */
+    | { type: 'message.deleted'; data: { id: string; roomId: string; deletedAt: string; deletedBy: string } }
+    /** Deleted for one person only ("delete for me"): seen by that person's streams alone. */
+    | { type: 'message.hidden'; data: { id: string; roomId: string; userId: string } }
+    | { type: 'message.pinned'; data: { id: string; roomId: string; pinnedAt: string; pinnedBy: string } }
+    | { type: 'message.unpinned'; data: { id: string; roomId: string } }
+    | { type: 'reaction.added'; data: ReactionChange }
+    | { type: 'reaction.removed'; data: ReactionChange }
     | { type: 'room.created'; data: RoomDto }
-    | { type: 'member.joined'; data: { roomId: string; userId: string; displayName: string } }
-    | { type: 'member.left'; data: { roomId: string; userId: string } }
+    /** The topic or name changed. */
+    | { type: 'room.updated'; data: RoomDto }
+    /** `addedBy`: a room admin who added them (absent or null: they joined by themselves). */
+    | { type: 'member.joined'; data: { roomId: string; userId: string; displayName: string; role?: RoomRole; addedBy?: string | null } }
+    /** `removedBy`: a room or workspace admin who removed them (absent or null: they left). */
+    | { type: 'member.left'; data: { roomId: string; userId: string; removedBy?: string | null } }
+    | { type: 'room.role_changed'; data: { roomId: string; userId: string; role: RoomRole; previousRole: RoomRole } }
+    | { type: 'announcement.created'; data: AnnouncementDto }
+    /** One person dismissed an announcement: seen by that person's streams alone. */
+    | { type: 'announcement.dismissed'; data: { id: string; userId: string } }
     | { type: 'partition.joined'; data: { userId: string; displayName: string; role: string } }
     /** An owner or admin gave a member another role. */
     | { type: 'partition.role_changed'; data: { userId: string; role: Role; previousRole: Role } }
@@ -28,6 +55,9 @@ export type ParleyEvent = EventEnvelope &
   );
 
 export type ParleyEventType = ParleyEvent['type'];
+
+/** Events only the person named in `data.userId` may see (their own "delete for me", dismissals). */
+export const PERSONAL_EVENT_TYPES: ReadonlySet<ParleyEventType> = new Set(['message.hidden', 'announcement.dismissed']);
 
 /** What a service hands to `appendEvents`: the envelope's id, partition and time come from the log. */
 export type NewEvent = {

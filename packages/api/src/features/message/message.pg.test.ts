@@ -73,7 +73,7 @@ describe.skipIf(!baseUrl)('message send on PostgreSQL', () => {
     authorId: opts.authorId ?? ann.id,
     clientId,
     body,
-    eventData: { body },
+    replyTo: null, eventData: { body },
   });
   const pid = P.partitionId as PartitionId;
   const eventIds = async () => (await api.deps.db.selectFrom('events_pgmsg').select('id').orderBy('id').execute()).map((r) => r.id);

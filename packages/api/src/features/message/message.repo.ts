@@ -19,6 +19,8 @@ export interface NewMessage {
   authorId: string;
   clientId: string;
   body: string;
+  /** The id of the message it answers (checked by the caller: same room). */
+  replyTo: string | null;
   /** The `message.created` event's data (the event id and time are added when it is read). */
   eventData: object;
 }
@@ -59,13 +61,13 @@ export async function insertMessagesWithEvents(
   const values = sql.join(
     items.map(
       (m, i) =>
-        sql`(${i + 1}::int, ${m.id}::text, ${m.roomId}::text, ${m.authorId}::text, ${m.clientId}::uuid, ${m.body}::text, ${JSON.stringify(m.eventData)}::jsonb)`,
+        sql`(${i + 1}::int, ${m.id}::text, ${m.roomId}::text, ${m.authorId}::text, ${m.clientId}::uuid, ${m.body}::text, ${m.replyTo}::text, ${JSON.stringify(m.eventData)}::jsonb)`,
     ),
   );
   const result = await sql<
     Partial<MessageRow> & { ord: number; member: boolean; room_exists: boolean; fresh: boolean; event_created_at: string | null; event_data: unknown }
   >`
-    with v (ord, id, room_id, author_id, client_id, body, data) as (
+    with v (ord, id, room_id, author_id, client_id, body, reply_to, data) as (
       values ${values}
     ), checked as (
       select v.*,
@@ -81,8 +83,8 @@ export async function insertMessagesWithEvents(
       where id = ${partitionId} and exists (select 1 from survivors)
       returning last_event_id
     ), m as (
-      insert into ${messages} (id, room_id, author_id, client_id, body, event_id)
-      select n.id, n.room_id, n.author_id, n.client_id, n.body, c.last_event_id - n.total + n.n from c, numbered n
+      insert into ${messages} (id, room_id, author_id, client_id, body, reply_to, event_id)
+      select n.id, n.room_id, n.author_id, n.client_id, n.body, n.reply_to, c.last_event_id - n.total + n.n from c, numbered n
       returning *
     ), e as (
       insert into ${events} (id, type, room_id, actor_id, data)
@@ -90,7 +92,7 @@ export async function insertMessagesWithEvents(
       returning id, created_at, data
     )
     select m.*, ch.ord, ch.member,
-      ch.member or exists (select 1 from ${rooms} r where r.id = ch.room_id) as room_exists,
+      ch.member or exists (select 1 from ${rooms} r where r.id = ch.room_id and r.kind = 'public') as room_exists,
       exists (select 1 from survivors s where s.ord = ch.ord) as fresh,
       e.created_at as event_created_at, e.data as event_data
     from checked ch left join m on m.id = ch.id left join e on e.id = m.event_id
@@ -116,22 +118,190 @@ export async function insertMessagesWithEvents(
   });
 }
 
+export type MessageListRow = MessageWithAuthor & {
+  reply_author_id: string | null;
+  reply_author_name: string | null;
+  reply_body: string | null;
+  reply_deleted_at: string | null;
+};
+
+/** Messages with their author's name and the message each answers, minus those `viewerId` deleted for themselves. */
+function selectMessages(db: Kysely<Database>, partitionId: PartitionId, viewerId: string) {
+  const original = sql.table(pt(partitionId, 'messages'));
+  return db
+    .selectFrom(ptAs(partitionId, 'messages', 'm'))
+    .innerJoin('users as u', 'u.id', 'm.author_id')
+    .selectAll('m')
+    .select([
+      'u.display_name as author_name',
+      sql<string | null>`(select o.author_id from ${original} o where o.id = m.reply_to)`.as('reply_author_id'),
+      sql<string | null>`(select ou.display_name from ${original} o join users ou on ou.id = o.author_id where o.id = m.reply_to)`.as('reply_author_name'),
+      sql<string | null>`(select o.body from ${original} o where o.id = m.reply_to)`.as('reply_body'),
+      sql<string | null>`(select o.deleted_at from ${original} o where o.id = m.reply_to)`.as('reply_deleted_at'),
+    ])
+    .where((eb) =>
+      eb.not(
+        eb.exists(
+          eb
+            .selectFrom(ptAs(partitionId, 'message_hides', 'h'))
+            .select('h.message_id')
+            .whereRef('h.message_id', '=', 'm.id')
+            .where('h.user_id', '=', viewerId),
+        ),
+      ),
+    );
+}
+
 /** Newest first, `limit + 1` rows so the caller knows whether there is more. */
 export function listMessages(
   db: Kysely<Database>,
   partitionId: PartitionId,
   roomId: string,
+  viewerId: string,
   opts: { before?: number | undefined; limit: number },
 ) {
-  let q = db
-    .selectFrom(ptAs(partitionId, 'messages', 'm'))
-    .innerJoin('users as u', 'u.id', 'm.author_id')
-    .selectAll('m')
-    .select('u.display_name as author_name')
-    .where('m.room_id', '=', roomId)
-    .orderBy('m.event_id', 'desc')
-    .limit(opts.limit + 1);
+  let q = selectMessages(db, partitionId, viewerId).where('m.room_id', '=', roomId).orderBy('m.event_id', 'desc').limit(opts.limit + 1);
   if (opts.before !== undefined) q = q.where('m.event_id', '<', opts.before);
-  return q.execute() as Promise<MessageWithAuthor[]>;
+  return q.execute() as Promise<MessageListRow[]>;
 }
 
+/** Up to `limit` messages after `eventId` (exclusive), oldest first. */
+export function listMessagesAfter(db: Kysely<Database>, partitionId: PartitionId, roomId: string, viewerId: string, eventId: number, limit: number) {
+  return selectMessages(db, partitionId, viewerId)
+    .where('m.room_id', '=', roomId)
+    .where('m.event_id', '>', eventId)
+    .orderBy('m.event_id', 'asc')
+    .limit(limit)
+    .execute() as Promise<MessageListRow[]>;
+}
+
+export function listPinnedMessages(db: Kysely<Database>, partitionId: PartitionId, roomId: string, viewerId: string) {
+  return selectMessages(db, partitionId, viewerId)
+    .where('m.room_id', '=', roomId)
+    .where('m.pinned_at', 'is not', null)
+    .orderBy('m.pinned_at', 'desc')
+    .limit(100)
+    .execute() as Promise<MessageListRow[]>;
+}
+
+export function findMessage(db: Kysely<Database>, partitionId: PartitionId, messageId: string) {
+  return db.selectFrom(pt(partitionId, 'messages')).selectAll().where('id', '=', messageId).executeTakeFirst();
+}
+
+/** The message locked for a change, with whether its edit window (database clock) is still open and when it closes. */
+export function findMessageForUpdate(db: Kysely<Database>, partitionId: PartitionId, messageId: string, editWindowMs: number) {
+  return db
+    .selectFrom(pt(partitionId, 'messages'))
+    .selectAll()
+    .select([
+      sql<boolean>`now() < created_at + make_interval(secs => ${editWindowMs / 1000})`.as('editable'),
+      sql<string>`created_at + make_interval(secs => ${editWindowMs / 1000})`.as('editable_until'),
+    ])
+    .where('id', '=', messageId)
+    .forUpdate()
+    .executeTakeFirst();
+}
+
+export function listReactions(db: Kysely<Database>, partitionId: PartitionId, messageIds: readonly string[]) {
+  if (messageIds.length === 0) return Promise.resolve([]);
+  return db
+    .selectFrom(pt(partitionId, 'reactions'))
+    .select(['message_id', 'emoji', 'user_id'])
+    .where('message_id', 'in', messageIds)
+    .orderBy('created_at')
+    .execute();
+}
+
+export async function insertReaction(db: Kysely<Database>, partitionId: PartitionId, messageId: string, userId: string, emoji: string) {
+  const r = await db
+    .insertInto(pt(partitionId, 'reactions'))
+    .values({ message_id: messageId, user_id: userId, emoji })
+    .onConflict((oc) => oc.doNothing())
+    .executeTakeFirst();
+  return Number(r.numInsertedOrUpdatedRows ?? 0n) > 0;
+}
+
+export async function deleteReaction(db: Kysely<Database>, partitionId: PartitionId, messageId: string, userId: string, emoji: string) {
+  const r = await db
+    .deleteFrom(pt(partitionId, 'reactions'))
+    .where('message_id', '=', messageId)
+    .where('user_id', '=', userId)
+    .where('emoji', '=', emoji)
+    .executeTakeFirst();
+  return Number(r.numDeletedRows) > 0;
+}
+
+export function countEmojis(db: Kysely<Database>, partitionId: PartitionId, messageId: string) {
+  return db
+    .selectFrom(pt(partitionId, 'reactions'))
+    .select((eb) => eb.fn.count<number>('emoji').distinct().as('n'))
+    .where('message_id', '=', messageId)
+    .executeTakeFirstOrThrow()
+    .then((r) => Number(r.n));
+}
+
+export function updateMessageBody(db: Kysely<Database>, partitionId: PartitionId, messageId: string, body: string) {
+  return db
+    .updateTable(pt(partitionId, 'messages'))
+    .set({ body, edited_at: sql`now()` })
+    .where('id', '=', messageId)
+    .returning(['edited_at'])
+    .executeTakeFirstOrThrow();
+}
+
+export function insertEdit(db: Kysely<Database>, partitionId: PartitionId, values: { message_id: string; event_id: number; editor_id: string; previous_body: string }) {
+  return db.insertInto(pt(partitionId, 'message_edits')).values(values).execute();
+}
+
+/**
+ * Deletes a message for everyone: its text goes from every place it is stored (the row, its
+ * edit history, the log's events that carried it, the quotes of it in replies and their
+ * events), its reactions and pin with it. Returns the tombstone's time.
+ */
+export async function tombstoneMessage(db: Kysely<Database>, partitionId: PartitionId, message: { id: string; event_id: number }, deletedBy: string) {
+  const events = sql.table(pt(partitionId, 'events'));
+  const edits = await db.deleteFrom(pt(partitionId, 'message_edits')).where('message_id', '=', message.id).returning('event_id').execute();
+  await db.deleteFrom(pt(partitionId, 'reactions')).where('message_id', '=', message.id).execute();
+  const row = await db
+    .updateTable(pt(partitionId, 'messages'))
+    .set({ body: '', deleted_at: sql`now()`, deleted_by: deletedBy, pinned_at: null, pinned_by: null })
+    .where('id', '=', message.id)
+    .returning('deleted_at')
+    .executeTakeFirstOrThrow();
+  const ids = [message.event_id, ...edits.map((e) => e.event_id)];
+  await sql`update ${events} set data = jsonb_set(data, '{body}', '""') where id in (${sql.join(ids)})`.execute(db);
+  const replies = await db.selectFrom(pt(partitionId, 'messages')).select('event_id').where('reply_to', '=', message.id).execute();
+  if (replies.length > 0) {
+    await sql`update ${events} set data = jsonb_set(jsonb_set(data, '{replyTo,snippet}', '""'), '{replyTo,deleted}', 'true')
+      where id in (${sql.join(replies.map((r) => r.event_id))}) and data ? 'replyTo' and jsonb_typeof(data->'replyTo') = 'object'`.execute(db);
+  }
+  return row.deleted_at!;
+}
+
+export async function insertHide(db: Kysely<Database>, partitionId: PartitionId, messageId: string, userId: string) {
+  const r = await db
+    .insertInto(pt(partitionId, 'message_hides'))
+    .values({ message_id: messageId, user_id: userId })
+    .onConflict((oc) => oc.doNothing())
+    .executeTakeFirst();
+  return Number(r.numInsertedOrUpdatedRows ?? 0n) > 0;
+}
+
+export function setPin(db: Kysely<Database>, partitionId: PartitionId, messageId: string, by: string | null) {
+  return db
+    .updateTable(pt(partitionId, 'messages'))
+    .set(by ? { pinned_at: sql`now()`, pinned_by: by } : { pinned_at: null, pinned_by: null })
+    .where('id', '=', messageId)
+    .returning(['pinned_at'])
+    .executeTakeFirstOrThrow();
+}
+
+export function countPins(db: Kysely<Database>, partitionId: PartitionId, roomId: string) {
+  return db
+    .selectFrom(pt(partitionId, 'messages'))
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('room_id', '=', roomId)
+    .where('pinned_at', 'is not', null)
+    .executeTakeFirstOrThrow()
+    .then((r) => Number(r.n));
+}

@@ -10,11 +10,28 @@ import { assertRoomMember, NO_SUCH_ROOM, ROOM_NOT_JOINED } from '../room/room.se
 import * as repo from './message.repo.ts';
 import type { WriteOutcome } from './message.repo.ts';
 import type { ListMessagesInput, SendMessageInput } from './message.schema.ts';
-import type { MessageDto } from './message.types.ts';
+import type { MessageDto, ReactionDto, ReplyRef } from './message.types.ts';
+import type { MessageListRow } from './message.repo.ts';
+import { blockedIds } from '../block/block.service.ts';
+import { findMembers } from '../partition/partition.service.ts';
 
-type InPartition = Context & { user: User; partitionId: PartitionId };
+export type InPartition = Context & { user: User; partitionId: PartitionId };
 
-function toMessageDto(partitionId: string, row: MessageRow & { author_name: string }): MessageDto {
+/** How much of the original a reply quotes. */
+export const REPLY_SNIPPET_CHARS = 140;
+
+export function replySnippet(body: string): string {
+  const flat = body.replace(/\s+/g, ' ').trim();
+  return flat.length > REPLY_SNIPPET_CHARS ? `${flat.slice(0, REPLY_SNIPPET_CHARS - 1)}…` : flat;
+}
+
+type Extras = {
+  reactions?: ReactionDto[] | undefined;
+  replyTo?: ReplyRef | null | undefined;
+  blocked?: ReadonlySet<string> | undefined;
+};
+
+export function toMessageDto(partitionId: string, row: MessageRow & { author_name: string }, extras: Extras = {}): MessageDto {
   return {
     id: row.id,
     partitionId,
@@ -25,7 +42,48 @@ function toMessageDto(partitionId: string, row: MessageRow & { author_name: stri
     body: row.body,
     eventId: row.event_id,
     createdAt: row.created_at,
+    replyTo: extras.replyTo ?? null,
+    editedAt: row.edited_at ?? null,
+    deletedAt: row.deleted_at ?? null,
+    pinnedAt: row.pinned_at ?? null,
+    pinnedBy: row.pinned_by ?? null,
+    reactions: extras.reactions ?? [],
+    ...(extras.blocked?.has(row.author_id) ? { authorBlocked: true as const } : {}),
   };
+}
+
+function replyRefOf(row: MessageListRow): ReplyRef | null {
+  if (!row.reply_to) return null;
+  return {
+    id: row.reply_to,
+    authorId: row.reply_author_id ?? '',
+    authorName: row.reply_author_name ?? '',
+    snippet: replySnippet(row.reply_body ?? ''),
+    deleted: Boolean(row.reply_deleted_at),
+  };
+}
+
+/** Groups reaction rows by message, then emoji (first reacted first). */
+export function groupReactions(rows: readonly { message_id: string; emoji: string; user_id: string }[]): Map<string, ReactionDto[]> {
+  const out = new Map<string, ReactionDto[]>();
+  for (const r of rows) {
+    let list = out.get(r.message_id);
+    if (!list) out.set(r.message_id, (list = []));
+    let entry = list.find((e) => e.emoji === r.emoji);
+    if (!entry) list.push((entry = { emoji: r.emoji, userIds: [] }));
+    entry.userIds.push(r.user_id);
+  }
+  return out;
+}
+
+/** Full DTOs of listed rows: reactions in one more query, blocked authors marked for this reader. */
+export async function toMessageDtos(ctx: InPartition, rows: readonly MessageListRow[]): Promise<MessageDto[]> {
+  const [reactions, blocked] = await Promise.all([
+    repo.listReactions(ctx.db, ctx.partitionId, rows.map((r) => r.id)),
+    blockedIds(ctx, ctx.user.id),
+  ]);
+  const byMessage = groupReactions(reactions);
+  return rows.map((r) => toMessageDto(ctx.partitionId, r, { reactions: byMessage.get(r.id), replyTo: replyRefOf(r), blocked }));
 }
 
 /** The first message sent with this clientId, if any; someone else's clientId is a conflict. */
@@ -35,7 +93,7 @@ async function findPrevious(ctx: InPartition, input: SendMessageInput): Promise<
   if (previous.author_id !== ctx.user.id || previous.room_id !== input.roomId) {
     throw new AppError('CONFLICT', 'That clientId was already used for another message; generate a new one.');
   }
-  return toMessageDto(ctx.partitionId, previous);
+  return (await toMessageDtos(ctx, [{ ...previous, reply_author_id: null, reply_author_name: null, reply_body: null, reply_deleted_at: null }]))[0]!;
 }
 
 /**
@@ -66,7 +124,8 @@ export async function sendMessage(ctx: InPartition & { ipLimit?: DeferredIpLimit
     throw rateLimitRefusal(limit.retryAfterMs, `You are sending messages too fast (${describeRule(rule)}).`);
   }
   const id = uuidv7();
-  const eventData = {
+  const replyTo = input.replyTo ? await findReplyTarget(ctx, input.roomId, input.replyTo) : null;
+  const eventData: Omit<MessageDto, 'eventId' | 'createdAt'> = {
     id,
     partitionId: ctx.partitionId,
     roomId: input.roomId,
@@ -74,6 +133,12 @@ export async function sendMessage(ctx: InPartition & { ipLimit?: DeferredIpLimit
     authorId: ctx.user.id,
     authorName: ctx.user.display_name,
     body: input.body,
+    replyTo,
+    editedAt: null,
+    deletedAt: null,
+    pinnedAt: null,
+    pinnedBy: null,
+    reactions: [],
   };
   let outcome: WriteOutcome;
   try {
@@ -83,6 +148,7 @@ export async function sendMessage(ctx: InPartition & { ipLimit?: DeferredIpLimit
       authorId: ctx.user.id,
       clientId: input.clientId,
       body: input.body,
+      replyTo: replyTo?.id ?? null,
       eventData,
     });
   } catch (error) {
@@ -107,17 +173,35 @@ export async function sendMessage(ctx: InPartition & { ipLimit?: DeferredIpLimit
   }
   publishEvents(ctx, [toParleyEvent(ctx.partitionId, outcome.event)]);
   stopTyping(ctx, input.roomId);
-  return toMessageDto(ctx.partitionId, { ...outcome.message, author_name: ctx.user.display_name });
+  return toMessageDto(ctx.partitionId, { ...outcome.message, author_name: ctx.user.display_name }, { replyTo });
+}
+
+/** The message a new one answers: it must be in the same room (and not deleted for everyone). */
+async function findReplyTarget(ctx: InPartition, roomId: string, messageId: string): Promise<ReplyRef> {
+  const original = await repo.findMessage(ctx.db, ctx.partitionId, messageId);
+  if (!original || original.room_id !== roomId) throw new AppError('BAD_REQUEST', 'The message you reply to is not in this room.');
+  if (original.deleted_at) throw new AppError('BAD_REQUEST', 'The message you reply to was deleted.');
+  const [author] = await findMembers(ctx, ctx.partitionId, [original.author_id]);
+  return { id: original.id, authorId: original.author_id, authorName: author?.display_name ?? '', snippet: replySnippet(original.body), deleted: false };
 }
 
 export async function listMessages(ctx: InPartition, input: ListMessagesInput) {
   await assertRoomMember(ctx, input.roomId);
-  const rows = await repo.listMessages(ctx.db, ctx.partitionId, input.roomId, { before: input.before, limit: input.limit });
+  let before = input.before;
+  let newer: MessageListRow[] = [];
+  if (input.around) {
+    // The page that holds the message, and a few newer ones after it.
+    const target = await repo.findMessage(ctx.db, ctx.partitionId, input.around);
+    if (!target || target.room_id !== input.roomId) throw new AppError('NOT_FOUND', 'That message is not in this room.');
+    newer = await repo.listMessagesAfter(ctx.db, ctx.partitionId, input.roomId, ctx.user.id, target.event_id, Math.floor(input.limit / 2));
+    before = target.event_id + 1;
+  }
+  const rows = await repo.listMessages(ctx.db, ctx.partitionId, input.roomId, ctx.user.id, { before, limit: input.limit });
   const hasMore = rows.length > input.limit;
-  const page = rows.slice(0, input.limit).reverse();
+  const page = [...rows.slice(0, input.limit).reverse(), ...newer];
   return {
     /** Oldest first. */
-    messages: page.map((r) => toMessageDto(ctx.partitionId, r)),
+    messages: await toMessageDtos(ctx, page),
     /** Pass as `before` for the previous page; null at the beginning of the room. */
     nextCursor: hasMore && page[0] ? page[0].event_id : null,
   };

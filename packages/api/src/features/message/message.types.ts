@@ -1,3 +1,20 @@
+/** The message a reply answers, as the reply shows it (a snippet that jumps to the original). */
+export interface ReplyRef {
+  id: string;
+  authorId: string;
+  authorName: string;
+  /** The start of the original's text ('' once it was deleted for everyone). */
+  snippet: string;
+  /** The original was deleted for everyone. */
+  deleted: boolean;
+}
+
+/** One emoji on a message: who put it there, in the order they did. */
+export interface ReactionDto {
+  emoji: string;
+  userIds: string[];
+}
+
 export interface MessageDto {
   id: string;
   partitionId: string;
@@ -6,9 +23,23 @@ export interface MessageDto {
   clientId: string;
   authorId: string;
   authorName: string;
-  /** Plain text; clients render it as text, never as HTML. */
+  /** Plain text with a safe Markdown subset; never HTML. '' once deleted for everyone. */
   body: string;
   /** The message's position in the partition's event log. */
   eventId: number;
   createdAt: string;
+  /** The message this one answers, if any. */
+  replyTo: ReplyRef | null;
+  /** When its text was last changed (null: never). */
+  editedAt: string | null;
+  /** Deleted for everyone (a tombstone: the body is gone from storage). */
+  deletedAt: string | null;
+  pinnedAt: string | null;
+  pinnedBy: string | null;
+  reactions: ReactionDto[];
+  /**
+   * Set (true) when the reader has blocked the author: clients collapse it behind a
+   * "blocked user" placeholder the reader can open. Absent otherwise.
+   */
+  authorBlocked?: true;
 }

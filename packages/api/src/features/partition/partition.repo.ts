@@ -75,3 +75,15 @@ export function updateMembershipRole(db: Kysely<Database>, partitionId: string, 
 export function deleteMembership(db: Kysely<Database>, partitionId: string, userId: string) {
   return db.deleteFrom('memberships').where('partition_id', '=', partitionId).where('user_id', '=', userId).execute();
 }
+
+/** The members among `userIds`, with their names (the others are not in the workspace). */
+export function listMembersByIds(db: Kysely<Database>, partitionId: string, userIds: readonly string[]) {
+  if (userIds.length === 0) return Promise.resolve([]);
+  return db
+    .selectFrom('memberships')
+    .innerJoin('users', 'users.id', 'memberships.user_id')
+    .select(['users.id', 'users.display_name', 'memberships.role'])
+    .where('memberships.partition_id', '=', partitionId)
+    .where('memberships.user_id', 'in', userIds)
+    .execute();
+}

@@ -72,7 +72,7 @@ export async function createPartition(ctx: Context & { user: User }, input: Crea
       // The tables are created in the same transaction: a partition exists with all of them or not at all.
       await applyPartitionTemplates(trx, partitionId, 0);
       await repo.insertMembership(trx, partitionId, ctx.user.id, 'owner');
-      const room = await createRoomInTx(trx, partitionId, ctx.user, DEFAULT_ROOM_NAME);
+      const room = await createRoomInTx(trx, partitionId, ctx.user, { name: DEFAULT_ROOM_NAME, kind: 'public' });
       const events = await appendEvents(trx, partitionId, [
         { type: 'partition.joined', roomId: null, actorId: ctx.user.id, data: { userId: ctx.user.id, displayName: ctx.user.display_name, role: 'owner' } },
         ...room.events,
@@ -205,4 +205,9 @@ export async function removeMember(ctx: Managing, input: RemoveMemberInput): Pro
 export async function leavePartition(ctx: Managing): Promise<{ left: true }> {
   await endMembership(ctx, ctx.user.id, null);
   return { left: true };
+}
+
+/** The workspace members among `userIds` (id, display name, role); those not in it are left out. */
+export function findMembers(deps: Pick<Context, 'db'>, partitionId: PartitionId, userIds: readonly string[]) {
+  return repo.listMembersByIds(deps.db, partitionId, userIds);
 }

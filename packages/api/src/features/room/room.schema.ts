@@ -1,5 +1,7 @@
 import { z } from 'zod';
-import { idSchema } from '../../schemas.ts';
+import { idSchema, opIdSchema, userIdSchema } from '../../schemas.ts';
+
+export const ROOM_TOPIC_MAX_CHARS = 250;
 
 export const roomNameSchema = z
   .string()
@@ -8,8 +10,36 @@ export const roomNameSchema = z
   .max(48, 'A room name has at most 48 characters.')
   .regex(/^[^\p{Cc}]+$/u, 'A room name cannot contain control characters.');
 
-export const createRoomInput = z.object({ name: roomNameSchema });
+export const roomTopicSchema = z
+  .string()
+  .trim()
+  .max(ROOM_TOPIC_MAX_CHARS, `A topic has at most ${ROOM_TOPIC_MAX_CHARS} characters.`)
+  .regex(/^[^\p{Cc}]*$/u, 'A topic cannot contain control characters.');
+
+export const createRoomInput = z.object({
+  name: roomNameSchema,
+  visibility: z.enum(['public', 'private'], { message: "visibility is 'public' or 'private'." }).default('public'),
+  topic: roomTopicSchema.optional(),
+  opId: opIdSchema.optional(),
+});
 export type CreateRoomInput = z.infer<typeof createRoomInput>;
 
 export const roomRefInput = z.object({ roomId: idSchema });
 export type RoomRefInput = z.infer<typeof roomRefInput>;
+
+export const updateRoomInput = z
+  .object({ roomId: idSchema, name: roomNameSchema.optional(), topic: roomTopicSchema.optional(), opId: opIdSchema.optional() })
+  .refine((v) => v.name !== undefined || v.topic !== undefined, 'Say what to change: name or topic.');
+export type UpdateRoomInput = z.infer<typeof updateRoomInput>;
+
+export const roomMemberInput = z.object({ roomId: idSchema, userId: userIdSchema, opId: opIdSchema.optional() });
+export type RoomMemberInput = z.infer<typeof roomMemberInput>;
+
+export const setRoomRoleInput = z.object({
+  roomId: idSchema,
+  userId: userIdSchema,
+  /** Left out: `member`. */
+  role: z.enum(['admin', 'member'], { message: "A room role is 'admin' or 'member'." }).default('member'),
+  opId: opIdSchema.optional(),
+});
+export type SetRoomRoleInput = z.infer<typeof setRoomRoleInput>;

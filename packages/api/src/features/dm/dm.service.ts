@@ -1,0 +1,47 @@
+import { pgErrorCode, type Role } from '@parley/db';
+import { AppError } from '../../errors.ts';
+import { isBlockedBetween } from '../block/block.service.ts';
+import { commitChange } from '../event/event.commit.ts';
+import { findMembers } from '../partition/partition.service.ts';
+import { findRoomByDmKey } from '../room/room.repo.ts';
+import { createRoomInTx, toRoomDto, type InPartition } from '../room/room.service.ts';
+import type { RoomListItem } from '../room/room.types.ts';
+import type { OpenDmInput } from './dm.schema.ts';
+
+/**
+ * The same words whether someone is not in the workspace or a block stands between you: a
+ * blocked person must not learn of the block from this answer.
+ */
+export const DM_UNREACHABLE = 'You cannot start a conversation with everyone you chose. Check that they are members of this workspace.';
+
+/**
+ * Opens the direct message of the caller and `userIds`: found by its members' sorted ids, so
+ * opening it again (or by another of its members) gives the same room; created with all of
+ * them in it otherwise. Everyone must be a member of the workspace with no block between the
+ * caller and any of them.
+ */
+export async function openDm(ctx: InPartition & { role: Role }, input: OpenDmInput): Promise<RoomListItem> {
+  const others = [...new Set(input.userIds)].filter((id) => id !== ctx.user.id);
+  if (others.length === 0) throw new AppError('BAD_REQUEST', 'Choose someone other than yourself.');
+  const memberIds = [ctx.user.id, ...others].sort();
+  const dmKey = memberIds.join(',');
+  const existing = await findRoomByDmKey(ctx.db, ctx.partitionId, dmKey);
+  if (existing) return { ...toRoomDto(ctx.partitionId, existing, memberIds), joined: true, memberCount: memberIds.length, myRole: 'member' };
+  const people = await findMembers(ctx, ctx.partitionId, others);
+  if (people.length !== others.length || (await isBlockedBetween(ctx, ctx.user.id, others))) {
+    throw new AppError('NOT_FOUND', DM_UNREACHABLE);
+  }
+  let room;
+  try {
+    room = await commitChange(ctx, { opId: input.opId, kind: 'dm.open' }, async (trx) => {
+      const created = await createRoomInTx(trx, ctx.partitionId, ctx.user, { name: '', kind: 'dm', dmKey, others: people });
+      return { result: created.room, events: created.events };
+    });
+  } catch (error) {
+    // Two people opened the same conversation at once: the other's is the one.
+    const winner = pgErrorCode(error) === '23505' ? await findRoomByDmKey(ctx.db, ctx.partitionId, dmKey) : undefined;
+    if (!winner) throw error;
+    room = toRoomDto(ctx.partitionId, winner, memberIds);
+  }
+  return { ...room, joined: true, memberCount: memberIds.length, myRole: 'member' };
+}
