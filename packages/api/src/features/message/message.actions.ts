@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Database, Role, RoomRole } from '@parley/db';
 import { AppError } from '../../errors.ts';
 import { commitChange } from '../event/event.commit.ts';
+import { findLastEventId } from '../event/event.repo.ts';
 import { findRoom } from '../room/room.repo.ts';
 import { assertRoomMember } from '../room/room.service.ts';
 import * as repo from './message.repo.ts';
@@ -119,7 +120,14 @@ export async function setPinned(ctx: Acting, input: MessageRefInput, pinned: boo
   });
 }
 
-export async function listPins(ctx: InPartition, input: ListPinsInput): Promise<MessageDto[]> {
+export async function listPins(ctx: InPartition, input: ListPinsInput): Promise<{ messages: MessageDto[]; asOf: number }> {
   await assertRoomMember(ctx, input.roomId);
-  return toMessageDtos(ctx, await repo.listPinnedMessages(ctx.db, ctx.partitionId, input.roomId, ctx.user.id));
+  return ctx.db
+    .transaction()
+    .setIsolationLevel('repeatable read')
+    .execute(async (trx) => {
+      const asOf = await findLastEventId(trx, ctx.partitionId);
+      const rows = await repo.listPinnedMessages(trx, ctx.partitionId, input.roomId, ctx.user.id);
+      return { messages: await toMessageDtos({ ...ctx, db: trx }, rows), asOf };
+    });
 }

@@ -3,7 +3,7 @@ import { pgErrorCode, type MessageRow, type PartitionId, type User } from '@parl
 import type { Context } from '../../context.ts';
 import { AppError } from '../../errors.ts';
 import { describeRule, rateLimitRefusal, type DeferredIpLimit } from '../../rate-limit.ts';
-import { toParleyEvent } from '../event/event.repo.ts';
+import { findLastEventId, toParleyEvent } from '../event/event.repo.ts';
 import { publishEvents } from '../event/event.service.ts';
 import { stopTyping } from '../presence/presence.service.ts';
 import { assertRoomMember, NO_SUCH_ROOM, ROOM_NOT_JOINED } from '../room/room.service.ts';
@@ -187,22 +187,32 @@ async function findReplyTarget(ctx: InPartition, roomId: string, messageId: stri
 
 export async function listMessages(ctx: InPartition, input: ListMessagesInput) {
   await assertRoomMember(ctx, input.roomId);
-  let before = input.before;
-  let newer: MessageListRow[] = [];
-  if (input.around) {
-    // The page that holds the message, and a few newer ones after it.
-    const target = await repo.findMessage(ctx.db, ctx.partitionId, input.around);
-    if (!target || target.room_id !== input.roomId) throw new AppError('NOT_FOUND', 'That message is not in this room.');
-    newer = await repo.listMessagesAfter(ctx.db, ctx.partitionId, input.roomId, ctx.user.id, target.event_id, Math.floor(input.limit / 2));
-    before = target.event_id + 1;
-  }
-  const rows = await repo.listMessages(ctx.db, ctx.partitionId, input.roomId, ctx.user.id, { before, limit: input.limit });
-  const hasMore = rows.length > input.limit;
-  const page = [...rows.slice(0, input.limit).reverse(), ...newer];
-  return {
-    /** Oldest first. */
-    messages: await toMessageDtos(ctx, page),
-    /** Pass as `before` for the previous page; null at the beginning of the room. */
-    nextCursor: hasMore && page[0] ? page[0].event_id : null,
-  };
+  // One snapshot for the position and the page (repeatable read): the page reflects exactly the
+  // events up to `asOf`, so a client can tell which later events still apply to it.
+  return ctx.db
+    .transaction()
+    .setIsolationLevel('repeatable read')
+    .execute(async (trx) => {
+      const asOf = await findLastEventId(trx, ctx.partitionId);
+      let before = input.before;
+      let newer: MessageListRow[] = [];
+      if (input.around) {
+        // The page that holds the message, and a few newer ones after it.
+        const target = await repo.findMessage(trx, ctx.partitionId, input.around);
+        if (!target || target.room_id !== input.roomId) throw new AppError('NOT_FOUND', 'That message is not in this room.');
+        newer = await repo.listMessagesAfter(trx, ctx.partitionId, input.roomId, ctx.user.id, target.event_id, Math.floor(input.limit / 2));
+        before = target.event_id + 1;
+      }
+      const rows = await repo.listMessages(trx, ctx.partitionId, input.roomId, ctx.user.id, { before, limit: input.limit });
+      const hasMore = rows.length > input.limit;
+      const page = [...rows.slice(0, input.limit).reverse(), ...newer];
+      return {
+        /** Oldest first. */
+        messages: await toMessageDtos({ ...ctx, db: trx }, page),
+        /** Pass as `before` for the previous page; null at the beginning of the room. */
+        nextCursor: hasMore && page[0] ? page[0].event_id : null,
+        /** The page shows the room as of this event id: later events apply on top, earlier ones are in it. */
+        asOf,
+      };
+    });
 }
