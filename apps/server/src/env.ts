@@ -56,6 +56,8 @@ const envSchema = z.object({
   PRESENCE_GRACE_MS: z.coerce.number().int().min(1000).max(3_600_000).default(60_000),
   /** Messages per user (default 10/10s). */
   RATE_LIMIT_MESSAGES: rateRule.optional(),
+  /** Edits, deletes, reactions, pins, room and DM changes per user (default 30/10s). */
+  RATE_LIMIT_CHANGES: rateRule.optional(),
   /** Requests (procedure calls) per client address (default 100/1m). Behind a proxy set TRUST_PROXY. */
   RATE_LIMIT_REQUESTS_PER_IP: rateRule.optional(),
   /** Sign-in attempts per account and address; a success clears it (default 10/15m). */

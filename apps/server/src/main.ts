@@ -36,6 +36,7 @@ async function main() {
       adminUsernames: env.ADMIN_USERNAMES,
       rateLimits: {
         messagesPerUser: env.RATE_LIMIT_MESSAGES,
+        changesPerUser: env.RATE_LIMIT_CHANGES,
         requestsPerIp: env.RATE_LIMIT_REQUESTS_PER_IP,
         loginPerAccountAndIp: env.RATE_LIMIT_LOGIN,
         loginPerIp: env.RATE_LIMIT_LOGIN_PER_IP,

@@ -23,6 +23,11 @@ export interface RateLimits {
    * the server publishes no more often), so this only stops a client that ignores that.
    */
   typingPerUser: RateLimitRule;
+  /**
+   * Changes per user besides sends: edits, deletes, reactions, pins, room and DM changes,
+   * announcements (`commitChange`). Generous for a person clicking, a wall for a script.
+   */
+  changesPerUser: RateLimitRule;
 }
 
 export const defaultRateLimits: RateLimits = {
@@ -31,6 +36,7 @@ export const defaultRateLimits: RateLimits = {
   loginPerAccountAndIp: { limit: 10, windowMs: 15 * 60_000 },
   loginPerIp: { limit: 100, windowMs: 15 * 60_000 },
   typingPerUser: { limit: 20, windowMs: 10_000 },
+  changesPerUser: { limit: 30, windowMs: 10_000 },
 };
 
 /**

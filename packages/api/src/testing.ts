@@ -30,6 +30,7 @@ export const relaxedRateLimits: RateLimits = {
   loginPerAccountAndIp: NO_LIMIT,
   loginPerIp: NO_LIMIT,
   typingPerUser: NO_LIMIT,
+  changesPerUser: NO_LIMIT,
 };
 
 export interface TestApi {

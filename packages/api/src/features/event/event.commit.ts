@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import { pt, type Database, type PartitionId, type User } from '@parley/db';
 import type { Context } from '../../context.ts';
 import { AppError } from '../../errors.ts';
+import { describeRule, enforceRateLimit } from '../../rate-limit.ts';
 import { appendEvents } from './event.repo.ts';
 import { publishEvents } from './event.service.ts';
 import type { NewEvent, ParleyEvent } from './event.types.ts';
@@ -37,6 +38,8 @@ export async function commitChange<T>(
   op: { opId?: string | undefined; kind: string },
   decide: (trx: Kysely<Database>) => Promise<Change<T>>,
 ): Promise<T> {
+  const rule = ctx.config.rateLimits.changesPerUser;
+  await enforceRateLimit(ctx, `chg:${ctx.user.id}`, rule, `You are making changes too fast (${describeRule(rule)}).`);
   const ops = pt(ctx.partitionId, 'ops');
   const { result, events } = await ctx.db.transaction().execute(async (trx) => {
     if (op.opId) {

@@ -1,0 +1,18 @@
+import { expect, test } from 'vitest';
+import { createTestApi, createTestWorkspace } from '../../testing.ts';
+import { newClientId, trpcError, wireError } from '../../test-util.ts';
+import { opId } from './conversations.fixture.ts';
+
+test('changes per user are limited (changesPerUser): the refusal says when to retry and changes nothing', async () => {
+  await using api = await createTestApi({ config: { rateLimits: { changesPerUser: { limit: 3, windowMs: 60_000 } } } });
+  const ws = await createTestWorkspace(api, 'lim', 'lim_owner');
+  const P = { partitionId: 'lim' };
+  const m = await ws.owner.caller.message.send({ ...P, roomId: ws.general, clientId: newClientId(), body: 'react' });
+  for (const emoji of ['👍', '🎉', '❤️']) await ws.owner.caller.reaction.add({ ...P, messageId: m.id, emoji, opId: opId() });
+  const e = await trpcError(ws.owner.caller.reaction.add({ ...P, messageId: m.id, emoji: '😀', opId: opId() }));
+  expect(e.code).toBe('TOO_MANY_REQUESTS');
+  expect(wireError(e).message).toMatch(/^You are making changes too fast \(at most 3 per minute\)\. Try again in \d+ seconds?\.$/);
+  expect(wireError(e).data.retryAfterMs).toBeGreaterThan(0);
+  const page = await ws.owner.caller.message.list({ ...P, roomId: ws.general });
+  expect(page.messages[0]!.reactions.map((r) => r.emoji)).toEqual(['👍', '🎉', '❤️']);
+});
