@@ -201,7 +201,7 @@ describe('private rooms and direct messages stay private', () => {
     expect(viewer.filter((e) => e.roomId === dm.id)).toEqual([]);
     expect(viewer.filter((e) => e.roomId === fx.secret).map((e) => e.type)).toEqual(['member.left']);
     const owner = await streamUntil(fx.owner, fx.partitionId, from, isMarker);
-    expect(owner.filter((e) => e.roomId === dm.id).map((e) => e.type)).toEqual(['member.joined', 'member.joined', 'room.created', 'message.created']);
+    expect(owner.filter((e) => e.roomId === dm.id).map((e) => e.type)).toEqual(['room.created', 'member.joined', 'member.joined', 'message.created']);
     expect(owner.filter((e) => e.roomId === fx.secret)).toEqual([]);
     // Guessing ids reveals nothing either.
     expect((await trpcError(fx.outsider.caller.message.list({ ...P, roomId: dm.id }))).code).toBe('NOT_FOUND');

@@ -40,6 +40,11 @@ function isPublicRoomNews(event: ParleyEvent): boolean {
   return (event.type === 'room.created' || event.type === 'room.updated') && event.data.kind === 'public';
 }
 
+/** A private room or a direct message created with this user among its first members. */
+function isCreatedWith(event: ParleyEvent, userId: string): boolean {
+  return event.type === 'room.created' && event.data.kind !== 'public' && Boolean(event.data.memberIds?.includes(userId));
+}
+
 /** Someone else's personal event (their "delete for me", their dismissals): never anyone else's business. */
 function isOthersPersonal(event: ParleyEvent, userId: string): boolean {
   return PERSONAL_EVENT_TYPES.has(event.type) && (event.data as { userId?: string }).userId !== userId;
@@ -48,8 +53,8 @@ function isOthersPersonal(event: ParleyEvent, userId: string): boolean {
 /**
  * Which events one user may see: workspace-wide ones (but others' personal ones), the news of
  * public rooms, and everything of the rooms they are in. A private room or a direct message is
- * invisible to everyone else, its creation included: its `room.created` follows its members'
- * `member.joined`, so it is admitted by membership like the rest.
+ * invisible to everyone else, its creation included: its `room.created` names its first members
+ * (`memberIds`), and for them it opens the room like their own `member.joined` does.
  */
 export class Visibility {
   constructor(
@@ -59,7 +64,7 @@ export class Visibility {
 
   /** Applies membership changes carried by the event, then decides. */
   admit(event: ParleyEvent): boolean {
-    if (event.type === 'member.joined' && event.data.userId === this.userId) this.rooms.add(event.data.roomId);
+    if (isCreatedWith(event, this.userId) || (event.type === 'member.joined' && event.data.userId === this.userId)) this.rooms.add(event.roomId!);
     if (event.type === 'member.left' && event.data.userId === this.userId) {
       this.rooms.delete(event.data.roomId);
       return true;
@@ -97,8 +102,8 @@ class FeedFilter {
     this.seen = event.id;
     if (isOthersPersonal(event, this.userId)) return false;
     if (!this.rooms || event.roomId === null || isPublicRoomNews(event)) return true;
-    if (isOwnMembership(event, this.userId)) {
-      if (event.type === 'member.joined') this.rooms.add(event.data.roomId);
+    if (isOwnMembership(event, this.userId) || isCreatedWith(event, this.userId)) {
+      if (event.type !== 'member.left') this.rooms.add(event.roomId!);
       return true;
     }
     return this.rooms.has(event.roomId);

@@ -25,7 +25,7 @@ export function toRoomDto(partitionId: string, row: RoomRow, memberIds?: string[
     topic: row.topic,
     createdBy: row.created_by,
     createdAt: row.created_at,
-    ...(row.kind === 'dm' && memberIds ? { memberIds } : {}),
+    ...(row.kind !== 'public' && memberIds ? { memberIds } : {}),
   };
 }
 
@@ -40,9 +40,9 @@ export function joinedEvent(roomId: string, user: Pick<User, 'id' | 'display_nam
 
 /**
  * Creates a room with its first members (the creator, its admin; a direct message's people) and
- * returns the events to append. A public room is announced to the whole workspace first; a
- * private room or a direct message is announced after its members' `member.joined`, so only
- * they (whose streams just learned the room) see it.
+ * returns the events to append: `room.created`, then each `member.joined`. A public room's
+ * creation is news for the whole workspace; a private room's or a direct message's names its
+ * first members (`memberIds`), and only their streams admit it (and, from it, the joins).
  */
 export async function createRoomInTx(
   trx: Kysely<Database>,
@@ -65,11 +65,10 @@ export async function createRoomInTx(
     await repo.insertRoomMember(trx, partitionId, row.id, other.id, 'member');
     joins.push(joinedEvent(row.id, other, 'member', user.id));
   }
-  const memberIds = opts.kind === 'dm' ? [user.id, ...(opts.others ?? []).map((o) => o.id)].sort() : undefined;
+  const memberIds = opts.kind === 'public' ? undefined : [user.id, ...(opts.others ?? []).map((o) => o.id)].sort();
   const room = toRoomDto(partitionId, row, memberIds);
   const created: NewEvent = { type: 'room.created', roomId: room.id, actorId: user.id, data: room };
-  const events = opts.kind === 'public' ? [created, ...joins] : [...joins, created];
-  return { room, events };
+  return { room, events: [created, ...joins] };
 }
 
 /** Adds the user to a public room (by id or name); returns the events to append (none if already in). */

@@ -12,7 +12,10 @@ export interface RoomDto {
   topic: string;
   createdBy: string;
   createdAt: string;
-  /** Direct messages only: who is in it (fixed when it is opened). */
+  /**
+   * A direct message's people (fixed when it is opened), in `room.list` and its `room.created`;
+   * a private room's first members in its `room.created` (streams admit it by them).
+   */
   memberIds?: string[] | undefined;
 }
 
