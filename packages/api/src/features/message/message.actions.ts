@@ -2,12 +2,11 @@ import type { Kysely } from 'kysely';
 import type { Database, Role, RoomRole } from '@parley/db';
 import { AppError } from '../../errors.ts';
 import { commitChange } from '../event/event.commit.ts';
-import { findLastEventId } from '../event/event.repo.ts';
 import { findRoom } from '../room/room.repo.ts';
 import { assertRoomMember } from '../room/room.service.ts';
 import * as repo from './message.repo.ts';
 import { EDIT_WINDOW_MS, type DeleteMessageInput, type EditMessageInput, type ListPinsInput, type MessageRefInput } from './message.schema.ts';
-import { toMessageDtos, type InPartition } from './message.service.ts';
+import { readAsOf, toMessageDtos, type InPartition } from './message.service.ts';
 import type { MessageDto } from './message.types.ts';
 
 type Acting = InPartition & { role: Role };
@@ -122,12 +121,5 @@ export async function setPinned(ctx: Acting, input: MessageRefInput, pinned: boo
 
 export async function listPins(ctx: InPartition, input: ListPinsInput): Promise<{ messages: MessageDto[]; asOf: number }> {
   await assertRoomMember(ctx, input.roomId);
-  return ctx.db
-    .transaction()
-    .setIsolationLevel('repeatable read')
-    .execute(async (trx) => {
-      const asOf = await findLastEventId(trx, ctx.partitionId);
-      const rows = await repo.listPinnedMessages(trx, ctx.partitionId, input.roomId, ctx.user.id);
-      return { messages: await toMessageDtos({ ...ctx, db: trx }, rows), asOf };
-    });
+  return readAsOf(ctx, async (r) => ({ messages: await toMessageDtos(r, await repo.listPinnedMessages(r.db, r.partitionId, input.roomId, r.user.id)) }));
 }

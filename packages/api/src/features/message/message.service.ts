@@ -185,34 +185,40 @@ async function findReplyTarget(ctx: InPartition, roomId: string, messageId: stri
   return { id: original.id, authorId: original.author_id, authorName: author?.display_name ?? '', snippet: replySnippet(original.body), deleted: false };
 }
 
-export async function listMessages(ctx: InPartition, input: ListMessagesInput) {
-  await assertRoomMember(ctx, input.roomId);
-  // One snapshot for the position and the page (repeatable read): the page reflects exactly the
-  // events up to `asOf`, so a client can tell which later events still apply to it.
+/**
+ * Reads in one snapshot (repeatable read) with the partition's position: what is read reflects
+ * exactly the events up to `asOf`, so a client can tell which later events still apply to it.
+ */
+export function readAsOf<T>(ctx: InPartition, read: (reading: InPartition) => Promise<T>): Promise<T & { asOf: number }> {
   return ctx.db
     .transaction()
     .setIsolationLevel('repeatable read')
     .execute(async (trx) => {
       const asOf = await findLastEventId(trx, ctx.partitionId);
-      let before = input.before;
-      let newer: MessageListRow[] = [];
-      if (input.around) {
-        // The page that holds the message, and a few newer ones after it.
-        const target = await repo.findMessage(trx, ctx.partitionId, input.around);
-        if (!target || target.room_id !== input.roomId) throw new AppError('NOT_FOUND', 'That message is not in this room.');
-        newer = await repo.listMessagesAfter(trx, ctx.partitionId, input.roomId, ctx.user.id, target.event_id, Math.floor(input.limit / 2));
-        before = target.event_id + 1;
-      }
-      const rows = await repo.listMessages(trx, ctx.partitionId, input.roomId, ctx.user.id, { before, limit: input.limit });
-      const hasMore = rows.length > input.limit;
-      const page = [...rows.slice(0, input.limit).reverse(), ...newer];
-      return {
-        /** Oldest first. */
-        messages: await toMessageDtos({ ...ctx, db: trx }, page),
-        /** Pass as `before` for the previous page; null at the beginning of the room. */
-        nextCursor: hasMore && page[0] ? page[0].event_id : null,
-        /** The page shows the room as of this event id: later events apply on top, earlier ones are in it. */
-        asOf,
-      };
+      return { ...(await read({ ...ctx, db: trx })), asOf };
     });
+}
+
+export async function listMessages(ctx: InPartition, input: ListMessagesInput) {
+  await assertRoomMember(ctx, input.roomId);
+  return readAsOf(ctx, async (r) => {
+    let before = input.before;
+    let newer: MessageListRow[] = [];
+    if (input.around) {
+      // The page that holds the message, and a few newer ones after it.
+      const target = await repo.findMessage(r.db, r.partitionId, input.around);
+      if (!target || target.room_id !== input.roomId) throw new AppError('NOT_FOUND', 'That message is not in this room.');
+      newer = await repo.listMessagesAfter(r.db, r.partitionId, input.roomId, r.user.id, target.event_id, Math.floor(input.limit / 2));
+      before = target.event_id + 1;
+    }
+    const rows = await repo.listMessages(r.db, r.partitionId, input.roomId, r.user.id, { before, limit: input.limit });
+    const hasMore = rows.length > input.limit;
+    const page = [...rows.slice(0, input.limit).reverse(), ...newer];
+    return {
+      /** Oldest first. */
+      messages: await toMessageDtos(r, page),
+      /** Pass as `before` for the previous page; null at the beginning of the room. */
+      nextCursor: hasMore && page[0] ? page[0].event_id : null,
+    };
+  });
 }
