@@ -243,6 +243,18 @@ describe('private rooms and direct messages stay private', () => {
     expect(group.memberIds).toHaveLength(3);
     expect(group.id).not.toBe(a.id);
     expect((await trpcError(fx.member.caller.room.addMember({ ...P, roomId: group.id, userId: fx.admin.id }))).code).toBe('BAD_REQUEST');
+    expect((await trpcError(fx.member.caller.room.leave({ ...P, roomId: group.id }))).code).toBe('BAD_REQUEST');
+  });
+
+  test('someone who left the workspace and came back gets back into their DM when it is opened again', async () => {
+    const { inviteCode } = await fx.owner.caller.partition.rotateInvite(P);
+    const dm = await fx.admin.caller.dm.open({ ...P, userIds: [fx.outsider.id] });
+    await say(fx.outsider, dm.id, 'before leaving');
+    await fx.outsider.caller.partition.leave(P);
+    await fx.outsider.caller.partition.join({ inviteCode });
+    expect((await fx.outsider.caller.room.list(P)).some((r) => r.id === dm.id)).toBe(false);
+    expect((await fx.admin.caller.dm.open({ ...P, userIds: [fx.outsider.id] })).id).toBe(dm.id);
+    expect((await listed(fx.outsider, dm.id)).map((m) => m.body)).toEqual(['before leaving']);
   });
 
   test('room roles: the last admin cannot step down; a promoted member manages the room', async () => {

@@ -3,8 +3,9 @@ import { AppError } from '../../errors.ts';
 import { isBlockedBetween } from '../block/block.service.ts';
 import { commitChange } from '../event/event.commit.ts';
 import { findMembers } from '../partition/partition.service.ts';
-import { findRoomByDmKey } from '../room/room.repo.ts';
-import { createRoomInTx, toRoomDto, type InPartition } from '../room/room.service.ts';
+import type { NewEvent } from '../event/event.types.ts';
+import { findRoomByDmKey, insertRoomMember } from '../room/room.repo.ts';
+import { createRoomInTx, joinedEvent, toRoomDto, type InPartition } from '../room/room.service.ts';
 import type { RoomListItem } from '../room/room.types.ts';
 import type { OpenDmInput } from './dm.schema.ts';
 
@@ -25,11 +26,21 @@ export async function openDm(ctx: InPartition & { role: Role }, input: OpenDmInp
   if (others.length === 0) throw new AppError('BAD_REQUEST', 'Choose someone other than yourself.');
   const memberIds = [ctx.user.id, ...others].sort();
   const dmKey = memberIds.join(',');
-  const existing = await findRoomByDmKey(ctx.db, ctx.partitionId, dmKey);
-  if (existing) return { ...toRoomDto(ctx.partitionId, existing, memberIds), joined: true, memberCount: memberIds.length, myRole: 'member' };
   const people = await findMembers(ctx, ctx.partitionId, others);
   if (people.length !== others.length || (await isBlockedBetween(ctx, ctx.user.id, others))) {
     throw new AppError('NOT_FOUND', DM_UNREACHABLE);
+  }
+  const existing = await findRoomByDmKey(ctx.db, ctx.partitionId, dmKey);
+  if (existing) {
+    // Someone who left the workspace and came back is let back into the conversation.
+    await commitChange(ctx, { kind: 'dm.rejoin' }, async (trx) => {
+      const events: NewEvent[] = [];
+      for (const person of [{ id: ctx.user.id, display_name: ctx.user.display_name }, ...people]) {
+        if (await insertRoomMember(trx, ctx.partitionId, existing.id, person.id)) events.push(joinedEvent(existing.id, person, 'member', ctx.user.id));
+      }
+      return { result: null, events };
+    });
+    return { ...toRoomDto(ctx.partitionId, existing, memberIds), joined: true, memberCount: memberIds.length, myRole: 'member' };
   }
   let room;
   try {

@@ -135,9 +135,8 @@ export async function leaveRoomInTx(
   userId: string,
   removedBy: string | null,
 ): Promise<NewEvent[]> {
-  if (room.kind !== 'dm' && room.name.toLowerCase() === DEFAULT_ROOM_NAME) {
-    throw new AppError('BAD_REQUEST', `Everyone stays in #${DEFAULT_ROOM_NAME}.`);
-  }
+  if (room.kind === 'dm') throw new AppError('BAD_REQUEST', 'The people in a direct message are fixed: nobody leaves or is removed.');
+  if (room.name.toLowerCase() === DEFAULT_ROOM_NAME) throw new AppError('BAD_REQUEST', `Everyone stays in #${DEFAULT_ROOM_NAME}.`);
   if (!(await repo.deleteRoomMember(trx, ctx.partitionId, room.id, userId))) return [];
   return [{ type: 'member.left', roomId: room.id, actorId: ctx.user.id, data: { roomId: room.id, userId, ...(removedBy ? { removedBy } : {}) } }];
 }
