@@ -27,7 +27,7 @@ async function connected(bot: Bot) {
   await new Promise((r) => setTimeout(r, 200));
 }
 
-test('the example bot, a separate typed program, answers in the room it was asked in, also what was asked while it was down', async () => {
+test('the example bot, a separate typed program, answers in the room it was asked in (a reply and a reaction to !ping), also what was asked while it was down', async () => {
   const ann = await signUp(node.url, 'ann');
   const botUser = await signUp(node.url, 'helper_bot');
   const { partition, inviteCode } = await ann.client.trpc.partition.create.mutate({ name: 'Bots' });
@@ -49,6 +49,20 @@ test('the example bot, a separate typed program, answers in the room it was aske
   expect([...bodies].sort()).toEqual(['!echo hello <there>', '!ping', 'hello <there>', 'just chatting', 'pong']);
   expect(bodies.indexOf('pong')).toBeGreaterThan(bodies.indexOf('!ping'));
   expect(bodies.indexOf('hello <there>')).toBeGreaterThan(bodies.indexOf('!echo hello <there>'));
+  // `pong` answers `!ping` as a reply quoting it, and the bot put a 👍 on the question.
+  const created = watch.events.flatMap((e) => (e.type === 'message.created' ? [e.data] : []));
+  const ping = created.find((m) => m.body === '!ping')!;
+  expect(created.find((m) => m.body === 'pong')).toMatchObject({ authorId: bot.userId, replyTo: { id: ping.id, authorId: ann.user.id, snippet: '!ping', deleted: false } });
+  expect(created.find((m) => m.body === 'hello <there>')?.replyTo).toBeNull();
+  await watch.until((es) => es.some((e) => e.type === 'reaction.added'));
+  expect(watch.events.filter((e) => e.type === 'reaction.added').map((e) => e.data)).toEqual([
+    { messageId: ping.id, roomId: general.id, userId: bot.userId, emoji: '👍' },
+  ]);
+  const page = await ann.client.trpc.message.list.query({ partitionId: partition.id, roomId: general.id });
+  expect(page.messages.find((m) => m.id === ping.id)?.reactions).toEqual([{ emoji: '👍', userIds: [bot.userId] }]);
+  // The bot's own view (its message store) shows its reaction as its own.
+  const botView = bot.client.messages.getRoom(partition.id, general.id).messages.find((m) => m.id === ping.id);
+  expect(botView?.reactions).toEqual([{ emoji: '👍', userIds: [bot.userId], count: 1, mine: true }]);
   expect(bot.lastEventId).toBe(watch.ids.at(-1));
   await bot.stop();
 

@@ -16,16 +16,25 @@ export interface BotOptions {
    */
   statePath?: string | undefined;
   /** What to answer to a message, or null to stay quiet. */
-  reply?: (message: MessageDto) => string | null;
+  reply?: (message: MessageDto) => BotAnswer | string | null;
   onError?: (error: unknown) => void;
 }
 
-/** Answers `!ping` with `pong`, and `!echo <text>` with the text. */
-export function defaultReply(message: MessageDto): string | null {
+/** What the bot does about a message: answer it (as a reply quoting it, or plainly), react to it, or both. */
+export interface BotAnswer {
+  text?: string | null | undefined;
+  /** Send `text` as a reply to the message (it quotes the original). */
+  asReply?: boolean | undefined;
+  /** An emoji to react with, e.g. '👍'. */
+  react?: string | null | undefined;
+}
+
+/** Answers a message containing `!ping` with a reply `pong` and a 👍, and `!echo <text>` with the text. */
+export function defaultReply(message: MessageDto): BotAnswer | null {
   const body = message.body.trim();
-  if (body === '!ping') return 'pong';
+  if (/(^|\s)!ping(\s|$)/.test(body)) return { text: 'pong', asReply: true, react: '👍' };
   const echo = body.match(/^!echo\s+([\s\S]+)$/);
-  if (echo) return echo[1]!.slice(0, 4000);
+  if (echo) return { text: echo[1]!.slice(0, 4000) };
   return null;
 }
 
@@ -44,24 +53,41 @@ export interface Bot {
  */
 export async function startBot(opts: BotOptions): Promise<Bot> {
   const storage: ClientStorage | undefined = opts.statePath ? fileStorage(opts.statePath) : undefined;
+  let user: { id: string; name: string } | null = null;
   const client = createParleyClient({
     url: opts.url,
     token: opts.token,
     storage,
+    // Its own reactions then show as its own (`mine`) in the client's views.
+    user: () => user,
     WebSocket: WebSocket as unknown as typeof globalThis.WebSocket,
     // Where WebSockets cannot get through (a proxy that strips Upgrade), events come over HTTP.
     EventSource,
   });
   const me = await client.trpc.auth.me.query();
   if (!me) throw new Error('The token is not valid (signed out or expired).');
+  user = { id: me.id, name: me.displayName };
   const reply = opts.reply ?? defaultReply;
   const offEvents = client.messages.onEvent((event) => {
     if (event.partitionId !== opts.partitionId) return;
     if (event.type !== 'message.created' || event.data.authorId === me.id) return;
-    const text = reply(event.data);
-    if (!text) return;
+    const found = reply(event.data);
+    const answer: BotAnswer | null = typeof found === 'string' ? { text: found } : found;
+    if (!answer) return;
+    const message = event.data;
     try {
-      client.outbox.send({ partitionId: opts.partitionId, roomId: event.data.roomId, body: text, author: { id: me.id, name: me.displayName } });
+      // Both go through the outbox, in this order: durable, retried, and applied once each
+      // (the send by its clientId, the reaction by its opId), also across a crash.
+      if (answer.react) client.actions.react(opts.partitionId, message.id, answer.react);
+      if (answer.text) {
+        client.outbox.send({
+          partitionId: opts.partitionId,
+          roomId: message.roomId,
+          body: answer.text,
+          author: user,
+          replyTo: answer.asReply ? message.id : null,
+        });
+      }
     } catch (error) {
       opts.onError?.(error);
     }
@@ -69,7 +95,8 @@ export async function startBot(opts: BotOptions): Promise<Bot> {
   const offFailures = client.outbox.subscribe(() => {
     for (const entry of client.outbox.getSnapshot()) {
       if (entry.status !== 'failed') continue;
-      opts.onError?.(new Error(`reply refused: ${entry.error ?? 'unknown reason'}`));
+      const what = entry.kind === 'send' ? 'reply' : entry.op.type;
+      opts.onError?.(new Error(`${what} refused: ${entry.error ?? 'unknown reason'}`));
       client.outbox.cancel(entry.clientId);
     }
   });

@@ -1,11 +1,23 @@
 import { TRPCClientError, type TRPCClient } from '@trpc/client';
-import type { AppRouter, MessageDto, ParleyEvent, PresenceSignalDto } from '@parley/api';
+import type { AppRouter, BlockedUserDto, MessageDto, ParleyEvent, PresenceSignalDto } from '@parley/api';
+import type { OutboxOp } from './ops.ts';
 
 export interface MessagePage {
   /** Oldest first. */
   messages: MessageDto[];
   /** Pass as `before` for the previous page; null at the beginning of the room. */
   nextCursor: number | null;
+  /**
+   * The partition event id the page reflects (one repeatable-read snapshot): every event up to
+   * it is already in the page, every later one is not.
+   */
+  asOf: number;
+}
+
+/** A room's pinned messages (most recently pinned first), as of the event id `asOf`. */
+export interface PinsPage {
+  messages: MessageDto[];
+  asOf: number;
 }
 
 export interface SendInput {
@@ -13,6 +25,16 @@ export interface SendInput {
   roomId: string;
   clientId: string;
   body: string;
+  /** The id of the message (same room) this one answers. */
+  replyTo?: string | undefined;
+}
+
+/** One change through the outbox: `opId` makes a repeat (a resend after a lost answer) apply once. */
+export interface ActInput {
+  /** Null for the user-wide ops (`user.block`, `user.unblock`). */
+  partitionId: string | null;
+  opId: string;
+  op: OutboxOp;
 }
 
 export interface EventHandlers {
@@ -27,16 +49,54 @@ export interface EventHandlers {
  */
 export interface ParleyApi {
   send(input: SendInput): Promise<MessageDto>;
+  /** Performs one op (edit, delete, reaction, pin, dismissal, block); resolves with the server's answer. */
+  act(input: ActInput): Promise<unknown>;
   /** The partition's latest event id. */
   head(partitionId: string): Promise<number>;
   list(input: { partitionId: string; roomId: string; before?: number | undefined }): Promise<MessagePage>;
+  pins(input: { partitionId: string; roomId: string }): Promise<PinsPage>;
+  /** The people this user blocked (in every workspace). */
+  blocks(): Promise<BlockedUserDto[]>;
   subscribe(input: { partitionId: string; lastEventId: number | null }, handlers: EventHandlers): () => void;
+}
+
+function inPartition(input: ActInput): string {
+  if (input.partitionId === null) throw new Error(`${input.op.type} needs a partitionId`);
+  return input.partitionId;
+}
+
+/** The tRPC call behind each op. */
+function act(trpc: TRPCClient<AppRouter>, input: ActInput): Promise<unknown> {
+  const { op, opId } = input;
+  switch (op.type) {
+    case 'message.edit':
+      return trpc.message.edit.mutate({ partitionId: inPartition(input), messageId: op.messageId, body: op.body, opId });
+    case 'message.delete':
+      return trpc.message.delete.mutate({ partitionId: inPartition(input), messageId: op.messageId, scope: op.scope, opId });
+    case 'message.pin':
+      return trpc.message.pin.mutate({ partitionId: inPartition(input), messageId: op.messageId, opId });
+    case 'message.unpin':
+      return trpc.message.unpin.mutate({ partitionId: inPartition(input), messageId: op.messageId, opId });
+    case 'reaction.add':
+      return trpc.reaction.add.mutate({ partitionId: inPartition(input), messageId: op.messageId, emoji: op.emoji, opId });
+    case 'reaction.remove':
+      return trpc.reaction.remove.mutate({ partitionId: inPartition(input), messageId: op.messageId, emoji: op.emoji, opId });
+    case 'announcement.dismiss':
+      return trpc.announcement.dismiss.mutate({ partitionId: inPartition(input), announcementId: op.announcementId, opId });
+    case 'user.block':
+      return trpc.user.block.mutate({ userId: op.userId, opId });
+    case 'user.unblock':
+      return trpc.user.unblock.mutate({ userId: op.userId, opId });
+  }
 }
 
 export function trpcApi(trpc: TRPCClient<AppRouter>): ParleyApi {
   return {
     send: (input) => trpc.message.send.mutate(input),
+    act: (input) => act(trpc, input),
     list: (input) => trpc.message.list.query(input),
+    pins: (input) => trpc.message.pins.query(input),
+    blocks: () => trpc.user.blocks.query(),
     head: async (partitionId) => (await trpc.event.head.query({ partitionId })).lastEventId,
     subscribe(input, handlers) {
       const subscription = trpc.event.onEvent.subscribe(input, {
@@ -92,7 +152,17 @@ export function retryAfterMs(error: unknown): number | undefined {
 }
 
 /** Codes a retry of the same request cannot fix. */
-const PERMANENT = new Set(['BAD_REQUEST', 'PARSE_ERROR', 'FORBIDDEN', 'NOT_FOUND', 'CONFLICT', 'PAYLOAD_TOO_LARGE', 'UNPROCESSABLE_CONTENT', 'METHOD_NOT_SUPPORTED']);
+const PERMANENT = new Set([
+  'BAD_REQUEST',
+  'PARSE_ERROR',
+  'FORBIDDEN',
+  'NOT_FOUND',
+  'CONFLICT',
+  'PRECONDITION_FAILED',
+  'PAYLOAD_TOO_LARGE',
+  'UNPROCESSABLE_CONTENT',
+  'METHOD_NOT_SUPPORTED',
+]);
 
 export type SendFailure = 'permanent' | 'rate-limited' | 'unauthorized' | 'transient';
 

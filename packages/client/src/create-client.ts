@@ -1,6 +1,8 @@
 import { createTRPCClient, httpBatchLink, splitLink, type TRPCClient, type TRPCLink } from '@trpc/client';
 import type { AppRouter } from '@parley/api';
+import { messageActions, type MessageActions } from './actions.ts';
 import { trpcApi, trpcPresenceApi } from './api.ts';
+import { BlocksStore } from './blocks-store.ts';
 import { Connection, type NetworkStatus } from './connection.ts';
 import { connectionLink, socketCallLink } from './connection-link.ts';
 import { openHttpTransport, type EventSourceConstructor } from './http-transport.ts';
@@ -49,6 +51,16 @@ export interface ParleyClientOptions {
     | undefined;
   /** Errors of the storage (quota, private mode). Default: console.warn. */
   onStorageError?: ((error: unknown) => void) | undefined;
+  /**
+   * Who is signed in (`auth.me`): marks their own reactions (`mine`) and shows their reactions
+   * and pins at once, before the server answers. Without it those wait for the server.
+   */
+  user?: ParleyUser | (() => ParleyUser | null | undefined) | null | undefined;
+}
+
+export interface ParleyUser {
+  id: string;
+  name: string;
 }
 
 export interface ParleyClient {
@@ -60,8 +72,12 @@ export interface ParleyClient {
   connection: Connection<SubscriptionTransport>;
   /** The optimistic message store: rooms as the user should see them. */
   messages: MessageStore;
-  /** The durable send queue: `send()`, `edit()`, `cancel()`, `retry()`. */
+  /** The durable queue of sends and ops: `send()`, `edit()`, `cancel()`, `retry()`. */
   outbox: Outbox;
+  /** Edits, deletions, reactions, pins, dismissals: queued in the outbox, shown at once. */
+  actions: MessageActions;
+  /** Whom this user blocked: `load()`, `getSnapshot()`, `block()`, `unblock()`. */
+  blocks: BlocksStore;
   /** Who is online and typing: `watch(partitionId)`, `getSnapshot(partitionId)`, `typing(partitionId, roomId)`. */
   presence: PresenceStore;
   /** Stops reconnecting, closes the WebSocket, flushes storage writes. */
@@ -91,6 +107,7 @@ function wsUrlFrom(base: string): string {
  * const client = createParleyClient({ url: 'http://localhost:3000', token, WebSocket });
  * const stop = client.messages.watch('acme');
  * client.outbox.send({ partitionId: 'acme', roomId, body: 'hello' });
+ * client.actions.react('acme', messageId, '👍');
  * ```
  */
 export function createParleyClient(options: ParleyClientOptions): ParleyClient {
@@ -159,15 +176,25 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
   const trpc = createTRPCClient<AppRouter>({ links });
   const api = trpcApi(trpc);
   const storage = options.storage ?? memoryStorage();
+  const me = () => (typeof options.user === 'function' ? options.user() : options.user)?.id ?? null;
+  // The outbox answers into the stores made after it.
   let messages: MessageStore | undefined;
+  let blocksStore: BlocksStore | undefined;
   const outbox = new Outbox({
     api,
     storage,
     canSend: () => connection.getSnapshot().online,
     onSent: (message) => messages?.addMessage(message),
+    onOpDone: (entry, result) => {
+      messages?.opApplied(entry);
+      blocksStore?.opApplied(entry, result);
+    },
     onStorageError,
   });
-  messages = new MessageStore({ api, storage, outbox, onStorageError });
+  const blocks = new BlocksStore({ api, outbox });
+  blocksStore = blocks;
+  messages = new MessageStore({ api, storage, outbox, blocks, me, onStorageError });
+  const actions = messageActions({ outbox, messages, me });
   const presence = new PresenceStore({ api: trpcPresenceApi(trpc), connection, canSend: () => connection.getSnapshot().online });
 
   // Whoever sent a message is no longer typing in that room.
@@ -188,6 +215,7 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
     offMessages();
     outbox.close();
     messages.close();
+    blocks.close();
     presence.close();
     connection.close();
     await Promise.all([outbox.saved(), messages.persist()]);
@@ -198,6 +226,8 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
     connection,
     messages,
     outbox,
+    actions,
+    blocks,
     presence,
     close,
     async forget() {

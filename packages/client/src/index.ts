@@ -13,9 +13,11 @@
  * client.messages.watch('acme');
  * client.outbox.send({ partitionId: 'acme', roomId: rooms[0]!.id, body: 'hello' });
  * client.presence.watch('acme'); // client.presence.getSnapshot('acme').members[userId]?.status
+ * client.actions.edit('acme', messageId, 'fixed typo'); // and delete, react, unreact, pin, unpin
+ * client.outbox.send({ partitionId: 'acme', roomId, body: 'agreed', replyTo: messageId });
  * ```
  */
-export { createParleyClient, type ParleyClient, type ParleyClientOptions } from './create-client.ts';
+export { createParleyClient, type ParleyClient, type ParleyClientOptions, type ParleyUser } from './create-client.ts';
 export {
   Connection,
   manualNetwork,
@@ -31,8 +33,28 @@ export {
 export type { EventSourceConstructor } from './http-transport.ts';
 export { WS_FAILURES_BEFORE_HTTP, WS_RETRY_INTERVAL_MS } from './transport-fallback.ts';
 export { MAX_RECONNECT_ATTEMPTS, reconnectDelayMs } from './backoff.ts';
-export { MessageStore, type ChatMessage, type MessageStatus, type RoomView } from './message-store.ts';
-export { Outbox, OutboxError, checkBody, MESSAGE_MAX_CHARS, type OutboxEntry, type OutboxStatus, type SendOptions } from './outbox.ts';
+export {
+  MessageStore,
+  CONFIRMED_OP_TTL_MS,
+  type BlockedSource,
+  type ChatMessage,
+  type ChatReaction,
+  type MessageStatus,
+  type RoomView,
+} from './message-store.ts';
+export {
+  Outbox,
+  OutboxError,
+  checkBody,
+  checkOp,
+  MESSAGE_MAX_CHARS,
+  type ActOptions,
+  type OpEntry,
+  type OutboxEntry,
+  type OutboxStatus,
+  type SendEntry,
+  type SendOptions,
+} from './outbox.ts';
 export {
   PresenceStore,
   TYPING_SIGNAL_INTERVAL_MS,
@@ -42,17 +64,42 @@ export {
   type TypingUser,
 } from './presence-store.ts';
 export { memoryStorage, indexedDbStorage, type ClientStorage } from './storage.ts';
-export { errorCode, retryAfterMs, trpcApi, trpcPresenceApi, type MessagePage, type ParleyApi, type PresenceApi } from './api.ts';
+export { errorCode, retryAfterMs, trpcApi, trpcPresenceApi, type ActInput, type MessagePage, type ParleyApi, type PinsPage, type PresenceApi } from './api.ts';
+export { messageActions, type MessageActions } from './actions.ts';
+export { BlocksStore, type BlocksSnapshot, type BlocksStoreOptions } from './blocks-store.ts';
+export {
+  EDIT_WINDOW_MS,
+  REPLY_SNIPPET_CHARS,
+  isReactionEmoji,
+  replySnippet,
+  type DeleteScope,
+  type MessageOp,
+  type OutboxOp,
+  type OutboxOpType,
+} from './ops.ts';
 export type {
+  AnnouncementDto,
   AppRouter,
+  BlockedUserDto,
+  DeleteResult,
+  EditResult,
   MemberPresenceDto,
   MessageDto,
   ParleyEvent,
+  ParleyEventType,
   PartitionDto,
+  PinResult,
   PresenceSignalDto,
   PresenceStatus,
   PublicUser,
+  ReactionChange,
+  ReactionDto,
+  ReplyRef,
   RoomDto,
+  RoomKind,
   RoomListItem,
+  RoomMemberDto,
+  RoomRole,
   TypingDto,
 } from '@parley/api';
+export { parseMarkdown, type MdBlock, type MdInline } from './markdown.ts';

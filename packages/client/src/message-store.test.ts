@@ -62,7 +62,11 @@ describe('server messages', () => {
     const [a, b, c] = [server.post(P, R, 'a'), server.post(P, R, 'b'), server.post(P, R, 'c')];
     const storage = memoryStorage();
     // Stored by an earlier page: messages up to 3, but the position only at 1.
-    await storage.set(`partition:${P}`, { v: 1, lastEventId: 1, rooms: { [R]: { loaded: true, nextCursor: null, messages: [a, b, c] } } });
+    await storage.set(`partition:${P}`, {
+      v: 2,
+      lastEventId: 1,
+      rooms: { [R]: { loaded: true, nextCursor: null, hidden: [], messages: [a, b, c].map((m) => ({ ...m, asOf: m.eventId })) } },
+    });
     server.post(P, R, 'd');
     const { store } = client({ storage });
     await open(store);

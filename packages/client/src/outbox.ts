@@ -3,6 +3,7 @@ import type { MessageDto } from '@parley/api';
 import { classifySendError, retryAfterMs, type ParleyApi } from './api.ts';
 import { reconnectDelayMs } from './backoff.ts';
 import { Emitter } from './emitter.ts';
+import { isReactionEmoji, isUserOp, type OutboxOp } from './ops.ts';
 import type { ClientStorage } from './storage.ts';
 
 /** Mirrors the server's limit (`MESSAGE_MAX_CHARS`); the server checks again. */
@@ -13,13 +14,10 @@ const STORAGE_KEY = 'outbox';
 
 export type OutboxStatus = 'queued' | 'sending' | 'failed';
 
-export interface OutboxEntry {
+interface EntryBase {
+  /** The entry's id: a send's `clientId`, an op's `opId` (both UUIDv7, made when queued). */
   readonly clientId: string;
-  readonly partitionId: string;
-  readonly roomId: string;
-  readonly body: string;
   readonly createdAt: string;
-  readonly author: { readonly id: string; readonly name: string } | null;
   readonly status: OutboxStatus;
   /** Why it failed, for people. */
   readonly error: string | null;
@@ -28,11 +26,49 @@ export interface OutboxEntry {
   readonly retryAt?: string | null;
 }
 
+/** A message waiting to be sent. */
+export interface SendEntry extends EntryBase {
+  /** Entries stored before ops existed have no kind: they are sends. */
+  readonly kind: 'send';
+  readonly partitionId: string;
+  readonly roomId: string;
+  readonly body: string;
+  readonly author: { readonly id: string; readonly name: string } | null;
+  /** The id of the message this one answers. */
+  readonly replyTo: string | null;
+}
+
+/** A change waiting to be made (an edit, a deletion, a reaction, a pin, a dismissal, a block). */
+export interface OpEntry extends EntryBase {
+  readonly kind: 'op';
+  /** The same as `clientId`: repeating the op with it applies it once. */
+  readonly opId: string;
+  /** Null for user-wide ops (`user.block`, `user.unblock`). */
+  readonly partitionId: string | null;
+  /** The room of the message it changes, when the client knew it (the view shows the op there). */
+  readonly roomId: string | null;
+  readonly op: OutboxOp;
+  /** Who made it (for the optimistic view of reactions and pins); null when the client was not told. */
+  readonly actorId: string | null;
+}
+
+export type OutboxEntry = SendEntry | OpEntry;
+
 export interface SendOptions {
   partitionId: string;
   roomId: string;
   body: string;
   author?: { id: string; name: string } | null | undefined;
+  /** The id of a message of the same room this one answers. */
+  replyTo?: string | null | undefined;
+}
+
+export interface ActOptions {
+  /** Null only for `user.block` / `user.unblock`. */
+  partitionId: string | null;
+  op: OutboxOp;
+  roomId?: string | null | undefined;
+  actorId?: string | null | undefined;
 }
 
 export interface OutboxOptions {
@@ -42,6 +78,8 @@ export interface OutboxOptions {
   canSend?: (() => boolean) | undefined;
   /** Called with the server's copy before the entry leaves the outbox (no flicker). */
   onSent?: ((message: MessageDto) => void) | undefined;
+  /** Called with the server's answer to an op before the entry leaves the outbox. */
+  onOpDone?: ((entry: OpEntry, result: unknown) => void) | undefined;
   random?: (() => number) | undefined;
   onStorageError?: ((error: unknown) => void) | undefined;
 }
@@ -59,9 +97,42 @@ export function checkBody(body: string): string {
 }
 
 /**
- * The durable send queue. Every send goes through it, online or not: the entry is written to
- * storage, then sent in order, one at a time, with its clientId, so a retry after a lost reply,
- * a reload or a crash posts it at most once. Network failures wait (backoff, or the next
+ * Checks an op the way the server will where the client can tell (an empty or too long edit, a
+ * reaction that is not one emoji). The 5-minute edit window is the server's to judge: its clock
+ * decides, and an edit that arrives late fails with the server's reason.
+ *
+ * @example
+ * ```ts
+ * checkOp({ type: 'message.edit', messageId, body: ' fixed ' }, 'acme'); // body 'fixed'
+ * ```
+ */
+export function checkOp(op: OutboxOp, partitionId: string | null): OutboxOp {
+  if (!isUserOp(op) && !partitionId) throw new OutboxError(`${op.type} needs a workspace.`);
+  switch (op.type) {
+    case 'message.edit':
+      return { ...op, body: checkBody(op.body) };
+    case 'reaction.add':
+    case 'reaction.remove':
+      if (!isReactionEmoji(op.emoji)) throw new OutboxError('A reaction is one emoji, such as 👍.');
+      return op;
+    default:
+      return op;
+  }
+}
+
+/** Stored entries from before ops existed are sends without `kind` and `replyTo`. */
+function normalize(stored: unknown): OutboxEntry | null {
+  if (!stored || typeof stored !== 'object' || !('clientId' in stored)) return null;
+  const e = stored as Partial<OutboxEntry> & { clientId: string };
+  if (e.kind === 'op') return e as OpEntry;
+  return { ...(e as SendEntry), kind: 'send', replyTo: (e as Partial<SendEntry>).replyTo ?? null };
+}
+
+/**
+ * The durable send queue. Every send and every op (edit, delete, reaction, pin, dismissal,
+ * block) goes through it, online or not: the entry is written to storage, then sent in order,
+ * one at a time, with its clientId (an op's opId), so a retry after a lost reply, a reload or a
+ * crash applies it at most once. Network failures wait (backoff, or the next
  * `flush()` when the connection comes back); refusals mark the entry `failed` with the
  * server's reason, kept until retried or cancelled; rate limits are waited out a few times.
  */
@@ -97,13 +168,15 @@ export class Outbox {
 
   /** Queues a message and starts sending. Throws `OutboxError` for an empty or too long body. */
   send(options: SendOptions): OutboxEntry {
-    const entry: OutboxEntry = {
+    const entry: SendEntry = {
+      kind: 'send',
       clientId: uuidv7(),
       partitionId: options.partitionId,
       roomId: options.roomId,
       body: checkBody(options.body),
       createdAt: new Date().toISOString(),
       author: options.author ?? null,
+      replyTo: options.replyTo ?? null,
       status: 'queued',
       error: null,
       rateLimited: 0,
@@ -113,14 +186,40 @@ export class Outbox {
     return entry;
   }
 
-  /** Changes a message that has not left yet. */
-  edit(clientId: string, body: string): void {
-    this.#waiting(clientId);
-    const checked = checkBody(body);
-    this.#patch(clientId, { body: checked });
+  /**
+   * Queues an op after everything already waiting, with a new opId, and starts sending. Throws
+   * `OutboxError` for an empty or too long edit or a reaction that is not one emoji.
+   */
+  act(options: ActOptions): OpEntry {
+    const opId = uuidv7();
+    const entry: OpEntry = {
+      kind: 'op',
+      clientId: opId,
+      opId,
+      partitionId: options.partitionId,
+      roomId: options.roomId ?? null,
+      op: checkOp(options.op, options.partitionId),
+      actorId: options.actorId ?? null,
+      createdAt: new Date().toISOString(),
+      status: 'queued',
+      error: null,
+      rateLimited: 0,
+    };
+    this.#set([...this.#entries, entry]);
+    void this.flush();
+    return entry;
   }
 
-  /** Takes back a message that has not left yet. */
+  /** Changes a message (or the text of an edit) that has not left yet. */
+  edit(clientId: string, body: string): void {
+    const entry = this.#waiting(clientId);
+    const checked = checkBody(body);
+    if (entry.kind === 'send') this.#patch(clientId, { body: checked });
+    else if (entry.op.type === 'message.edit') this.#patch(clientId, { op: { ...entry.op, body: checked } });
+    else throw new OutboxError('Only a message or an edit has a text to change.');
+  }
+
+  /** Takes back an entry that has not left yet, or dismisses a failed one. */
   cancel(clientId: string): void {
     this.#waiting(clientId);
     this.#set(this.#entries.filter((e) => e.clientId !== clientId));
@@ -184,20 +283,30 @@ export class Outbox {
       await this.#saving;
       // Closed meanwhile: the stored copy (queued) is sent by whoever owns the storage now.
       if (this.#closed) return;
+      // An edit made while the entry waited for its turn is what goes.
+      const current = this.#current(entry.clientId) ?? entry;
       try {
-        const message = await this.#opts.api.send({
-          partitionId: entry.partitionId,
-          roomId: entry.roomId,
-          clientId: entry.clientId,
-          body: this.#current(entry.clientId)?.body ?? entry.body,
-        });
-        // Closed while it was on its way: writing now would replace the queue a new outbox on
-        // the same storage keeps. The stored copy is resent later with the same clientId, and
-        // the server answers it with this very message.
-        if (this.#closed) return;
+        if (current.kind === 'send') {
+          const message = await this.#opts.api.send({
+            partitionId: current.partitionId,
+            roomId: current.roomId,
+            clientId: current.clientId,
+            body: current.body,
+            ...(current.replyTo ? { replyTo: current.replyTo } : {}),
+          });
+          // Closed while it was on its way: writing now would replace the queue a new outbox on
+          // the same storage keeps. The stored copy is resent later with the same clientId, and
+          // the server answers it with this very message.
+          if (this.#closed) return;
+          this.#opts.onSent?.(message);
+        } else {
+          const result = await this.#opts.api.act({ partitionId: current.partitionId, opId: current.opId, op: current.op });
+          // As for sends: the stored copy is sent again later with the same opId, and applied once.
+          if (this.#closed) return;
+          this.#opts.onOpDone?.(current, result);
+        }
         this.#transientFailures = 0;
         this.#unauthorized = false;
-        this.#opts.onSent?.(message);
         this.#set(this.#entries.filter((e) => e.clientId !== entry.clientId));
       } catch (error) {
         if (this.#closed) return;
@@ -237,18 +346,19 @@ export class Outbox {
     this.#wakeTimer = setTimeout(() => void this.flush(), ms);
   }
 
-  #waiting(clientId: string): void {
+  #waiting(clientId: string): OutboxEntry {
     const entry = this.#current(clientId);
     if (!entry) throw new OutboxError('That message is no longer waiting to be sent.');
     if (entry.status === 'sending') throw new OutboxError('That message is already on its way.');
+    return entry;
   }
 
   #current(clientId: string): OutboxEntry | undefined {
     return this.#entries.find((e) => e.clientId === clientId);
   }
 
-  #patch(clientId: string, patch: Partial<OutboxEntry>): void {
-    this.#set(this.#entries.map((e) => (e.clientId === clientId ? { ...e, ...patch } : e)));
+  #patch(clientId: string, patch: Partial<SendEntry> | Partial<OpEntry>): void {
+    this.#set(this.#entries.map((e) => (e.clientId === clientId ? ({ ...e, ...patch } as OutboxEntry) : e)));
   }
 
   #set(entries: readonly OutboxEntry[]): void {
@@ -270,7 +380,8 @@ export class Outbox {
 
   async #load(): Promise<void> {
     try {
-      const stored = (await this.#opts.storage.get<OutboxEntry[]>(STORAGE_KEY)) ?? [];
+      const raw = (await this.#opts.storage.get<unknown[]>(STORAGE_KEY)) ?? [];
+      const stored = (Array.isArray(raw) ? raw : []).map(normalize).filter((e): e is OutboxEntry => e !== null);
       // Sends made before the load finished go after the stored ones.
       const known = new Set(stored.map((e) => e.clientId));
       this.#entries = [...stored, ...this.#entries.filter((e) => !known.has(e.clientId))];
@@ -284,5 +395,5 @@ export class Outbox {
 }
 
 function describe(error: unknown): string {
-  return error instanceof Error && error.message ? error.message : 'The server refused this message.';
+  return error instanceof Error && error.message ? error.message : 'The server refused this.';
 }

@@ -8,8 +8,19 @@ import { Connection, type NetworkStatus, type Transport } from './connection.ts'
 import type { ParleyClient } from './create-client.ts';
 import { OutboxError } from './outbox.ts';
 import { PresenceStore } from './presence-store.ts';
-import { ParleyProvider, useConnection, useOutbox, usePresence, useRoomMessages, useSend, useTyping } from './react.ts';
-import { createTestClient, FakePresenceServer, FakeServer, ME } from './test-server.ts';
+import {
+  ParleyProvider,
+  useBlocks,
+  useConnection,
+  useMessageActions,
+  useOutbox,
+  usePins,
+  usePresence,
+  useRoomMessages,
+  useSend,
+  useTyping,
+} from './react.ts';
+import { createTestClient, FakePresenceServer, FakeServer, ME, SOMEONE_ELSE } from './test-server.ts';
 import type { SubscriptionTransport } from './subscription-transport.ts';
 
 // A .ts file with createElement rather than a .tsx file: the `unit` project collects
@@ -71,7 +82,7 @@ function makeClient(): ParleyClient {
     random: () => 0,
     now: () => Date.now(),
   });
-  const { outbox, store, close } = createTestClient({ server, canSend: () => connection.getSnapshot().online });
+  const { outbox, store, actions, blocks, close } = createTestClient({ server, canSend: () => connection.getSnapshot().online });
   const presence = new PresenceStore({ api: presenceServer, connection });
   return {
     trpc: createTRPCClient<AppRouter>({ links: [] }),
@@ -79,6 +90,8 @@ function makeClient(): ParleyClient {
     connection,
     messages: store,
     outbox,
+    actions,
+    blocks,
     presence,
     async close() {
       close();
@@ -141,7 +154,7 @@ function OutboxPanel() {
     'aside',
     null,
     h('p', { 'data-testid': 'outbox' }, `${outbox.queued} waiting since ${outbox.oldestQueuedAt ?? '-'}, ${outbox.failed} failed`),
-    outbox.entries.map((e) => h('button', { key: e.clientId, onClick: () => outbox.cancel(e.clientId) }, `Cancel ${e.body}`)),
+    outbox.entries.map((e) => h('button', { key: e.clientId, onClick: () => outbox.cancel(e.clientId) }, `Cancel ${e.kind === 'send' ? e.body : e.op.type}`)),
   );
 }
 
@@ -352,5 +365,62 @@ describe('useTyping', () => {
     fireEvent.click(screen.getByText('Sent'));
     fireEvent.change(draft, { target: { value: 'n' } });
     expect(presenceServer.typingCalls).toHaveLength(2);
+  });
+});
+
+describe('conversations', () => {
+  function Conversation() {
+    const view = useRoomMessages(P, R);
+    const actions = useMessageActions(P);
+    const pins = usePins(P, R);
+    const blocks = useBlocks();
+    const send = useSend(P, R, ME);
+    return h(
+      'section',
+      null,
+      h('p', { 'data-testid': 'pins' }, pins.messages.map((m) => m.body).join(',')),
+      h('p', { 'data-testid': 'blocked' }, [...blocks.ids].join(',')),
+      view.messages.map((m) =>
+        h(
+          'article',
+          { key: m.key, 'data-testid': 'msg' },
+          `${m.authorBlocked ? '[blocked]' : m.body}${m.replyTo ? ` ↩ ${m.replyTo.snippet}` : ''} ${m.reactions.map((r) => `${r.emoji}${r.count}${r.mine ? '*' : ''}`).join('')}${m.opError ? ` ! ${m.opError}` : ''}`,
+          h('button', { onClick: () => actions.toggleReaction(m, '👍') }, `react ${m.body}`),
+          h('button', { onClick: () => m.id && actions.pin(m.id) }, `pin ${m.body}`),
+          h('button', { onClick: () => m.id && actions.edit(m.id, 'edited by me') }, `edit ${m.body}`),
+          h('button', { onClick: () => m.id && send('re', { replyTo: m.id }) }, `reply ${m.body}`),
+          h('button', { onClick: () => m.authorId && blocks.block(m.authorId) }, `block ${m.body}`),
+          m.opErrorId ? h('button', { onClick: () => actions.dismissError(m.opErrorId!) }, 'dismiss') : null,
+        ),
+      ),
+    );
+  }
+  const articles = () => screen.queryAllByTestId('msg').map((a) => a.firstChild?.textContent);
+
+  test('reacting, pinning, replying, a refused edit and blocking show at once and stay', async () => {
+    server.post(P, R, 'hello', SOMEONE_ELSE);
+    renderWith(h(Conversation));
+    await waitFor(() => expect(articles()).toEqual(['hello ']));
+
+    fireEvent.click(screen.getByText('react hello'));
+    expect(articles()).toEqual(['hello 👍1*']);
+    fireEvent.click(screen.getByText('pin hello'));
+    await waitFor(() => expect(screen.getByTestId('pins').textContent).toBe('hello'));
+    fireEvent.click(screen.getByText('reply hello'));
+    await waitFor(() => expect(articles()).toEqual(['hello 👍1*', 're ↩ hello ']));
+    await waitFor(() => expect(server.messages(P, R)[0]).toMatchObject({ pinnedBy: ME.id, reactions: [{ emoji: '👍', userIds: [ME.id] }] }));
+
+    // Not theirs to edit: the server refuses, the message shows why until dismissed.
+    fireEvent.click(screen.getByText('edit hello'));
+    await waitFor(() => expect(articles()[0]).toBe('hello 👍1* ! You can only edit your own messages.'));
+    fireEvent.click(screen.getByText('dismiss'));
+    expect(articles()[0]).toBe('hello 👍1*');
+
+    fireEvent.click(screen.getByText('react hello'));
+    await waitFor(() => expect(articles()[0]).toBe('hello '));
+    fireEvent.click(screen.getByText('block hello'));
+    expect(screen.getByTestId('blocked').textContent).toBe(SOMEONE_ELSE.id);
+    expect(articles()[0]).toBe('[blocked] ');
+    await waitFor(() => expect(server.blockedBy(ME.id)).toEqual([SOMEONE_ELSE.id]));
   });
 });

@@ -1,8 +1,11 @@
 import { createContext, createElement, useCallback, useContext, useEffect, useMemo, useSyncExternalStore, type ReactNode } from 'react';
 import type { ConnectionSnapshot } from './connection.ts';
 import type { ParleyClient } from './create-client.ts';
-import type { RoomView } from './message-store.ts';
-import type { OutboxEntry } from './outbox.ts';
+import type { BlocksSnapshot } from './blocks-store.ts';
+import type { MessageActions } from './actions.ts';
+import type { ChatMessage, RoomView } from './message-store.ts';
+import type { DeleteScope } from './ops.ts';
+import type { OpEntry, OutboxEntry } from './outbox.ts';
 import type { PresenceView, TypingUser } from './presence-store.ts';
 import type { ParleyEvent } from '@parley/api';
 
@@ -42,8 +45,15 @@ export function usePartitionStream(partitionId: string, onEvent?: (event: Parley
   useEffect(() => (onEvent ? messages.onEvent((e) => e.partitionId === partitionId && onEvent(e)) : undefined), [messages, partitionId, onEvent]);
 }
 
-/** A room's messages (server order, then pending), loading its latest page when needed. */
-export function useRoomMessages(partitionId: string, roomId: string): RoomView & { loadOlder: () => Promise<void>; reload: () => Promise<void> } {
+/**
+ * A room's messages (server order, then pending; this user's pending edits, deletions,
+ * reactions and pins applied), loading its latest page when needed. `jumpTo(messageId)` loads
+ * older pages until the message is there (a reply's quote): true when it is.
+ */
+export function useRoomMessages(
+  partitionId: string,
+  roomId: string,
+): RoomView & { loadOlder: () => Promise<void>; reload: () => Promise<void>; jumpTo: (messageId: string) => Promise<boolean> } {
   const { messages } = useParleyClient();
   useEffect(() => messages.watch(partitionId), [messages, partitionId]);
   useEffect(() => {
@@ -53,19 +63,127 @@ export function useRoomMessages(partitionId: string, roomId: string): RoomView &
   const view = useSyncExternalStore(messages.subscribe, getSnapshot, getSnapshot);
   const loadOlder = useCallback(() => messages.loadOlder(partitionId, roomId), [messages, partitionId, roomId]);
   const reload = useCallback(() => messages.loadRoom(partitionId, roomId, { force: true }), [messages, partitionId, roomId]);
-  return useMemo(() => ({ ...view, loadOlder, reload }), [view, loadOlder, reload]);
+  const jumpTo = useCallback((messageId: string) => messages.loadUntil(partitionId, roomId, messageId), [messages, partitionId, roomId]);
+  return useMemo(() => ({ ...view, loadOlder, reload, jumpTo }), [view, loadOlder, reload, jumpTo]);
 }
 
-/** Sends into a room through the outbox; throws `OutboxError` for an empty or too long body. */
+/**
+ * Sends into a room through the outbox; throws `OutboxError` for an empty or too long body.
+ * @example
+ * ```tsx
+ * const send = useSend(partitionId, roomId, me);
+ * send(text, { replyTo: replyingTo?.id });
+ * ```
+ */
 export function useSend(partitionId: string, roomId: string, author?: { id: string; name: string } | null) {
   const { outbox } = useParleyClient();
   const authorId = author?.id;
   const authorName = author?.name;
   return useCallback(
-    (body: string) =>
-      outbox.send({ partitionId, roomId, body, author: authorId && authorName ? { id: authorId, name: authorName } : null }),
+    (body: string, options: { replyTo?: string | null | undefined } = {}) =>
+      outbox.send({
+        partitionId,
+        roomId,
+        body,
+        author: authorId && authorName ? { id: authorId, name: authorName } : null,
+        replyTo: options.replyTo ?? null,
+      }),
     [outbox, partitionId, roomId, authorId, authorName],
   );
+}
+
+/** `client.actions` bound to one workspace, plus the outbox's `retry`/`cancel` for a failed op (`message.opErrorId`). */
+export interface MessageActionsView {
+  edit(messageId: string, body: string): OpEntry;
+  delete(messageId: string, scope: DeleteScope): OpEntry;
+  react(messageId: string, emoji: string): OpEntry;
+  unreact(messageId: string, emoji: string): OpEntry;
+  /** React if this user has not, take it back if they have (a reaction chip's click). */
+  toggleReaction(message: Pick<ChatMessage, 'id' | 'reactions'>, emoji: string): OpEntry | null;
+  pin(messageId: string): OpEntry;
+  unpin(messageId: string): OpEntry;
+  dismissAnnouncement(announcementId: string): OpEntry;
+  /** Tries a failed op again (same opId). */
+  retry(entryId: string): void;
+  /** Dismisses a failed op: the server's copy shows without the error. */
+  dismissError(entryId: string): void;
+}
+
+/**
+ * Edits, deletions, reactions, pins and dismissals in one workspace, through the outbox: shown
+ * at once, sent in order, applied once; a refusal shows on the message (`opError`).
+ * @example
+ * ```tsx
+ * const actions = useMessageActions(partitionId);
+ * <button onClick={() => actions.toggleReaction(message, '👍')}>👍</button>
+ * {message.opError && <span>{message.opError} <button onClick={() => actions.dismissError(message.opErrorId!)}>OK</button></span>}
+ * ```
+ */
+export function useMessageActions(partitionId: string): MessageActionsView {
+  const { actions, outbox } = useParleyClient();
+  return useMemo(() => bindActions(actions, partitionId, outbox), [actions, partitionId, outbox]);
+}
+
+function bindActions(actions: MessageActions, partitionId: string, outbox: ParleyClient['outbox']): MessageActionsView {
+  return {
+    edit: (messageId, body) => actions.edit(partitionId, messageId, body),
+    delete: (messageId, scope) => actions.delete(partitionId, messageId, scope),
+    react: (messageId, emoji) => actions.react(partitionId, messageId, emoji),
+    unreact: (messageId, emoji) => actions.unreact(partitionId, messageId, emoji),
+    toggleReaction: (message, emoji) => {
+      if (!message.id) return null;
+      const mine = message.reactions.some((r) => r.emoji === emoji && r.mine);
+      return mine ? actions.unreact(partitionId, message.id, emoji) : actions.react(partitionId, message.id, emoji);
+    },
+    pin: (messageId) => actions.pin(partitionId, messageId),
+    unpin: (messageId) => actions.unpin(partitionId, messageId),
+    dismissAnnouncement: (announcementId) => actions.dismissAnnouncement(partitionId, announcementId),
+    retry: (entryId) => outbox.retry(entryId),
+    dismissError: (entryId) => outbox.cancel(entryId),
+  };
+}
+
+export interface BlocksView extends BlocksSnapshot {
+  block(userId: string): OpEntry;
+  unblock(userId: string): OpEntry;
+}
+
+/**
+ * Whom this user blocked (read once when first used), with `block`/`unblock` through the outbox.
+ * Messages of blocked people come with `authorBlocked: true` in the room views.
+ * @example
+ * ```tsx
+ * const blocks = useBlocks();
+ * blocks.ids.has(userId) ? <button onClick={() => blocks.unblock(userId)}>Unblock</button> : <button onClick={() => blocks.block(userId)}>Block</button>
+ * ```
+ */
+export function useBlocks(): BlocksView {
+  const { blocks } = useParleyClient();
+  useEffect(() => {
+    if (!blocks.loaded) void blocks.load();
+  }, [blocks]);
+  const view = useSyncExternalStore(blocks.subscribe, blocks.getView, blocks.getView);
+  return useMemo(() => ({ ...view, block: (userId: string) => blocks.block(userId), unblock: (userId: string) => blocks.unblock(userId) }), [blocks, view]);
+}
+
+/**
+ * A room's pinned messages, most recently pinned first (fetched when mounted, then kept up to
+ * date by the stream; pending pins and unpins applied).
+ * @example
+ * ```tsx
+ * const { messages } = usePins(partitionId, roomId);
+ * ```
+ */
+export function usePins(partitionId: string, roomId: string): { messages: readonly ChatMessage[]; reload: () => Promise<void> } {
+  const { messages } = useParleyClient();
+  useEffect(() => messages.watch(partitionId), [messages, partitionId]);
+  useEffect(() => {
+    void messages.loadPins(partitionId, roomId).catch(() => undefined);
+  }, [messages, partitionId, roomId]);
+  const getSnapshot = useCallback(() => messages.getPins(partitionId, roomId), [messages, partitionId, roomId]);
+  const pins = useSyncExternalStore(messages.subscribe, getSnapshot, getSnapshot);
+  const reload = useCallback(() => messages.loadPins(partitionId, roomId), [messages, partitionId, roomId]);
+  return useMemo(() => ({ messages: pins, reload }), [pins, reload]);
 }
 
 export interface OutboxView {

@@ -1,19 +1,27 @@
-import type { MemberPresenceDto, MessageDto, ParleyEvent, PresenceSignalDto, TypingDto } from '@parley/api';
-import type { EventHandlers, MessagePage, ParleyApi, PresenceApi, SendInput } from './api.ts';
+import type { AnnouncementDto, BlockedUserDto, MemberPresenceDto, MessageDto, ParleyEvent, PresenceSignalDto, ReplyRef, TypingDto } from '@parley/api';
+import type { ActInput, EventHandlers, MessagePage, ParleyApi, PinsPage, PresenceApi, SendInput } from './api.ts';
+import { messageActions, type MessageActions } from './actions.ts';
+import { BlocksStore } from './blocks-store.ts';
 import { MessageStore } from './message-store.ts';
+import { EDIT_WINDOW_MS, isReactionEmoji, replySnippet, type OutboxOp } from './ops.ts';
 import { Outbox } from './outbox.ts';
 import { memoryStorage, type ClientStorage } from './storage.ts';
 
 /**
  * A fake Parley server in memory, for the client's tests: the same contract as the real one
- * (dense event ids per partition, idempotent `send` by clientId, `list` paging back by event id,
- * `head`, `onEvent` resuming after `lastEventId`), with knobs for the timings and failures the
- * client has to survive: refusals, network errors, replies held back or lost after the commit,
- * events held back, a whole connection going away.
+ * (dense event ids per partition, idempotent `send` by clientId and ops by opId, `list` paging
+ * back by event id with the snapshot's `asOf`, `head`, `onEvent` resuming after `lastEventId`,
+ * personal events only to their person), the same rules for edits (own messages, a 5-minute
+ * window on the server's clock), deletions (tombstones for everyone, hides for one), reactions
+ * (sets) and pins, with knobs for the timings and failures the client has to survive: refusals,
+ * network errors, replies held back or lost after the commit, events held back, a whole
+ * connection going away.
  */
 
 export const ME = { id: 'u-me', name: 'Me' } as const;
 export const SOMEONE_ELSE = { id: 'u-other', name: 'Other' } as const;
+
+type Person = { readonly id: string; readonly name: string };
 
 /** What fetch gives when the server cannot be reached: an Error without `data`. */
 export function networkError(): Error {
@@ -26,16 +34,17 @@ export function refusal(code: string, message: string, extra: { retryAfterMs?: n
 }
 
 /**
- * What the next `send` does: `commit` (and answer), `lose-reply` (commit, then a network error
- * instead of the answer), `hold` (commit, answer when the test says), or an error thrown before
- * anything is committed.
+ * What the next `send` (or `act`) does: `commit` (and answer), `lose-reply` (commit, then a
+ * network error instead of the answer), `hold` (commit, answer when the test says), or an error
+ * thrown before anything is committed.
  */
 export type SendPlan = 'commit' | 'lose-reply' | 'hold' | Error;
 
-type Method = 'send' | 'list' | 'head';
+type Method = 'send' | 'act' | 'list' | 'head' | 'pins';
 
 interface Subscription {
   readonly api: FakeApi;
+  readonly userId: string;
   readonly partitionId: string;
   readonly handlers: EventHandlers;
   readonly queue: ParleyEvent[];
@@ -43,14 +52,37 @@ interface Subscription {
   open: boolean;
 }
 
+type Outcome = { ok: true; value: unknown } | { ok: false; error: Error };
+
 interface HeldReply {
   readonly api: FakeApi;
-  readonly input: SendInput;
-  readonly author: { id: string; name: string };
+  /** Commits the call (once) and gives its answer or refusal. */
+  readonly run: () => Outcome;
   /** Null while the request is still on its way to the server (nothing committed yet). */
-  message: MessageDto | null;
-  resolve(message: MessageDto): void;
+  outcome: Outcome | null;
+  resolve(value: unknown): void;
   reject(error: Error): void;
+}
+
+/** A message as the server stores it (the DTO's changing parts live here). */
+interface Row {
+  readonly partitionId: string;
+  readonly id: string;
+  readonly roomId: string;
+  readonly clientId: string;
+  readonly author: Person;
+  readonly eventId: number;
+  readonly createdAt: string;
+  readonly createdAtMs: number;
+  readonly replyTo: string | null;
+  body: string;
+  editedAt: string | null;
+  deletedAt: string | null;
+  pinnedAt: string | null;
+  pinnedBy: string | null;
+  /** Emoji → who, in the order they reacted. */
+  readonly reactions: Map<string, string[]>;
+  readonly hiddenFor: Set<string>;
 }
 
 export interface FakeApi extends ParleyApi {
@@ -59,36 +91,49 @@ export interface FakeApi extends ParleyApi {
   readonly killed: boolean;
 }
 
+const PERSONAL: ReadonlySet<string> = new Set(['message.hidden', 'announcement.dismissed']);
+const NO_SUCH_MESSAGE = 'No such message in this workspace.';
+
 export class FakeServer {
   /** Messages per `list` page (the real server's default is 50). */
   pageSize: number;
-  /** Answers to `send` wait for `deliverNextReply()` / `loseNextReply()`. */
+  /** Answers to `send` and `act` wait for `deliverNextReply()` / `loseNextReply()`. */
   holdReplies = false;
   /**
-   * With `holdReplies`: true, a held send is committed when it arrives (only the answer is on
+   * With `holdReplies`: true, a held call is committed when it arrives (only the answer is on
    * its way); false, the request itself is on its way, committed only when it is delivered or
    * its answer lost, and never if the connection or the page goes away first.
    */
   commitOnArrival = true;
   /** Events wait in each subscription for `deliverEvents()`; otherwise they go out at once, in order. */
   holdEvents = false;
+  /** The server's clock minus ours (edit windows, `editedAt`). */
+  clockOffsetMs = 0;
   /** Every call as it reached the server, for assertions. */
   readonly calls = {
     send: [] as SendInput[],
+    act: [] as ActInput[],
     list: [] as { partitionId: string; roomId: string; before?: number | undefined }[],
+    pins: [] as { partitionId: string; roomId: string }[],
     head: [] as string[],
     subscribe: [] as { partitionId: string; lastEventId: number | null }[],
   };
-  /** The order in which calls reached the server: `send`, `list`, `head`, `subscribe`. */
-  readonly log: (Method | 'subscribe')[] = [];
+  /** The order in which calls reached the server: `send`, `act`, `list`, `head`, `subscribe`, … */
+  readonly log: (Method | 'subscribe' | 'blocks')[] = [];
 
   readonly #events = new Map<string, ParleyEvent[]>();
-  readonly #byClientId = new Map<string, MessageDto>();
+  readonly #rows = new Map<string, Row>();
+  readonly #byClientId = new Map<string, Row>();
+  /** The op ledger: a repeated opId gets the first answer and changes nothing. */
+  readonly #ops = new Map<string, { userId: string; type: string; result: unknown }>();
+  readonly #blocks = new Map<string, Map<string, string>>();
+  readonly #announcements = new Map<string, AnnouncementDto & { dismissedBy: Set<string> }>();
   readonly #subscriptions: Subscription[] = [];
   readonly #held: HeldReply[] = [];
-  readonly #sendPlans: SendPlan[] = [];
-  readonly #failures: Record<'list' | 'head', Error[]> = { list: [], head: [] };
+  readonly #plans: Record<'send' | 'act', SendPlan[]> = { send: [], act: [] };
+  readonly #failures: Record<'list' | 'head' | 'pins', Error[]> = { list: [], head: [], pins: [] };
   readonly #gates = new Map<Method, Promise<void>>();
+  readonly #answerGates = new Map<Method, Promise<void>>();
   #connected = true;
   #nextMessage = 0;
   #pumping = false;
@@ -97,11 +142,33 @@ export class FakeServer {
     this.pageSize = options.pageSize ?? 50;
   }
 
-  /** A client's connection to this server (one per page load). */
-  api(author: { id: string; name: string } = ME): FakeApi {
+  /** A client's connection to this server (one per page load), signed in as `author`. */
+  api(author: Person = ME): FakeApi {
     let killed = false;
     const guard = () => {
       if (killed || !this.#connected) throw networkError();
+    };
+    /** Sends and ops: committed and answered now, or held, or refused, as planned. */
+    const call = async (method: 'send' | 'act', run: () => unknown): Promise<unknown> => {
+      const plan = this.#plans[method].shift() ?? (this.holdReplies ? 'hold' : 'commit');
+      if (plan instanceof Error) throw plan;
+      const attempt = (): Outcome => {
+        try {
+          return { ok: true, value: run() };
+        } catch (error) {
+          return { ok: false, error: error as Error };
+        }
+      };
+      if (plan === 'hold') {
+        const outcome = this.commitOnArrival ? attempt() : null;
+        return new Promise((resolve, reject) => {
+          this.#held.push({ api, run: attempt, outcome, resolve, reject });
+        });
+      }
+      const outcome = attempt();
+      if (plan === 'lose-reply') throw networkError();
+      if (!outcome.ok) throw outcome.error;
+      return outcome.value;
     };
     const api: FakeApi = {
       get killed() {
@@ -117,17 +184,14 @@ export class FakeServer {
         guard();
         this.calls.send.push(input);
         this.log.push('send');
-        const plan = this.#sendPlans.shift() ?? (this.holdReplies ? 'hold' : 'commit');
-        if (plan instanceof Error) throw plan;
-        if (plan === 'hold') {
-          const message = this.commitOnArrival ? this.#commit(input, author) : null;
-          return new Promise<MessageDto>((resolve, reject) => {
-            this.#held.push({ api, input, author, message, resolve, reject });
-          });
-        }
-        const message = this.#commit(input, author);
-        if (plan === 'lose-reply') throw networkError();
-        return message;
+        return (await call('send', () => this.#commit(input, author))) as MessageDto;
+      },
+      act: async (input) => {
+        await this.#gate('act');
+        guard();
+        this.calls.act.push(structuredClone(input));
+        this.log.push('act');
+        return call('act', () => this.#act(author, input));
       },
       head: async (partitionId) => {
         await this.#gate('head');
@@ -143,15 +207,33 @@ export class FakeServer {
         this.calls.list.push(input);
         this.log.push('list');
         this.#fail('list');
-        return this.#page(input);
+        const page = this.#page(input, author.id);
+        // `holdAnswers('list')`: the snapshot is taken now, the answer waits.
+        await this.#answerGate('list');
+        return page;
+      },
+      pins: async (input) => {
+        await this.#gate('pins');
+        guard();
+        this.calls.pins.push(input);
+        this.log.push('pins');
+        this.#fail('pins');
+        return this.#pins(input, author.id);
+      },
+      blocks: async () => {
+        guard();
+        this.log.push('blocks');
+        return [...(this.#blocks.get(author.id) ?? new Map<string, string>())].map(
+          ([userId, blockedAt]): BlockedUserDto => ({ userId, username: userId, displayName: userId, blockedAt }),
+        );
       },
       subscribe: (input, handlers) => {
         this.calls.subscribe.push({ ...input });
         this.log.push('subscribe');
         const log = this.#log(input.partitionId);
         // Like the real server: nothing before the call without a position, else a replay after it.
-        const queue = input.lastEventId === null ? [] : log.filter((e) => e.id > (input.lastEventId ?? 0));
-        const sub: Subscription = { api, partitionId: input.partitionId, handlers, queue, delivered: [], open: !killed };
+        const queue = input.lastEventId === null ? [] : log.filter((e) => e.id > (input.lastEventId ?? 0) && this.#visible(e, author.id));
+        const sub: Subscription = { api, userId: author.id, partitionId: input.partitionId, handlers, queue, delivered: [], open: !killed };
         this.#subscriptions.push(sub);
         this.#schedulePump();
         return () => {
@@ -164,13 +246,18 @@ export class FakeServer {
 
   /** The next sends, in order, follow these plans (then the default again). */
   planSends(...plans: SendPlan[]): void {
-    this.#sendPlans.push(...plans);
+    this.#plans.send.push(...plans);
   }
 
-  /** The next `times` calls of `method` that reach the server throw `error` (a send then commits nothing). */
+  /** The next ops (`act`), in order, follow these plans (then the default again). */
+  planActs(...plans: SendPlan[]): void {
+    this.#plans.act.push(...plans);
+  }
+
+  /** The next `times` calls of `method` that reach the server throw `error` (a send or an op then commits nothing). */
   failNext(method: Method, error: Error, times = 1): void {
     for (let i = 0; i < times; i += 1) {
-      if (method === 'send') this.#sendPlans.push(error);
+      if (method === 'send' || method === 'act') this.#plans[method].push(error);
       else this.#failures[method].push(error);
     }
   }
@@ -186,11 +273,22 @@ export class FakeServer {
     };
   }
 
+  /** Answers of `method` (taken as of now) wait until the returned function is called: a slow page. */
+  holdAnswers(method: 'list'): () => void {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    this.#answerGates.set(method, gate);
+    return () => {
+      if (this.#answerGates.get(method) === gate) this.#answerGates.delete(method);
+      release();
+    };
+  }
+
   get connected(): boolean {
     return this.#connected;
   }
 
-  /** The server ends the partition's open streams with `error` (a removal: `refusal('FORBIDDEN', …)`). */
+  /** The server end the partition's open streams with `error` (a removal: `refusal('FORBIDDEN', …)`). */
   endStreams(partitionId: string, error: Error): void {
     for (const sub of this.#subscriptions) {
       if (sub.partitionId !== partitionId || !sub.open) continue;
@@ -210,30 +308,53 @@ export class FakeServer {
     this.#schedulePump();
   }
 
-  /** Someone else posts into a room. */
-  post(partitionId: string, roomId: string, body: string, author: { id: string; name: string } = SOMEONE_ELSE): MessageDto {
-    return this.#commit({ partitionId, roomId, body, clientId: `other-${(this.#nextMessage += 1)}` }, author);
+  /** Someone else posts into a room (optionally answering a message). */
+  post(partitionId: string, roomId: string, body: string, author: Person = SOMEONE_ELSE, replyTo?: string): MessageDto {
+    return this.#commit({ partitionId, roomId, body, clientId: `other-${(this.#nextMessage += 1)}`, ...(replyTo ? { replyTo } : {}) }, author);
+  }
+
+  /** Someone makes a change directly on the server (their own client's op, answered at once). Throws its refusal. */
+  actAs(author: Person, partitionId: string | null, op: OutboxOp, opId = `op-${(this.#nextMessage += 1)}`): unknown {
+    return this.#act(author, { partitionId, opId, op });
+  }
+
+  /** A workspace announcement by `author`. */
+  announce(partitionId: string, body: string, author: Person = SOMEONE_ELSE): AnnouncementDto {
+    const dto: AnnouncementDto = { id: `a-${(this.#nextMessage += 1)}`, partitionId, authorId: author.id, authorName: author.name, body, createdAt: this.#nowIso() };
+    this.#announcements.set(dto.id, { ...dto, dismissedBy: new Set() });
+    this.append(partitionId, { type: 'announcement.created', roomId: null, actorId: author.id, data: dto });
+    return dto;
   }
 
   /** Appends any other event (a member joining, …). */
   append(partitionId: string, event: Omit<ParleyEvent, 'id' | 'partitionId' | 'at'>): ParleyEvent {
     const log = this.#log(partitionId);
-    const full = { ...event, id: log.length + 1, partitionId, at: new Date().toISOString() } as ParleyEvent;
+    const full = { ...event, id: log.length + 1, partitionId, at: this.#nowIso() } as ParleyEvent;
     log.push(full);
-    for (const sub of this.#subscriptions) if (sub.open && sub.partitionId === partitionId) sub.queue.push(full);
+    for (const sub of this.#subscriptions) if (sub.open && sub.partitionId === partitionId && this.#visible(full, sub.userId)) sub.queue.push(full);
     this.#schedulePump();
     return full;
   }
 
-  /** The partition's messages, in event order (optionally one room's). */
-  messages(partitionId: string, roomId?: string): MessageDto[] {
-    return this.#log(partitionId)
-      .flatMap((e) => (e.type === 'message.created' ? [e.data] : []))
-      .filter((m) => roomId === undefined || m.roomId === roomId);
+  /**
+   * The partition's messages as they are now, in event order (optionally one room's). With a
+   * `viewer`: as that person's `list` shows them (their hidden ones left out, blocked authors marked).
+   */
+  messages(partitionId: string, roomId?: string, viewer?: string): MessageDto[] {
+    return [...this.#rows.values()]
+      .filter((r) => r.partitionId === partitionId && (roomId === undefined || r.roomId === roomId))
+      .filter((r) => viewer === undefined || !r.hiddenFor.has(viewer))
+      .sort((a, b) => a.eventId - b.eventId)
+      .map((r) => this.#dto(r, viewer));
   }
 
   events(partitionId: string): readonly ParleyEvent[] {
     return this.#log(partitionId);
+  }
+
+  /** Whom `userId` blocked. */
+  blockedBy(userId: string): string[] {
+    return [...(this.#blocks.get(userId)?.keys() ?? [])];
   }
 
   get heldReplies(): number {
@@ -250,19 +371,21 @@ export class FakeServer {
     return this.#subscriptions.filter((s) => s.open && (partitionId === undefined || s.partitionId === partitionId)).length;
   }
 
-  /** Answers the oldest held send (committing it first if it was still on its way). False when none is held. */
+  /** Answers the oldest held call (committing it first if it was still on its way). False when none is held. */
   deliverNextReply(): boolean {
     const reply = this.#held.shift();
     if (!reply) return false;
-    reply.resolve(reply.message ?? this.#commit(reply.input, reply.author));
+    reply.outcome ??= reply.run();
+    if (reply.outcome.ok) reply.resolve(reply.outcome.value);
+    else reply.reject(reply.outcome.error);
     return true;
   }
 
-  /** The oldest held send is committed, but its answer never arrives (a network error instead). */
+  /** The oldest held call is committed, but its answer never arrives (a network error instead). */
   loseNextReply(): boolean {
     const reply = this.#held.shift();
     if (!reply) return false;
-    reply.message ??= this.#commit(reply.input, reply.author);
+    reply.outcome ??= reply.run();
     reply.reject(networkError());
     return true;
   }
@@ -290,6 +413,14 @@ export class FakeServer {
     return true;
   }
 
+  #now(): number {
+    return Date.now() + this.clockOffsetMs;
+  }
+
+  #nowIso(): string {
+    return new Date(this.#now()).toISOString();
+  }
+
   #log(partitionId: string): ParleyEvent[] {
     let log = this.#events.get(partitionId);
     if (!log) {
@@ -299,42 +430,227 @@ export class FakeServer {
     return log;
   }
 
-  #commit(input: SendInput, author: { id: string; name: string }): MessageDto {
+  /** Someone else's personal events (their hides, their dismissals) never reach a stream. */
+  #visible(event: ParleyEvent, userId: string): boolean {
+    return !PERSONAL.has(event.type) || (event.data as { userId?: string }).userId === userId;
+  }
+
+  #replyRef(row: Row): ReplyRef | null {
+    if (!row.replyTo) return null;
+    const original = this.#rows.get(row.replyTo);
+    if (!original) return null;
+    return { id: original.id, authorId: original.author.id, authorName: original.author.name, snippet: replySnippet(original.body), deleted: original.deletedAt !== null };
+  }
+
+  #dto(row: Row, viewer?: string): MessageDto {
+    return {
+      id: row.id,
+      partitionId: row.partitionId,
+      roomId: row.roomId,
+      clientId: row.clientId,
+      authorId: row.author.id,
+      authorName: row.author.name,
+      body: row.body,
+      eventId: row.eventId,
+      createdAt: row.createdAt,
+      replyTo: this.#replyRef(row),
+      editedAt: row.editedAt,
+      deletedAt: row.deletedAt,
+      pinnedAt: row.pinnedAt,
+      pinnedBy: row.pinnedBy,
+      reactions: [...row.reactions].map(([emoji, userIds]) => ({ emoji, userIds: [...userIds] })),
+      ...(viewer && this.#blocks.get(viewer)?.has(row.author.id) ? { authorBlocked: true as const } : {}),
+    };
+  }
+
+  #commit(input: SendInput, author: Person): MessageDto {
     const previous = this.#byClientId.get(input.clientId);
-    // Idempotent by clientId: the first message again, no new event.
-    if (previous) return structuredClone(previous);
+    // Idempotent by clientId: the first message again (as it is now), no new event.
+    if (previous) return this.#dto(previous, author.id);
+    if (input.replyTo) {
+      const original = this.#rows.get(input.replyTo);
+      if (!original || original.partitionId !== input.partitionId || original.roomId !== input.roomId) {
+        throw refusal('BAD_REQUEST', 'The message you reply to is not in this room.');
+      }
+      if (original.deletedAt) throw refusal('BAD_REQUEST', 'The message you reply to was deleted.');
+    }
     const log = this.#log(input.partitionId);
     const eventId = log.length + 1;
-    const message: MessageDto = {
-      id: `m-${input.partitionId}-${eventId}`,
+    const row: Row = {
       partitionId: input.partitionId,
+      id: `m-${input.partitionId}-${eventId}`,
       roomId: input.roomId,
       clientId: input.clientId,
-      authorId: author.id,
-      authorName: author.name,
-      body: input.body,
+      author: { id: author.id, name: author.name },
       eventId,
-      createdAt: new Date().toISOString(),
+      createdAt: this.#nowIso(),
+      createdAtMs: this.#now(),
+      replyTo: input.replyTo ?? null,
+      body: input.body,
+      editedAt: null,
+      deletedAt: null,
+      pinnedAt: null,
+      pinnedBy: null,
+      reactions: new Map(),
+      hiddenFor: new Set(),
     };
-    this.#byClientId.set(input.clientId, message);
-    this.append(input.partitionId, { type: 'message.created', roomId: input.roomId, actorId: author.id, data: message });
-    return structuredClone(message);
+    this.#rows.set(row.id, row);
+    this.#byClientId.set(input.clientId, row);
+    this.append(input.partitionId, { type: 'message.created', roomId: input.roomId, actorId: author.id, data: this.#dto(row) });
+    return this.#dto(row, author.id);
   }
 
-  #page(input: { partitionId: string; roomId: string; before?: number | undefined }): MessagePage {
-    const older = this.messages(input.partitionId, input.roomId).filter((m) => input.before === undefined || m.eventId < input.before);
+  /** One op, with the server's rules and its opId ledger. */
+  #act(author: Person, input: ActInput): unknown {
+    const { op, opId } = input;
+    const first = this.#ops.get(opId);
+    if (first) {
+      if (first.userId !== author.id || first.type !== op.type) throw refusal('CONFLICT', 'That opId was already used for another change; generate a new one.');
+      return structuredClone(first.result);
+    }
+    // A refusal claims nothing: the same op may be judged again later.
+    const result = this.#decide(author, input);
+    this.#ops.set(opId, { userId: author.id, type: op.type, result: structuredClone(result) });
+    return result;
+  }
+
+  #decide(author: Person, { partitionId, op }: ActInput): unknown {
+    switch (op.type) {
+      case 'user.block':
+      case 'user.unblock': {
+        if (op.userId === author.id) throw refusal('BAD_REQUEST', 'You cannot block yourself.');
+        const mine = this.#blocks.get(author.id) ?? new Map<string, string>();
+        this.#blocks.set(author.id, mine);
+        if (op.type === 'user.block') {
+          if (!mine.has(op.userId)) mine.set(op.userId, this.#nowIso());
+        } else mine.delete(op.userId);
+        return { userId: op.userId, blocked: op.type === 'user.block' };
+      }
+      case 'announcement.dismiss': {
+        const a = this.#announcements.get(op.announcementId);
+        if (!a || a.partitionId !== partitionId) throw refusal('NOT_FOUND', 'No such announcement.');
+        if (!a.dismissedBy.has(author.id)) {
+          a.dismissedBy.add(author.id);
+          this.append(a.partitionId, { type: 'announcement.dismissed', roomId: null, actorId: author.id, data: { id: a.id, userId: author.id } });
+        }
+        return { id: a.id, dismissed: true };
+      }
+      default:
+        break;
+    }
+    const row = this.#rows.get(op.messageId);
+    if (!row || row.partitionId !== partitionId) throw refusal('NOT_FOUND', NO_SUCH_MESSAGE);
+    const base = { roomId: row.roomId, actorId: author.id };
+    switch (op.type) {
+      case 'message.edit': {
+        if (row.author.id !== author.id) throw refusal('FORBIDDEN', 'You can only edit your own messages.');
+        if (row.deletedAt) throw refusal('BAD_REQUEST', 'That message was deleted.');
+        if (this.#now() >= row.createdAtMs + EDIT_WINDOW_MS) {
+          throw refusal('PRECONDITION_FAILED', 'Messages can be edited for 5 minutes after sending; the time to edit this one has ended.');
+        }
+        const body = op.body.trim();
+        if (body === row.body) return { id: row.id, roomId: row.roomId, body, editedAt: row.editedAt };
+        row.body = body;
+        row.editedAt = this.#nowIso();
+        const data = { id: row.id, roomId: row.roomId, body, editedAt: row.editedAt };
+        this.append(row.partitionId, { type: 'message.edited', ...base, data });
+        return data;
+      }
+      case 'message.delete': {
+        const result = { id: row.id, roomId: row.roomId, scope: op.scope };
+        if (op.scope === 'me') {
+          if (!row.hiddenFor.has(author.id)) {
+            row.hiddenFor.add(author.id);
+            this.append(row.partitionId, { type: 'message.hidden', ...base, data: { id: row.id, roomId: row.roomId, userId: author.id } });
+          }
+          return result;
+        }
+        if (row.deletedAt) return result;
+        if (row.author.id !== author.id) throw refusal('FORBIDDEN', 'Only the author, the room’s admins and workspace admins can delete this message for everyone.');
+        this.#tombstone(row);
+        this.append(row.partitionId, { type: 'message.deleted', ...base, data: { id: row.id, roomId: row.roomId, deletedAt: row.deletedAt!, deletedBy: author.id } });
+        return result;
+      }
+      case 'message.pin':
+      case 'message.unpin': {
+        const pinned = op.type === 'message.pin';
+        const result = { id: row.id, roomId: row.roomId, pinned };
+        if (pinned && row.deletedAt) throw refusal('BAD_REQUEST', 'That message was deleted.');
+        if ((row.pinnedAt !== null) === pinned) return result;
+        row.pinnedAt = pinned ? this.#nowIso() : null;
+        row.pinnedBy = pinned ? author.id : null;
+        this.append(
+          row.partitionId,
+          pinned
+            ? { type: 'message.pinned', ...base, data: { id: row.id, roomId: row.roomId, pinnedAt: row.pinnedAt!, pinnedBy: author.id } }
+            : { type: 'message.unpinned', ...base, data: { id: row.id, roomId: row.roomId } },
+        );
+        return result;
+      }
+      case 'reaction.add':
+      case 'reaction.remove': {
+        const on = op.type === 'reaction.add';
+        if (!isReactionEmoji(op.emoji)) throw refusal('BAD_REQUEST', 'A reaction is one emoji, such as 👍.');
+        const result = { messageId: row.id, roomId: row.roomId, emoji: op.emoji, reacted: on };
+        if (on && row.deletedAt) throw refusal('BAD_REQUEST', 'That message was deleted.');
+        const users = row.reactions.get(op.emoji) ?? [];
+        if (on === users.includes(author.id)) return result;
+        if (on) row.reactions.set(op.emoji, [...users, author.id]);
+        else if (users.length === 1) row.reactions.delete(op.emoji);
+        else row.reactions.set(op.emoji, users.filter((u) => u !== author.id));
+        const data = { messageId: row.id, roomId: row.roomId, userId: author.id, emoji: op.emoji };
+        this.append(row.partitionId, { type: on ? 'reaction.added' : 'reaction.removed', ...base, data });
+        return result;
+      }
+    }
+  }
+
+  /**
+   * Like the real server's tombstone: the text goes from the row and from the log (the message's
+   * own event, its edits, the quotes of it in replies); reactions and the pin with it. Events
+   * already queued for a stream keep what they had (the real feed's in-memory copies do too).
+   */
+  #tombstone(row: Row): void {
+    row.body = '';
+    row.deletedAt = this.#nowIso();
+    row.reactions.clear();
+    row.pinnedAt = null;
+    row.pinnedBy = null;
+    const log = this.#log(row.partitionId);
+    for (let i = 0; i < log.length; i += 1) {
+      const e = log[i]!;
+      if (e.type === 'message.created' && e.data.id === row.id) log[i] = { ...e, data: { ...e.data, body: '' } };
+      if (e.type === 'message.edited' && e.data.id === row.id) log[i] = { ...e, data: { ...e.data, body: '' } };
+      if (e.type === 'message.created' && e.data.replyTo?.id === row.id) log[i] = { ...e, data: { ...e.data, replyTo: { ...e.data.replyTo, snippet: '', deleted: true } } };
+    }
+  }
+
+  #page(input: { partitionId: string; roomId: string; before?: number | undefined }, viewer: string): MessagePage {
+    const older = this.messages(input.partitionId, input.roomId, viewer).filter((m) => input.before === undefined || m.eventId < input.before);
     const messages = older.slice(-this.pageSize);
     const more = older.length > messages.length;
-    return { messages: structuredClone(messages), nextCursor: more && messages[0] ? messages[0].eventId : null };
+    return { messages, nextCursor: more && messages[0] ? messages[0].eventId : null, asOf: this.#log(input.partitionId).length };
   }
 
-  #fail(method: 'list' | 'head'): void {
+  #pins(input: { partitionId: string; roomId: string }, viewer: string): PinsPage {
+    const messages = this.messages(input.partitionId, input.roomId, viewer)
+      .filter((m) => m.pinnedAt !== null)
+      .sort((a, b) => (a.pinnedAt! < b.pinnedAt! ? 1 : -1));
+    return { messages, asOf: this.#log(input.partitionId).length };
+  }
+
+  #fail(method: 'list' | 'head' | 'pins'): void {
     const error = this.#failures[method].shift();
     if (error) throw error;
   }
 
   async #gate(method: Method): Promise<void> {
     for (let gate = this.#gates.get(method); gate; gate = this.#gates.get(method)) await gate;
+  }
+
+  async #answerGate(method: Method): Promise<void> {
+    const gate = this.#answerGates.get(method);
+    if (gate) await gate;
   }
 
   #dropReply(reply: HeldReply): void {
@@ -347,7 +663,10 @@ export class FakeServer {
     const event = sub.queue.shift()!;
     sub.delivered.push(event);
     // A copy, as if it came over the wire: the client must not share objects with the server.
-    sub.handlers.onEvent(structuredClone(event));
+    const copy = structuredClone(event);
+    // Like the real stream: a message by someone the reader blocked goes out marked.
+    if (copy.type === 'message.created' && this.#blocks.get(sub.userId)?.has(copy.data.authorId)) copy.data.authorBlocked = true;
+    sub.handlers.onEvent(copy);
   }
 
   #schedulePump(): void {
@@ -366,23 +685,42 @@ export function createTestClient(options: {
   server: FakeServer;
   storage?: ClientStorage | undefined;
   api?: FakeApi | undefined;
+  /** Who is signed in (default ME). */
+  user?: Person | undefined;
   canSend?: (() => boolean) | undefined;
   persistPerRoom?: number | undefined;
-}): { api: FakeApi; storage: ClientStorage; outbox: Outbox; store: MessageStore; close(): void } {
-  const api = options.api ?? options.server.api();
+}): { api: FakeApi; storage: ClientStorage; outbox: Outbox; store: MessageStore; blocks: BlocksStore; actions: MessageActions; close(): void } {
+  const user = options.user ?? ME;
+  const api = options.api ?? options.server.api(user);
   const storage = options.storage ?? memoryStorage();
   let store: MessageStore | undefined;
-  const outbox = new Outbox({ api, storage, canSend: options.canSend, onSent: (m) => store?.addMessage(m), random: () => 0 });
-  store = new MessageStore({ api, storage, outbox, persistPerRoom: options.persistPerRoom });
+  let blocks: BlocksStore | undefined;
+  const outbox = new Outbox({
+    api,
+    storage,
+    canSend: options.canSend,
+    onSent: (m) => store?.addMessage(m),
+    onOpDone: (entry, result) => {
+      store?.opApplied(entry);
+      blocks?.opApplied(entry, result);
+    },
+    random: () => 0,
+  });
+  blocks = new BlocksStore({ api, outbox });
+  store = new MessageStore({ api, storage, outbox, blocks, me: () => user.id, persistPerRoom: options.persistPerRoom });
   const created = store;
+  const createdBlocks = blocks;
   return {
     api,
     storage,
     outbox,
     store: created,
+    blocks: createdBlocks,
+    actions: messageActions({ outbox, messages: created, me: () => user.id }),
     close() {
       outbox.close();
       created.close();
+      createdBlocks.close();
     },
   };
 }

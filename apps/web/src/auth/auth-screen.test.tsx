@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, expect, test } from 'vitest';
-import { cleanup, fireEvent, screen } from '@testing-library/react';
+import { cleanup, fireEvent, screen, waitFor } from '@testing-library/react';
 import { TRPCError } from '@trpc/server';
 import { ADA, MockParley } from '../test/msw-server.ts';
 import { renderApp } from '../test/render-app.tsx';
@@ -73,4 +73,56 @@ test('switching between sign-in and register clears the previous error', async (
 
   fireEvent.click(screen.getByRole('button', { name: 'Create an account' }));
   expect(screen.queryByRole('alert')).toBeNull();
+});
+
+/** A refusal as the server sends one for invalid input: a sentence plus zod's field errors. */
+function invalid(message: string, fieldErrors: Record<string, string[]>) {
+  return Object.assign(new TRPCError({ code: 'BAD_REQUEST', message }), { fieldErrors });
+}
+
+test('validation errors show at their fields, in words, tied to them for screen readers, with no run-together summary', async () => {
+  parley.use(
+    parley.trpc.auth.register.mutation(() => {
+      throw invalid('username: A username may contain letters, digits, ".", "-" and "_".; password: A password has at least 8 characters.', {
+        username: ['A username may contain letters, digits, ".", "-" and "_".'],
+        password: ['A password has at least 8 characters.'],
+      });
+    }),
+  );
+  renderApp({ parley, hash: '#/' });
+  await screen.findByRole('heading', { name: 'Sign in' });
+  fireEvent.click(screen.getByRole('button', { name: 'Create an account' }));
+  fill('Username', 'ada lovelace');
+  fill('Password', 'short');
+  fireEvent.click(screen.getByRole('button', { name: 'Create account' }));
+
+  const username = screen.getByLabelText('Username');
+  await waitFor(() => expect(username.getAttribute('aria-invalid')).toBe('true'));
+  const usernameError = document.getElementById(username.getAttribute('aria-describedby')!);
+  expect(usernameError?.textContent).toBe('A username may contain letters, digits, ".", "-" and "_".');
+
+  const password = screen.getByLabelText('Password');
+  expect(password.getAttribute('aria-invalid')).toBe('true');
+  const describedBy = password.getAttribute('aria-describedby')!.split(' ').map((id) => document.getElementById(id)?.textContent);
+  expect(describedBy).toEqual(['A password has at least 8 characters.', 'At least 8 characters.']);
+
+  expect(screen.getByLabelText('Display name', { exact: false }).hasAttribute('aria-invalid')).toBe(false);
+  expect(screen.queryByRole('alert')).toBeNull();
+  expect(document.body.textContent).not.toContain('username:');
+  expect(document.activeElement).toBe(username);
+});
+
+test('an error for a field the form does not show, or without field errors, is shown for the form', async () => {
+  parley.use(
+    parley.trpc.auth.login.mutation(() => {
+      throw invalid('session: Invalid option.', { session: ['Invalid option'] });
+    }),
+  );
+  renderApp({ parley, hash: '#/' });
+  await screen.findByRole('heading', { name: 'Sign in' });
+  fill('Username', 'ada');
+  fill('Password', 'whatever-it-is');
+  fireEvent.click(screen.getByRole('button', { name: 'Sign in' }));
+  expect((await screen.findByRole('alert')).textContent).toBe('Invalid option.');
+  expect(screen.getByLabelText('Username').hasAttribute('aria-invalid')).toBe(false);
 });

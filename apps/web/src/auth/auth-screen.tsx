@@ -1,5 +1,6 @@
-import { useId, useState, type FormEvent } from 'react';
-import { errorMessage } from '../lib/errors.ts';
+import { useEffect, useId, useState, type FormEvent } from 'react';
+import { FieldError } from '../lib/field-error.tsx';
+import { describedBy, formErrors } from '../lib/form-errors.ts';
 import { trpc } from '../lib/trpc.ts';
 
 type Mode = 'sign-in' | 'register';
@@ -10,10 +11,26 @@ export function AuthScreen({ onSignedIn }: { onSignedIn: () => void }) {
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
   const [displayName, setDisplayName] = useState('');
-  const ids = { username: useId(), password: useId(), displayName: useId(), passwordHint: useId() };
+  const ids = {
+    username: useId(),
+    password: useId(),
+    displayName: useId(),
+    passwordHint: useId(),
+    usernameError: useId(),
+    passwordError: useId(),
+    displayNameError: useId(),
+  };
   const login = trpc.auth.login.useMutation({ onSuccess: onSignedIn });
   const register = trpc.auth.register.useMutation({ onSuccess: onSignedIn });
   const current = mode === 'sign-in' ? login : register;
+  const errors = formErrors(current.error, ['username', 'password', 'displayName']);
+  const { username: usernameError, password: passwordError, displayName: displayNameError } = errors.fields;
+
+  // The first field the server refused gets the focus: its error is read out with it.
+  const firstInvalid = usernameError ? ids.username : displayNameError ? ids.displayName : passwordError ? ids.password : null;
+  useEffect(() => {
+    if (firstInvalid) document.getElementById(firstInvalid)?.focus();
+  }, [firstInvalid, current.error]);
 
   const onSubmit = (event: FormEvent) => {
     event.preventDefault();
@@ -44,7 +61,9 @@ export function AuthScreen({ onSignedIn }: { onSignedIn: () => void }) {
               spellCheck={false}
               maxLength={32}
               required
+              {...describedBy(ids.usernameError, usernameError)}
             />
+            <FieldError id={ids.usernameError} message={usernameError} />
           </div>
           {mode === 'register' && (
             <div className="field">
@@ -57,7 +76,9 @@ export function AuthScreen({ onSignedIn }: { onSignedIn: () => void }) {
                 onChange={(e) => setDisplayName(e.target.value)}
                 autoComplete="nickname"
                 maxLength={64}
+                {...describedBy(ids.displayNameError, displayNameError)}
               />
+              <FieldError id={ids.displayNameError} message={displayNameError} />
             </div>
           )}
           <div className="field">
@@ -68,19 +89,20 @@ export function AuthScreen({ onSignedIn }: { onSignedIn: () => void }) {
               value={password}
               onChange={(e) => setPassword(e.target.value)}
               autoComplete={mode === 'sign-in' ? 'current-password' : 'new-password'}
-              aria-describedby={mode === 'register' ? ids.passwordHint : undefined}
               maxLength={256}
               required
+              {...describedBy(ids.passwordError, passwordError, mode === 'register' ? ids.passwordHint : undefined)}
             />
+            <FieldError id={ids.passwordError} message={passwordError} />
             {mode === 'register' && (
               <p id={ids.passwordHint} className="hint">
                 At least 8 characters.
               </p>
             )}
           </div>
-          {current.error && (
+          {errors.general && (
             <p className="error-text" role="alert">
-              {errorMessage(current.error)}
+              {errors.general}
             </p>
           )}
           <button type="submit" className="button primary wide" disabled={current.isPending}>

@@ -1,6 +1,6 @@
 import { expect, test } from 'vitest';
 import type { ChatMessage } from '@parley/client';
-import { toChatItems } from './chat-items.ts';
+import { lastEditable, toChatItems } from './chat-items.ts';
 
 const me = { id: 'u-me', displayName: 'Me' };
 const at = (minute: number) => new Date(Date.UTC(2025, 0, 1, 12, minute)).toISOString();
@@ -20,6 +20,16 @@ function message(n: number, overrides: Partial<ChatMessage> = {}): ChatMessage {
     status: 'SENT',
     queued: false,
     error: null,
+    replyTo: null,
+    editedAt: null,
+    deletedAt: null,
+    pinnedAt: null,
+    pinnedBy: null,
+    reactions: [],
+    authorBlocked: false,
+    pendingOps: 0,
+    opError: null,
+    opErrorId: null,
     ...overrides,
   };
 }
@@ -51,4 +61,21 @@ test('the row key is the clientId, so a message keeps its row from sending to se
 test('one header per run of one author within five minutes', () => {
   const items = toChatItems([message(1), message(2), message(9), message(10, { authorId: 'u-bo', authorName: 'Bo' })], me);
   expect(items.map((i) => i.showHeader)).toEqual([true, false, true, true]);
+});
+
+test('a collapsed message of a blocked author never lends its header to the next one', () => {
+  const items = toChatItems([message(1, { authorBlocked: true }), message(2, { authorBlocked: true })], me);
+  expect(items.map((i) => i.showHeader)).toEqual([true, true]);
+});
+
+test('Up-arrow edits my latest message: queued, or sent within the edit window; a later one past it ends the search', () => {
+  const window = 5 * 60_000;
+  const mine = { authorId: 'u-me', authorName: 'Me' };
+  const items = toChatItems([message(1, mine), message(2), message(3, { ...mine, deletedAt: at(4) })], me);
+  expect(lastEditable(items, 'u-me', Date.parse(at(1)) + 60_000, window)?.key).toBe('c1');
+  expect(lastEditable(items, 'u-me', Date.parse(at(1)) + window, window)).toBeNull();
+  const queued = toChatItems([message(1, mine), message(2, { id: null, authorId: null, status: 'SENDING', queued: true })], me);
+  expect(lastEditable(queued, 'u-me', Date.parse(at(9)) + window, window)?.key).toBe('c2');
+  const expiredLast = toChatItems([message(1, mine), message(7, mine)], me);
+  expect(lastEditable(expiredLast, 'u-me', Date.parse(at(7)) + window, window)).toBeNull();
 });

@@ -1,12 +1,20 @@
-import { useCallback, useMemo } from 'react';
-import { useOutbox, useRoomMessages, useSend, useTyping } from '@parley/client/react';
+import { useCallback, useMemo, useState } from 'react';
+import { useMessageActions, useParleyClient, useRoomMessages, useSend, useTyping } from '@parley/client/react';
 import { canWrite, trpc, type Me, type Partition, type Room } from '../lib/trpc.ts';
+import { canManageRoom, roomLabel } from '../lib/rooms.ts';
+import { AnnouncementBanner } from '../workspace/announcements.tsx';
 import { PaneHeader } from '../workspace/pane-header.tsx';
+import { RoomMembersPanel } from '../workspace/room-members-panel.tsx';
+import { RoomTopic } from '../workspace/room-topic.tsx';
 import { toChatItems } from './chat-items.ts';
 import { Composer } from './composer.tsx';
+import { ConfirmDialog } from './confirm-dialog.tsx';
 import { MessageList } from './message-list.tsx';
+import type { RoomAbilities } from './message-permissions.ts';
+import { PinsPanel } from './pins-panel.tsx';
 import { TypingIndicator } from './typing-indicator.tsx';
 import { useAnnouncer } from './use-announcer.ts';
+import { useChatInteractions } from './use-chat-interactions.ts';
 
 export interface ChatPaneProps {
   me: Me;
@@ -21,9 +29,19 @@ export interface ChatPaneProps {
 
 export function ChatPane({ me, partition, room, onOpenSidebar, onLeave, leaving = false, leaveError = null }: ChatPaneProps) {
   const view = useRoomMessages(partition.id, room.id);
-  const outbox = useOutbox(partition.id);
+  const client = useParleyClient();
+  // Stable, unlike `useOutbox()`'s (a new object on every outbox change would re-render every row).
+  const outbox = useMemo(
+    () => ({
+      edit: (clientId: string, body: string) => client.outbox.edit(clientId, body),
+      retry: (clientId: string) => client.outbox.retry(clientId),
+      cancel: (clientId: string) => client.outbox.cancel(clientId),
+    }),
+    [client],
+  );
   const send = useSend(partition.id, room.id, { id: me.id, name: me.displayName });
   const typing = useTyping(partition.id, room.id);
+  const actions = useMessageActions(partition.id);
   const members = trpc.partition.members.useQuery({ partitionId: partition.id });
   const nameOf = useCallback(
     (userId: string) => members.data?.find((m) => m.userId === userId)?.displayName ?? 'Someone',
@@ -34,16 +52,59 @@ export function ChatPane({ me, partition, room, onOpenSidebar, onLeave, leaving 
   const loaded = view.status === 'ready';
   const announcement = useAnnouncer(items, loaded, me.id);
   const memberCount = `${room.memberCount} ${room.memberCount === 1 ? 'member' : 'members'}`;
+  const label = roomLabel(room, me.id, (userId) => members.data?.find((m) => m.userId === userId)?.displayName);
+  const [showMembers, setShowMembers] = useState(false);
+  const [showPins, setShowPins] = useState(false);
+  const isDm = room.kind === 'dm';
+  const writer = canWrite(partition.role);
+
+  const abilities = useMemo<RoomAbilities>(
+    () => ({ myId: me.id, canWrite: writer && room.joined, inRoom: room.joined, canModerate: canManageRoom(room, partition.role) }),
+    [me.id, writer, room, partition.role],
+  );
+  const chat = useChatInteractions({ items, room: abilities, nameOf, actions, outbox, loadUntil: view.jumpTo });
+  const confirming = chat.confirming;
 
   return (
-    <section className="chat-pane" aria-label={`#${room.name}`}>
-      <PaneHeader title={`#${room.name}`} subtitle={memberCount} onOpenSidebar={onOpenSidebar}>
+    <section className="chat-pane" aria-label={label}>
+      <AnnouncementBanner partitionId={partition.id} />
+      <PaneHeader title={label} subtitle={memberCount} onOpenSidebar={onOpenSidebar}>
+        <button type="button" className="button subtle" aria-expanded={showPins} onClick={() => setShowPins((on) => !on)}>
+          Pinned
+        </button>
+        {/* A direct message's people are fixed, and its name says who they are. */}
+        {!isDm && (
+          <button type="button" className="button subtle" aria-expanded={showMembers} onClick={() => setShowMembers((on) => !on)}>
+            Members
+          </button>
+        )}
         {onLeave && (
           <button type="button" className="button subtle" onClick={onLeave} disabled={leaving}>
             {leaving ? 'Leaving…' : 'Leave room'}
           </button>
         )}
       </PaneHeader>
+      {!isDm && <RoomTopic partitionId={partition.id} room={room} canEdit={canManageRoom(room, partition.role)} />}
+      {showMembers && !isDm && (
+        <RoomMembersPanel
+          partitionId={partition.id}
+          room={room}
+          me={{ id: me.id, role: partition.role }}
+          workspaceMembers={members.data}
+          onClose={() => setShowMembers(false)}
+        />
+      )}
+      {showPins && (
+        <PinsPanel
+          partitionId={partition.id}
+          roomId={room.id}
+          roomLabel={label}
+          nameOf={nameOf}
+          actions={abilities.canWrite ? actions : null}
+          onJump={(messageId) => void chat.jumpTo(messageId)}
+          onClose={() => setShowPins(false)}
+        />
+      )}
       {leaveError && (
         <p className="banner error" role="alert">
           {leaveError}
@@ -68,15 +129,19 @@ export function ChatPane({ me, partition, room, onOpenSidebar, onLeave, leaving 
         <MessageList
           roomName={room.name}
           items={items}
-          myId={me.id}
           hasOlder={view.hasOlder}
           loadingOlder={view.loadingOlder}
           olderError={view.status === 'ready' ? view.error : null}
           onLoadOlder={() => void view.loadOlder()}
-          onRetry={outbox.retry}
-          onDiscard={outbox.cancel}
-          onEdit={outbox.edit}
+          rowContext={chat.rowContext}
+          jumpTarget={chat.jumpTarget}
+          onJumpMissed={chat.jumpMissed}
         />
+      )}
+      {chat.notice && (
+        <p className="jump-notice" role="status">
+          {chat.notice}
+        </p>
       )}
       <TypingIndicator users={typing.users} nameOf={nameOf} />
       <div className="visually-hidden" aria-live="polite" aria-atomic="true">
@@ -84,13 +149,30 @@ export function ChatPane({ me, partition, room, onOpenSidebar, onLeave, leaving 
       </div>
       <Composer
         roomName={room.name}
+        inputRef={chat.composerRef}
         onTyping={typing.signal}
+        replyingTo={chat.replyingTo}
+        onCancelReply={chat.cancelReply}
+        onEditLast={chat.editLast}
         onSend={(body) => {
           typing.stop();
-          void send(body);
+          void send(body, { replyTo: chat.replyingTo?.id });
+          chat.cancelReply();
         }}
-        disabledReason={canWrite(partition.role) ? null : 'Viewers can read but not write in this workspace.'}
+        disabledReason={writer ? null : 'Viewers can read but not write in this workspace.'}
       />
+      {confirming && (
+        <ConfirmDialog
+          title="Delete this message for everyone?"
+          description={`Everyone in ${label} will see “This message was deleted” in its place. This cannot be undone.`}
+          confirmLabel="Delete"
+          onCancel={chat.cancelConfirm}
+          onConfirm={() => {
+            chat.cancelConfirm();
+            if (confirming.id) actions.delete(confirming.id, 'everyone');
+          }}
+        />
+      )}
     </section>
   );
 }

@@ -1,5 +1,12 @@
-import { useId, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
+import { useId, useRef, useState, type FormEvent, type KeyboardEvent, type Ref } from 'react';
 import { checkDraft } from './message-draft.ts';
+
+/** The message being answered, as the composer names it. */
+export interface ReplyTarget {
+  id: string;
+  authorName: string;
+  snippet: string;
+}
 
 export interface ComposerProps {
   roomName: string;
@@ -9,22 +16,35 @@ export interface ComposerProps {
   onTyping?: (() => void) | undefined;
   /** When set, writing is not possible here and this says why. */
   disabledReason?: string | null;
+  /** Answering this message: a bar above the field; Escape or × stops it. */
+  replyingTo?: ReplyTarget | null;
+  onCancelReply?: (() => void) | undefined;
+  /** Up-arrow in an empty field: edit my last message. True when there was one to edit. */
+  onEditLast?: (() => boolean) | undefined;
+  inputRef?: Ref<HTMLTextAreaElement> | undefined;
 }
 
-/** Enter sends, Shift+Enter starts a new line. */
-export function Composer({ roomName, onSend, onTyping, disabledReason = null }: ComposerProps) {
+/** Enter sends, Shift+Enter starts a new line; Up-arrow in an empty field edits my last message. */
+export function Composer({ roomName, onSend, onTyping, disabledReason = null, replyingTo = null, onCancelReply, onEditLast, inputRef: outerRef }: ComposerProps) {
   const [text, setText] = useState('');
-  const inputRef = useRef<HTMLTextAreaElement>(null);
+  const ownRef = useRef<HTMLTextAreaElement>(null);
   const inputId = useId();
   const hintId = useId();
+  const replyId = useId();
   const draft = checkDraft(text);
   const disabled = disabledReason !== null;
+
+  const setInput = (el: HTMLTextAreaElement | null) => {
+    ownRef.current = el;
+    if (typeof outerRef === 'function') outerRef(el);
+    else if (outerRef) outerRef.current = el;
+  };
 
   const send = () => {
     if (disabled || !draft.canSend) return;
     onSend(draft.body);
     setText('');
-    inputRef.current?.focus();
+    ownRef.current?.focus();
   };
 
   const onSubmit = (event: FormEvent) => {
@@ -33,8 +53,19 @@ export function Composer({ roomName, onSend, onTyping, disabledReason = null }: 
   };
 
   const onKeyDown = (event: KeyboardEvent<HTMLTextAreaElement>) => {
-    // While an IME is composing (Japanese, Chinese, …), Enter confirms the composition.
-    if (event.key !== 'Enter' || event.shiftKey || event.nativeEvent.isComposing) return;
+    // While an IME is composing (Japanese, Chinese, …), its keys are its own.
+    if (event.nativeEvent.isComposing) return;
+    if (event.key === 'Escape' && replyingTo) {
+      event.preventDefault();
+      onCancelReply?.();
+      return;
+    }
+    const plain = !event.shiftKey && !event.altKey && !event.ctrlKey && !event.metaKey;
+    if (event.key === 'ArrowUp' && plain && text === '' && onEditLast) {
+      if (onEditLast()) event.preventDefault();
+      return;
+    }
+    if (event.key !== 'Enter' || event.shiftKey) return;
     event.preventDefault();
     send();
   };
@@ -47,14 +78,25 @@ export function Composer({ roomName, onSend, onTyping, disabledReason = null }: 
 
   return (
     <form className="composer" onSubmit={onSubmit}>
+      {replyingTo && !disabled && (
+        <div className="reply-bar" id={replyId}>
+          <span className="reply-bar-text" dir="auto">
+            Replying to <strong>{replyingTo.authorName}</strong>: {replyingTo.snippet}
+          </span>
+          <button type="button" className="icon-button reply-cancel" aria-label="Cancel reply" title="Cancel reply (Escape)" onClick={onCancelReply}>
+            ×
+          </button>
+        </div>
+      )}
       <label htmlFor={inputId} className="visually-hidden">
         Message #{roomName}
       </label>
       <div className="composer-row">
         <textarea
           id={inputId}
-          ref={inputRef}
+          ref={setInput}
           className="composer-input"
+          dir="auto"
           rows={1}
           value={text}
           placeholder={disabled ? '' : `Message #${roomName}`}
@@ -64,7 +106,7 @@ export function Composer({ roomName, onSend, onTyping, disabledReason = null }: 
           }}
           onKeyDown={onKeyDown}
           disabled={disabled}
-          aria-describedby={hintId}
+          aria-describedby={replyingTo && !disabled ? `${replyId} ${hintId}` : hintId}
           aria-invalid={draft.problem === 'too-long' || undefined}
         />
         <button type="submit" className="button primary" disabled={disabled || !draft.canSend}>

@@ -1,7 +1,7 @@
-import { useLayoutEffect, useRef, useState, type FormEvent } from 'react';
-import { formatFullTime, formatMessageTime } from '../lib/format-time.ts';
-import { Avatar } from './avatar.tsx';
+import { useCallback, useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent } from 'react';
 import type { ChatItem } from './chat-items.ts';
+import { MessageRow, type RowContext } from './message-row.tsx';
+import { useAutoLoadOlder } from './use-auto-load-older.ts';
 
 export interface MessageListProps {
   roomName: string;
@@ -10,27 +10,34 @@ export interface MessageListProps {
   loadingOlder: boolean;
   olderError: string | null;
   onLoadOlder: () => void;
-  myId: string;
-  onRetry: (clientId: string) => void;
-  onDiscard: (clientId: string) => void;
-  /** Changes a message still waiting in the outbox; throws when it has already left. */
-  onEdit: (clientId: string, body: string) => void;
+  /** Actions and state every row shares. */
+  rowContext: RowContext;
+  /** A message to bring into view and highlight (a new `seq` each time, also for the same one). */
+  jumpTarget: { messageId: string; seq: number } | null;
+  /** The jump's message is not among the rows (deleted for me, or gone). */
+  onJumpMissed: () => void;
 }
 
 /** How close to the bottom still counts as "reading the latest" (px). */
 const STICKY_BOTTOM_PX = 80;
+/** How long a message jumped to stays highlighted (ms). */
+const HIGHLIGHT_MS = 2000;
 
 /**
  * Stays at the bottom while the reader is there; keeps the reader's place when older messages
- * are put in front or new ones arrive while they scroll back.
+ * are put in front or new ones arrive while they scroll back. The rows are one Tab stop (the
+ * last focused, else the newest); the arrow keys, Home and End move between them.
  */
 export function MessageList(props: MessageListProps) {
-  const { items, roomName } = props;
+  const { items, roomName, jumpTarget, onJumpMissed } = props;
   const scrollerRef = useRef<HTMLDivElement>(null);
   const stickToBottom = useRef(true);
   const distanceFromBottomBeforeOlder = useRef<number | null>(null);
   const previous = useRef<{ first?: string | undefined; last?: string | undefined }>({});
   const [atBottom, setAtBottom] = useState(true);
+  const [focusKey, setFocusKey] = useState<string | null>(null);
+  const [highlighted, setHighlighted] = useState<string | null>(null);
+  const handledJump = useRef<number | null>(null);
 
   const first = items[0]?.key;
   const lastItem = items.at(-1);
@@ -49,6 +56,27 @@ export function MessageList(props: MessageListProps) {
     if (stickToBottom.current || iJustSent) el.scrollTop = el.scrollHeight;
   }, [first, lastItem, items.length]);
 
+  // After the layout effect above (which may have pinned the view to the bottom): the jump wins.
+  useEffect(() => {
+    if (!jumpTarget || handledJump.current === jumpTarget.seq) return;
+    handledJump.current = jumpTarget.seq;
+    const row = rowElements(scrollerRef.current).find((el) => el.dataset.messageId === jumpTarget.messageId);
+    if (!row) {
+      onJumpMissed();
+      return;
+    }
+    stickToBottom.current = false;
+    row.scrollIntoView?.({ block: 'center' });
+    row.focus({ preventScroll: true });
+    setHighlighted(jumpTarget.messageId);
+  }, [jumpTarget, items, onJumpMissed]);
+
+  useEffect(() => {
+    if (highlighted === null) return;
+    const timer = setTimeout(() => setHighlighted(null), HIGHLIGHT_MS);
+    return () => clearTimeout(timer);
+  }, [highlighted]);
+
   const onScroll = () => {
     const el = scrollerRef.current;
     if (!el) return;
@@ -62,16 +90,44 @@ export function MessageList(props: MessageListProps) {
     if (el) distanceFromBottomBeforeOlder.current = el.scrollHeight - el.scrollTop;
     props.onLoadOlder();
   };
+  const sentinelRef = useAutoLoadOlder({
+    scrollerRef,
+    enabled: props.hasOlder && !props.loadingOlder && !props.olderError,
+    onLoadOlder: loadOlder,
+    contentKey: first,
+  });
 
   const jumpToLatest = () => {
     const el = scrollerRef.current;
     if (el) el.scrollTop = el.scrollHeight;
   };
 
+  const onRowsKeyDown = (event: KeyboardEvent<HTMLOListElement>) => {
+    const rows = rowElements(scrollerRef.current);
+    const at = rows.indexOf(event.target as HTMLLIElement);
+    // Only a focused row itself: keys inside a toolbar, a picker or an edit field are theirs.
+    if (at < 0) return;
+    const next = { ArrowUp: at - 1, ArrowDown: at + 1, Home: 0, End: rows.length - 1 }[event.key];
+    if (next === undefined) return;
+    event.preventDefault();
+    rows[Math.max(0, Math.min(rows.length - 1, next))]?.focus();
+  };
+
+  const tabbableKey = focusKey !== null && items.some((i) => i.key === focusKey) ? focusKey : lastItem?.key;
+  const onFocusRow = useCallback((key: string) => setFocusKey(key), []);
+
   return (
     <div className="message-area">
-      <div className="message-scroller" ref={scrollerRef} onScroll={onScroll}>
+      <div
+        className="message-scroller"
+        ref={scrollerRef}
+        onScroll={onScroll}
+        tabIndex={0}
+        role="region"
+        aria-label={`Message history of #${roomName}`}
+      >
         <div className="history-edge">
+          <div ref={sentinelRef} className="history-sentinel" aria-hidden="true" />
           {props.hasOlder ? (
             <button type="button" className="button subtle" onClick={loadOlder} disabled={props.loadingOlder}>
               {props.loadingOlder ? 'Loading…' : 'Load older messages'}
@@ -87,9 +143,16 @@ export function MessageList(props: MessageListProps) {
             </p>
           )}
         </div>
-        <ol className="messages" aria-label={`Messages in #${roomName}`}>
+        <ol className="messages" aria-label={`Messages in #${roomName}`} onKeyDown={onRowsKeyDown}>
           {items.map((item) => (
-            <MessageRow key={item.key} item={item} mine={item.authorId === props.myId} actions={props} />
+            <MessageRow
+              key={item.key}
+              item={item}
+              ctx={props.rowContext}
+              tabbable={item.key === tabbableKey}
+              highlighted={item.id !== null && item.id === highlighted}
+              onFocusRow={onFocusRow}
+            />
           ))}
         </ol>
       </div>
@@ -102,106 +165,6 @@ export function MessageList(props: MessageListProps) {
   );
 }
 
-type RowActions = Pick<MessageListProps, 'onRetry' | 'onDiscard' | 'onEdit'>;
-
-const STATUS_LABEL = {
-  queued: 'Waiting to send',
-  sending: 'Sending',
-  sent: 'Sent',
-  failed: 'Not sent',
-} as const;
-
-/** Clock while on its way, a check once the server has it, an exclamation mark when refused. */
-function StatusIcon({ status }: { status: ChatItem['status'] }) {
-  const path =
-    status === 'sent'
-      ? 'M3 8.5l3 3 7-7'
-      : status === 'failed'
-        ? 'M8 3.5v5.5M8 11.5v1'
-        : 'M8 4v4l2.5 1.5M8 1.75a6.25 6.25 0 1 0 0 12.5a6.25 6.25 0 1 0 0-12.5';
-  return (
-    <span className={`status-icon status-${status}`} role="img" aria-label={STATUS_LABEL[status]} title={STATUS_LABEL[status]}>
-      <svg viewBox="0 0 16 16" width="14" height="14" aria-hidden="true">
-        <path d={path} fill="none" stroke="currentColor" strokeWidth="1.75" strokeLinecap="round" strokeLinejoin="round" />
-      </svg>
-    </span>
-  );
-}
-
-function MessageRow({ item, mine, actions }: { item: ChatItem; mine: boolean; actions: RowActions }) {
-  const [editing, setEditing] = useState<string | null>(null);
-  const [editError, setEditError] = useState<string | null>(null);
-
-  const saveEdit = (event: FormEvent) => {
-    event.preventDefault();
-    try {
-      actions.onEdit(item.clientId, editing ?? item.body);
-      setEditing(null);
-      setEditError(null);
-    } catch (error) {
-      setEditError(error instanceof Error ? error.message : 'Could not change the message.');
-    }
-  };
-
-  return (
-    <li className={`message ${item.showHeader ? 'with-header' : 'continued'} status-${item.status}`} data-status={item.status}>
-      {item.showHeader ? <Avatar id={item.authorId} name={item.authorName} /> : <span className="avatar-space" />}
-      <div className="message-content">
-        {item.showHeader && (
-          <div className="message-header">
-            <span className="author">{item.authorName}</span>
-            <time dateTime={item.createdAt} title={formatFullTime(item.createdAt)}>
-              {formatMessageTime(item.createdAt)}
-            </time>
-          </div>
-        )}
-        {editing !== null ? (
-          <form className="message-edit" onSubmit={saveEdit}>
-            <textarea aria-label="Edit message" value={editing} onChange={(e) => setEditing(e.target.value)} rows={2} />
-            <button type="submit" className="button primary small">
-              Save
-            </button>
-            <button type="button" className="button subtle small" onClick={() => setEditing(null)}>
-              Keep as is
-            </button>
-            {editError && (
-              <p className="error-text" role="alert">
-                {editError}
-              </p>
-            )}
-          </form>
-        ) : (
-          /* Text only: React escapes it; the body is never parsed as HTML. */
-          <p className="message-body">
-            {item.body}
-            {mine && <StatusIcon status={item.status} />}
-          </p>
-        )}
-        {item.status === 'queued' && editing === null && (
-          <div className="message-status">
-            <span>Waiting for the connection — </span>
-            <button type="button" className="link-button" onClick={() => setEditing(item.body)}>
-              Edit
-            </button>
-            <span aria-hidden="true"> · </span>
-            <button type="button" className="link-button" onClick={() => actions.onDiscard(item.clientId)}>
-              Cancel
-            </button>
-          </div>
-        )}
-        {item.status === 'failed' && (
-          <div className="message-status failed" role="alert">
-            <span>Not sent{item.error ? `: ${item.error}` : ''} — </span>
-            <button type="button" className="link-button" onClick={() => actions.onRetry(item.clientId)}>
-              Retry
-            </button>
-            <span aria-hidden="true"> · </span>
-            <button type="button" className="link-button" onClick={() => actions.onDiscard(item.clientId)}>
-              Discard
-            </button>
-          </div>
-        )}
-      </div>
-    </li>
-  );
+function rowElements(scroller: HTMLElement | null): HTMLLIElement[] {
+  return scroller ? [...scroller.querySelectorAll<HTMLLIElement>('li[data-row-key]')] : [];
 }

@@ -27,3 +27,28 @@ export function isPermanent(error: unknown): boolean {
   const code = errorCode(error);
   return code !== undefined && code !== 'INTERNAL_SERVER_ERROR' && code !== 'SERVICE_UNAVAILABLE' && code !== 'TIMEOUT';
 }
+
+/**
+ * The server's per-field validation messages (`data.fieldErrors`, zod's flattened errors), one
+ * sentence per field (the first the server gave); empty for any other error. A form shows each
+ * at its field, and `errorMessage` only when this is empty.
+ */
+export function fieldErrors(error: unknown): Record<string, string> {
+  if (!(error instanceof TRPCClientError)) return {};
+  const data: unknown = error.data;
+  if (!data || typeof data !== 'object' || !('fieldErrors' in data)) return {};
+  const raw: unknown = data.fieldErrors;
+  if (!raw || typeof raw !== 'object') return {};
+  const result: Record<string, string> = {};
+  for (const [field, messages] of Object.entries(raw)) {
+    const first: unknown = Array.isArray(messages) ? messages.find((m) => typeof m === 'string' && m.trim()) : undefined;
+    if (typeof first === 'string') result[field] = sentence(first);
+  }
+  return result;
+}
+
+/** zod's own wording ("Too small: expected string to have >=1 characters") as a sentence. */
+function sentence(message: string): string {
+  const text = message.trim();
+  return /[.!?]$/.test(text) ? text : `${text}.`;
+}

@@ -16,6 +16,8 @@ export function createBrowserParleyClient(userId: string): ParleyClient {
   return createParleyClient({
     url: window.location.origin,
     storage: typeof indexedDB === 'undefined' ? memoryStorage() : indexedDbStorage(clientDatabaseName(userId)),
+    // Marks this user's own reactions and shows their reactions and pins before the server answers.
+    user: { id: userId, name: '' },
   });
 }
 

@@ -5,6 +5,7 @@ import { TRPCError } from '@trpc/server';
 import { getHTTPStatusCodeFromError } from '@trpc/server/http';
 import { TRPC_ERROR_CODES_BY_KEY, type TRPC_ERROR_CODE_KEY, type TRPCClientOutgoingMessage, type TRPCResponseMessage } from '@trpc/server/rpc';
 import type { AppRouter, MemberPresenceDto, PresenceSignalDto, PresenceStatus } from '@parley/client';
+import type { RoomRole } from '../lib/rooms.ts';
 import type {
   AdminAuditEntry,
   AdminNode,
@@ -19,6 +20,19 @@ import type {
   Room,
   RouterInputs,
 } from '../lib/trpc.ts';
+import {
+  addToRoom,
+  changeRoomRole,
+  conversationProcedures,
+  createRoom,
+  findRoom,
+  openDm,
+  postAnnouncement,
+  removeFromRoom,
+  type ConversationHost,
+} from './mock-conversations.ts';
+import { roomAudience, roomItem, seedRoom, type Audience, type MockRoom, type PartitionState } from './mock-state.ts';
+import { MockMessageActions } from './mock-message-actions.ts';
 
 /** happy-dom's `window.location.origin`: the SPA's own origin, where tRPC lives at `/trpc`. */
 export const ORIGIN = 'http://localhost:3000';
@@ -47,17 +61,18 @@ export const GENERAL: Room = {
   id: '0197a000-0000-7000-8000-0000000000e1',
   partitionId: 'acme',
   name: 'general',
+  kind: 'public',
+  topic: '',
   createdBy: ADA.id,
   createdAt: at(0),
   joined: true,
   memberCount: 2,
+  myRole: 'member',
 };
 export const RANDOM: Room = { ...GENERAL, id: '0197a000-0000-7000-8000-0000000000e2', name: 'random' };
 
 /** The route of a room, for `window.location.hash`. */
 export const roomHash = (room: Room) => `#/w/${room.partitionId}/r/${room.id}`;
-
-const PAGE_SIZE = 50;
 
 /** The real server's words (packages/api: trpc.ts, partition.service.ts, event.service.ts). */
 const ROLE_REFUSALS = {
@@ -76,19 +91,6 @@ class Gate {
   constructor() {
     this.opened = new Promise((resolve) => (this.open = resolve));
   }
-}
-
-interface PartitionState {
-  /** Its `role` is only the seed's: `partition.list` answers with the signed-in user's member row. */
-  partition: Partition;
-  /** Replaced, never changed in place: the seeds are shared constants. */
-  rooms: Room[];
-  /** Who is a member, `me` included (or not: then `me` is not in the workspace). Replaced, never changed in place. */
-  members: Member[];
-  /** The partition's event log: ids 1, 2, 3, … as the real server numbers them. */
-  events: ParleyEvent[];
-  /** Members' presence as last set; anybody else is offline, never seen. */
-  presence: Map<string, MemberPresenceDto>;
 }
 
 interface SocketState {
@@ -162,24 +164,48 @@ export class MockParley {
   #beforeReply: Gate | null = null;
   /** Events logged while the feed is held (`holdEvents`), not streamed yet. */
   #heldEvents: ParleyEvent[] | null = null;
+  /** The first answer to each opId (`commitChange`). */
+  readonly #ops = new Map<string, unknown>();
+  /** Blocks, as `blocker→blocked`. */
+  readonly #blocks = new Set<string>();
+  /** Edits, deletions, reactions, pins and blocks (`mock-message-actions.ts`): `parley.actions.editAs(…)`, `clockOffsetMs`, … */
+  readonly actions = new MockMessageActions({
+    partitions: this.partitions,
+    access: (partitionId, min) => this.#access(partitionId, min),
+    signedIn: () => this.#signedIn(),
+    append: (p, audience, make) => this.#append(p, audience, make),
+    once: (opId, run) => this.#host.once(opId, run),
+    blocks: this.#blocks,
+  });
 
   constructor(options: MockParleyOptions = {}) {
     this.me = options.me === undefined ? ADA : options.me;
     const seed = options.partitions ?? [{ partition: ACME, rooms: [GENERAL, RANDOM] }];
-    for (const { partition, rooms, members } of seed) {
-      this.partitions.set(partition.id, {
-        partition,
-        rooms,
-        members: members ?? [
-          { userId: ADA.id, username: 'ada', displayName: 'Ada', role: partition.role, joinedAt: at(0) },
-          { userId: BOB.id, username: 'bob', displayName: 'Bob', role: 'member', joinedAt: at(0) },
-        ],
-        events: [],
-        presence: new Map(),
-      });
-    }
+    for (const partition of seed) this.addPartition(partition);
     this.#procedures = this.#defaultProcedures();
     this.#server = setupServer(...this.#eventStreamHandlers(), this.#batchHandler(), this.#socketHandler());
+  }
+
+  /**
+   * A workspace the server has (the constructor's `partitions` are added so). The rooms are
+   * `room.list` items as Ada (or whoever is signed in) sees them: her `joined` and `myRole`,
+   * and the first members up to `memberCount` in them, the creator as the room's admin.
+   */
+  addPartition({ partition, rooms, members: seedMembers }: { partition: Partition; rooms: Room[]; members?: Member[] }): void {
+    const members = seedMembers ?? [
+      { userId: ADA.id, username: 'ada', displayName: 'Ada', role: partition.role, joinedAt: at(0) },
+      { userId: BOB.id, username: 'bob', displayName: 'Bob', role: 'member', joinedAt: at(0) },
+    ];
+    const meId = (this.me ?? ADA).id;
+    this.partitions.set(partition.id, {
+      partition,
+      rooms: rooms.map((room) => seedRoom(room, members, meId, at(0))),
+      members,
+      events: [],
+      audiences: new Map(),
+      presence: new Map(),
+      announcements: [],
+    });
   }
 
   listen(): void {
@@ -264,10 +290,11 @@ export class MockParley {
    * still out of it.
    */
   deliver(event: ParleyEvent): void {
-    for (const socket of this.#sockets) {
-      for (const [id, sub] of socket.subscriptions) if (sub.partitionId === event.partitionId) socket.send(dataMessage(id, event));
-    }
     const p = this.partitions.get(event.partitionId);
+    if (p && !this.#visibleToMe(p, event)) return;
+    for (const socket of this.#sockets) {
+      for (const [id, sub] of socket.subscriptions) if (sub.partitionId === event.partitionId) socket.send(dataMessage(id, this.actions.asSeenBy(event, this.me?.id)));
+    }
     if (event.type === 'partition.left' && event.data.userId === this.me?.id && p && !this.#isMember(p)) {
       this.#endStreams(event.partitionId, NO_LONGER_MEMBER);
     }
@@ -299,6 +326,73 @@ export class MockParley {
    */
   endMembership(userId: string, { removedBy = BOB.id, partitionId = ACME.id }: { removedBy?: string | null; partitionId?: string } = {}): void {
     this.#endMembership(this.#partition(partitionId), userId, removedBy, removedBy ?? userId);
+  }
+
+  /** Someone else (Bob unless said) creates a room, its admin: public rooms are announced to all, private ones to him. */
+  createRoomAs(name: string, { kind = 'public', topic, by = BOB, partitionId = ACME.id }: { kind?: 'public' | 'private'; topic?: string; by?: { id: string; displayName: string }; partitionId?: string } = {}): Room {
+    const p = this.#partition(partitionId);
+    const dto = createRoom(this.#host, p, by, { name, kind, topic });
+    return roomItem(this.#room(p, dto.id), (this.me ?? ADA).id);
+  }
+
+  /** Someone else (Bob unless said) adds a member to a room, with no checks: `member.joined` with `addedBy`. */
+  addToRoomAs(room: Pick<Room, 'id' | 'partitionId'>, userId: string, { by = BOB.id }: { by?: string } = {}): void {
+    const p = this.#partition(room.partitionId);
+    addToRoom(this.#host, p, this.#room(p, room.id), userId, by);
+  }
+
+  /**
+   * Someone else (Bob unless said) removes a member from a room, with no checks: `member.left`
+   * with `removedBy`; with `by: null` they left by themselves (me: in another tab).
+   */
+  removeFromRoomAs(room: Pick<Room, 'id' | 'partitionId'>, userId: string, { by = BOB.id }: { by?: string | null } = {}): void {
+    const p = this.#partition(room.partitionId);
+    removeFromRoom(this.#host, p, this.#room(p, room.id), userId, by, by ?? userId);
+  }
+
+  /** Someone else (Bob unless said) gives a room member another room role: `room.role_changed`. */
+  setRoomRoleAs(room: Pick<Room, 'id' | 'partitionId'>, userId: string, role: RoomRole, { by = BOB.id }: { by?: string } = {}): void {
+    const p = this.#partition(room.partitionId);
+    changeRoomRole(this.#host, p, this.#room(p, room.id), userId, role, by);
+  }
+
+  /** `userId` (Bob unless said) opens a direct message with `others`, under the server's rules; returns it as I would list it. */
+  openDmAs(others: string[], { by = BOB.id, partitionId = ACME.id }: { by?: string; partitionId?: string } = {}): Room {
+    const r = openDm(this.#host, this.#partition(partitionId), by, others);
+    return roomItem(r, (this.me ?? ADA).id);
+  }
+
+  /** An owner or admin (Bob unless said) posts an announcement, with no checks: `announcement.created` to everyone. */
+  postAnnouncementAs(body: string, { by = BOB, partitionId = ACME.id }: { by?: { id: string; displayName: string }; partitionId?: string } = {}) {
+    return postAnnouncement(this.#host, this.#partition(partitionId), by, body);
+  }
+
+  /** `blocker` blocks `blocked`: direct messages and room additions between them are refused, as for non-members. */
+  block(blocker: string, blocked: string): void {
+    this.#blocks.add(`${blocker}→${blocked}`);
+  }
+
+  /** `room.list` as `userId` would get it (another person's sidebar). */
+  roomsOf(userId: string, partitionId = ACME.id): Room[] {
+    const p = this.#partition(partitionId);
+    const role = p.members.find((m) => m.userId === userId)?.role;
+    if (!role) return [];
+    const moderator = role === 'owner' || role === 'admin';
+    return p.rooms
+      .filter((r) => r.room.kind === 'public' || r.members.has(userId) || (r.room.kind === 'private' && moderator))
+      .map((r) => roomItem(r, userId));
+  }
+
+  /** A room's members and their room roles, as the server has them. */
+  roomMembers(room: Pick<Room, 'id' | 'partitionId'>): { userId: string; role: RoomRole }[] {
+    const p = this.#partition(room.partitionId);
+    return [...this.#room(p, room.id).members].map(([userId, m]) => ({ userId, role: m.role }));
+  }
+
+  #room(p: PartitionState, roomId: string): MockRoom {
+    const r = findRoom(p, roomId);
+    if (!r) throw new Error(`No room ${roomId} in ${p.partition.id}`);
+    return r;
   }
 
   /** The room's messages as the server has them, in order. */
@@ -419,7 +513,7 @@ export class MockParley {
   #changeRole(p: PartitionState, userId: string, role: AssignableRole, actorId: string): ParleyEvent {
     const previousRole = this.#member(p, userId).role;
     p.members = p.members.map((m) => (m.userId === userId ? { ...m, role } : m));
-    return this.#append(p.partition.id, (id, at) => ({
+    return this.#append(p, null, (id, at) => ({
       id,
       partitionId: p.partition.id,
       roomId: null,
@@ -430,22 +524,18 @@ export class MockParley {
     }));
   }
 
-  /**
-   * Out of every room (`member.left` each), then `partition.left`. The mock keeps no room
-   * members but me: others count as in every room, as the seeds' member counts say.
-   */
+  /** Out of every room (`member.left` each), then `partition.left`. */
   #endMembership(p: PartitionState, userId: string, removedBy: string | null, actorId: string): void {
     this.#member(p, userId);
-    const isMe = userId === this.me?.id;
     const partitionId = p.partition.id;
-    const rooms = p.rooms.filter((r) => (isMe ? r.joined : r.memberCount > (r.joined ? 1 : 0)));
-    p.rooms = p.rooms.map((r) => (rooms.includes(r) ? { ...r, joined: isMe ? false : r.joined, memberCount: r.memberCount - 1 } : r));
+    for (const r of p.rooms) {
+      if (!r.members.delete(userId)) continue;
+      const roomId = r.room.id;
+      this.#append(p, roomAudience(r, userId), (id, at) => ({ id, partitionId, roomId, at, actorId, type: 'member.left', data: { roomId, userId } }));
+    }
     p.members = p.members.filter((m) => m.userId !== userId);
     p.presence.delete(userId);
-    for (const room of rooms) {
-      this.#append(partitionId, (id, at) => ({ id, partitionId, roomId: room.id, at, actorId, type: 'member.left', data: { roomId: room.id, userId } }));
-    }
-    this.#append(partitionId, (id, at) => ({ id, partitionId, roomId: null, at, actorId, type: 'partition.left', data: { userId, removedBy } }));
+    this.#append(p, null, (id, at) => ({ id, partitionId, roomId: null, at, actorId, type: 'partition.left', data: { userId, removedBy } }));
   }
 
   /** Ends the open streams (events and presence) of a partition with FORBIDDEN, as the server does for someone no longer in it. */
@@ -473,15 +563,21 @@ export class MockParley {
 
   #roomMessages(partitionId: string, roomId: string): MessageDto[] {
     const out: MessageDto[] = [];
-    for (const e of this.#partition(partitionId).events) if (e.type === 'message.created' && e.data.roomId === roomId) out.push(e.data);
+    for (const e of this.#partition(partitionId).events) if (e.type === 'message.created' && e.data.roomId === roomId) out.push(this.actions.current(e.data));
     return out;
   }
 
-  #append(partitionId: string, make: (id: number, at: string) => ParleyEvent): ParleyEvent {
-    const p = this.#partition(partitionId);
+  /** As the server's `Visibility`: an event is streamed only to its audience. */
+  #visibleToMe(p: PartitionState, event: ParleyEvent): boolean {
+    const audience = p.audiences.get(event.id);
+    return audience == null || (this.me !== null && audience.has(this.me.id));
+  }
+
+  #append(p: PartitionState, audience: Audience, make: (id: number, at: string) => ParleyEvent): ParleyEvent {
     const id = p.events.length + 1;
     const event = make(id, new Date().toISOString());
     p.events.push(event);
+    if (audience) p.audiences.set(id, audience);
     if (this.#heldEvents) this.#heldEvents.push(event);
     else this.deliver(event);
     return event;
@@ -489,11 +585,25 @@ export class MockParley {
 
   #createMessage(
     partitionId: string,
-    fields: Pick<MessageDto, 'roomId' | 'clientId' | 'body' | 'authorId' | 'authorName'>,
+    fields: Pick<MessageDto, 'roomId' | 'clientId' | 'body' | 'authorId' | 'authorName'> & Partial<Pick<MessageDto, 'replyTo'>>,
   ): { message: MessageDto; event: ParleyEvent } {
     let message!: MessageDto;
-    const event = this.#append(partitionId, (id, createdAt) => {
-      message = { id: `m-${partitionId}-${id}`, partitionId, eventId: id, createdAt, ...fields };
+    const p = this.#partition(partitionId);
+    const room = findRoom(p, fields.roomId);
+    const event = this.#append(p, room ? roomAudience(room) : null, (id, createdAt) => {
+      message = {
+        id: `m-${partitionId}-${id}`,
+        partitionId,
+        eventId: id,
+        createdAt,
+        replyTo: null,
+        editedAt: null,
+        deletedAt: null,
+        pinnedAt: null,
+        pinnedBy: null,
+        reactions: [],
+        ...fields,
+      };
       return { id, partitionId, roomId: fields.roomId, at: createdAt, actorId: fields.authorId, type: 'message.created', data: message };
     });
     return { message, event };
@@ -509,18 +619,31 @@ export class MockParley {
       (e): e is Extract<ParleyEvent, { type: 'message.created' }> => e.type === 'message.created' && e.data.clientId === input.clientId,
     );
     // Idempotent by clientId, as the real server: a resend gets the first message back.
-    const message =
-      existing?.data ??
-      this.#createMessage(input.partitionId, {
-        roomId: input.roomId,
-        clientId: input.clientId,
-        body: input.body.trim(),
-        authorId: me.id,
-        authorName: me.displayName,
-      }).message;
+    const message = existing
+      ? this.actions.current(existing.data)
+      : this.#createMessage(input.partitionId, {
+          roomId: input.roomId,
+          clientId: input.clientId,
+          body: input.body.trim(),
+          authorId: me.id,
+          authorName: me.displayName,
+          replyTo: input.replyTo ? this.actions.replyTarget(input.partitionId, input.roomId, input.replyTo) : null,
+        }).message;
     await this.#beforeReply?.opened;
     return message;
   }
+
+  /** What the room, direct message and announcement procedures use of this server. */
+  readonly #host: ConversationHost = {
+    access: (partitionId, min) => this.#access(partitionId, min),
+    append: (p, audience, make) => this.#append(p, audience, make),
+    once: <T>(opId: string | undefined, run: () => T): T => {
+      if (opId === undefined) return run();
+      if (!this.#ops.has(opId)) this.#ops.set(opId, run());
+      return this.#ops.get(opId) as T;
+    },
+    blocked: (userId, others) => others.some((o) => this.#blocks.has(`${userId}→${o}`) || this.#blocks.has(`${o}→${userId}`)),
+  };
 
   #defaultProcedures(): RequestHandler[] {
     const t = this.trpc;
@@ -558,15 +681,9 @@ export class MockParley {
         this.#endMembership(p, me.id, null, me.id);
         return { left: true as const };
       }),
-      t.room.list.query(({ input }) => this.#access(input.partitionId, 'viewer').p.rooms),
+      ...conversationProcedures(t, this.#host),
       t.event.head.query(({ input }) => ({ lastEventId: this.#access(input.partitionId, 'viewer').p.events.length })),
-      t.message.list.query(({ input }) => {
-        this.#access(input.partitionId, 'viewer');
-        const all = this.#roomMessages(input.partitionId, input.roomId).filter((m) => input.before === undefined || m.eventId < input.before);
-        const limit = input.limit ?? PAGE_SIZE;
-        const page = all.slice(-limit);
-        return { messages: page, nextCursor: all.length > limit && page[0] ? page[0].eventId : null };
-      }),
+      ...this.actions.procedures(t),
       t.message.send.mutation(({ input }) => this.#send(input)),
       t.admin.nodes.query(() => {
         this.#administrator();
@@ -757,7 +874,7 @@ export class MockParley {
     socket.send({ id, result: { type: 'started' } });
     // As the real feed: live from now on, after the events since the client's position.
     const after = input.lastEventId == null ? null : Number(input.lastEventId);
-    if (after !== null) for (const event of p.events.slice(after)) socket.send(dataMessage(id, event));
+    if (after !== null) for (const event of p.events.slice(after)) if (this.#visibleToMe(p, event)) socket.send(dataMessage(id, event));
     socket.subscriptions.set(id, { partitionId: input.partitionId });
   }
 

@@ -26,8 +26,8 @@ export interface RenderAppOptions {
 export function renderApp({ parley, network = fakeNetwork(), connection, hash = roomHash(GENERAL) }: RenderAppOptions) {
   window.location.hash = hash;
   const clients: ParleyClient[] = [];
-  const factory = () => {
-    const client = createParleyClient({ url: ORIGIN, storage: memoryStorage(), network, connection });
+  const factory = (userId: string) => {
+    const client = createParleyClient({ url: ORIGIN, storage: memoryStorage(), network, connection, user: { id: userId, name: '' } });
     clients.push(client);
     return client;
   };

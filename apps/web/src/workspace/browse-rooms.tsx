@@ -1,28 +1,27 @@
-import { useState } from 'react';
 import { errorMessage } from '../lib/errors.ts';
-import { canWrite, trpc, type Partition, type Room } from '../lib/trpc.ts';
+import { canWrite, type Partition, type Room } from '../lib/trpc.ts';
 import { CreateRoomForm } from './create-room-form.tsx';
 import { PaneHeader } from './pane-header.tsx';
+import { RoomGlyph } from './room-glyph.tsx';
+import { useJoinRoom } from './use-join-room.ts';
 
 export interface BrowseRoomsProps {
   partition: Partition;
+  meId: string;
   rooms: Room[] | undefined;
   onOpenRoom: (roomId: string) => void;
   onOpenSidebar: () => void;
 }
 
-/** Every room of the workspace: open the ones I am in, join the others. */
-export function BrowseRooms({ partition, rooms, onOpenRoom, onOpenSidebar }: BrowseRoomsProps) {
-  const utils = trpc.useUtils();
-  const [joiningId, setJoiningId] = useState<string | null>(null);
-  const join = trpc.room.join.useMutation({
-    onSuccess: async (_result, input) => {
-      await utils.room.list.invalidate({ partitionId: partition.id });
-      onOpenRoom(input.roomId);
-    },
-    onSettled: () => setJoiningId(null),
-  });
-  const sorted = [...(rooms ?? [])].sort((a, b) => a.name.localeCompare(b.name));
+/**
+ * The workspace's rooms: open the ones I am in, join the public others. Workspace owners and
+ * admins also see the private rooms (marked with a lock) and may add themselves to one.
+ * Direct messages are not rooms to browse.
+ */
+export function BrowseRooms({ partition, meId, rooms, onOpenRoom, onOpenSidebar }: BrowseRoomsProps) {
+  const join = useJoinRoom(partition.id, meId, onOpenRoom);
+  const joiningId = join.isPending ? join.variables.id : null;
+  const sorted = (rooms ?? []).filter((r) => r.kind !== 'dm').sort((a, b) => a.name.localeCompare(b.name));
 
   return (
     <section className="browse-pane" aria-label="Browse rooms">
@@ -44,8 +43,11 @@ export function BrowseRooms({ partition, rooms, onOpenRoom, onOpenSidebar }: Bro
           <ul className="browse-list">
             {sorted.map((room) => (
               <li key={room.id} className="browse-item">
-                <div>
-                  <span className="room-name"># {room.name}</span>
+                <div className="browse-item-text">
+                  <span className="room-name" title={`#${room.name}`}>
+                    <RoomGlyph kind={room.kind} />
+                    {room.name}
+                  </span>
                   <span className="muted">
                     {' '}
                     · {room.memberCount} {room.memberCount === 1 ? 'member' : 'members'}
@@ -55,16 +57,24 @@ export function BrowseRooms({ partition, rooms, onOpenRoom, onOpenSidebar }: Bro
                   <button type="button" className="button subtle" onClick={() => onOpenRoom(room.id)}>
                     Open
                   </button>
+                ) : room.kind === 'private' ? (
+                  // No Join for a private room: a workspace owner or admin adds themselves, as a room admin would.
+                  <button
+                    type="button"
+                    className="button subtle"
+                    disabled={joiningId !== null}
+                    aria-label={`Add me to #${room.name}`}
+                    onClick={() => join.mutate(room)}
+                  >
+                    {joiningId === room.id ? 'Adding…' : 'Add me'}
+                  </button>
                 ) : (
                   <button
                     type="button"
                     className="button primary"
                     disabled={joiningId !== null}
                     aria-label={`Join #${room.name}`}
-                    onClick={() => {
-                      setJoiningId(room.id);
-                      join.mutate({ partitionId: partition.id, roomId: room.id });
-                    }}
+                    onClick={() => join.mutate(room)}
                   >
                     {joiningId === room.id ? 'Joining…' : 'Join'}
                   </button>

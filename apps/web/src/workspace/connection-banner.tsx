@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
 import { useConnection, useOutbox } from '@parley/client/react';
+import { describeSendWait, sendWait } from '../chat/send-wait.ts';
 
 /** Re-renders every `ms` while `active`, for countdowns and "2 min ago". */
 function useNow(active: boolean, ms = 1000): number {
@@ -23,6 +24,15 @@ export function formatAge(ms: number): string {
 
 const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
 
+/** When `key` last changed (epoch ms): how long the outbox's first message has waited as it is. */
+function useSince(key: string | null): number {
+  const [since, setSince] = useState(() => ({ key, at: Date.now() }));
+  if (since.key === key) return since.at;
+  const next = { key, at: Date.now() };
+  setSince(next);
+  return next.at;
+}
+
 /**
  * What the connection is doing and what is waiting to be sent, in words: offline, reconnecting
  * in N s (attempt k of 10) with "Retry now", failed for good with "Retry now". Silent while
@@ -34,6 +44,12 @@ export function ConnectionBanner() {
   const counting = conn.nextRetryAt !== null || outbox.queued > 0;
   const now = useNow(counting);
   const rateLimitedMs = outbox.retryAt ? Date.parse(outbox.retryAt) - now : 0;
+  const head = outbox.entries.find((e) => e.status !== 'failed');
+  const headSince = useSince(head ? `${head.clientId}:${head.status}` : null);
+  const headWait =
+    head?.status === 'queued'
+      ? sendWait({ online: conn.online, state: conn.state, retryAt: outbox.retryAt, behind: false, queuedForMs: now - headSince, now })
+      : null;
 
   const waiting =
     outbox.queued > 0
@@ -60,6 +76,9 @@ export function ConnectionBanner() {
     retry = conn.nextRetryAt !== null;
   } else if (conn.state === 'CONNECTED' && rateLimitedMs > 0) {
     text = `You are sending messages too fast. The next one goes in ${Math.ceil(rateLimitedMs / 1000)} s.`;
+  } else if (conn.state === 'CONNECTED' && headWait?.kind === 'server') {
+    // The connection is fine: the server failed the last attempt, and the outbox tries again.
+    text = describeSendWait(headWait);
   } else if (conn.state === 'CONNECTED' && waiting) {
     tone = 'info';
   }

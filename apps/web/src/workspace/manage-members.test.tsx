@@ -208,12 +208,10 @@ test('leaving in another tab takes this one to the picker too: “You left Acme.
 test('the notice goes once I open a workspace again', async () => {
   start('member');
   const other = { ...ACME, id: 'globex', name: 'Globex' };
-  parley.partitions.set('globex', {
+  parley.addPartition({
     partition: other,
-    rooms: [{ ...GENERAL, id: '0197a000-0000-7000-8000-0000000000f1', partitionId: 'globex' }],
+    rooms: [{ ...GENERAL, id: '0197a000-0000-7000-8000-0000000000f1', partitionId: 'globex', memberCount: 1 }],
     members: [{ userId: ADA.id, username: 'ada', displayName: 'Ada', role: 'member', joinedAt }],
-    events: [],
-    presence: new Map(),
   });
   await openGeneral();
   parley.endMembership(ADA.id, { removedBy: OWEN.userId });

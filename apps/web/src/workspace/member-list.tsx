@@ -1,9 +1,11 @@
 import { useEffect, useState } from 'react';
 import { usePresence } from '@parley/client/react';
 import { errorMessage } from '../lib/errors.ts';
-import { assignableRoles, canManageMember, trpc, type AssignableRole, type Member, type Role } from '../lib/trpc.ts';
+import { assignableRoles, canManageMember, canWrite, trpc, type AssignableRole, type Member, type Role } from '../lib/trpc.ts';
+import { BlockButton } from './block-button.tsx';
 import { PresenceDot } from './presence-dot.tsx';
 import { describePresence, formatLastSeen } from './presence-text.ts';
+import { openDmInput, useOpenDm } from './use-open-dm.ts';
 
 /** "last seen 5 min ago" moves on by itself: re-render this often. */
 const LAST_SEEN_REFRESH_MS = 30_000;
@@ -22,16 +24,21 @@ export interface MemberListProps {
   members: Member[] | undefined;
   /** Who is looking, and their role here: owners and admins may manage some of the members. */
   me: { id: string; role: Role };
+  /** Opens a room (the direct message "Message" opened or created). */
+  onOpenRoom: (roomId: string) => void;
 }
 
 /**
  * The workspace's members with who is online, reconnecting (within the grace period) or
- * offline since when. For owners and admins, "Manage" shows a role menu and "Remove" on each
- * member they may manage; hidden otherwise, so the list stays a list.
+ * offline since when, and "Message" (the direct message with them, opened or created). For
+ * owners and admins, "Manage" shows a role menu and "Remove" on each member they may manage;
+ * hidden otherwise, so the list stays a list.
  */
-export function MemberList({ partitionId, members, me }: MemberListProps) {
+export function MemberList({ partitionId, members, me, onOpenRoom }: MemberListProps) {
   const presence = usePresence(partitionId);
   const manage = useManageMembers(partitionId);
+  const openDm = useOpenDm(partitionId, onOpenRoom);
+  const dmFailure = openDm.error ? { userId: openDm.variables?.userIds[0], message: errorMessage(openDm.error) } : null;
   const [managing, setManaging] = useState(false);
   const manageable = (m: Member) => canManageMember(me, m);
   const canManageSome = members?.some(manageable) ?? false;
@@ -71,17 +78,35 @@ export function MemberList({ partitionId, members, me }: MemberListProps) {
           const failed = manage.failure?.userId === m.userId;
           return (
             <li key={m.userId} className={controlled || failed ? 'managed' : undefined}>
+              {/* Viewers cannot open direct messages (the server asks for a member). */}
+              {m.userId !== me.id && canWrite(me.role) && (
+                <button
+                  type="button"
+                  className="member-message"
+                  aria-label={`Message ${m.displayName}`}
+                  title={`Message ${m.displayName}`}
+                  disabled={openDm.isPending}
+                  onClick={() => {
+                    manage.reset();
+                    openDm.mutate(openDmInput(partitionId, [m.userId]));
+                  }}
+                >
+                  Message
+                </button>
+              )}
               {known && <PresenceDot status={p?.status ?? 'offline'} label={describePresence(p, now)} />}
               <span className="member-name">{m.displayName}</span>
               {known && p?.status === 'offline' && p.lastSeenAt !== null && (
                 <span className="last-seen">last seen {formatLastSeen(p.lastSeenAt, now)}</span>
               )}
+              {m.userId !== me.id && <BlockButton userId={m.userId} name={m.displayName} />}
               {controlled ? (
                 <MemberControls member={m} myRole={me.role} manage={manage} />
               ) : (
                 m.role !== 'member' && <span className="role">{m.role}</span>
               )}
               {failed && manage.failure && <FailureText message={manage.failure.message} />}
+              {dmFailure?.userId === m.userId && <FailureText message={dmFailure.message} />}
             </li>
           );
         })}

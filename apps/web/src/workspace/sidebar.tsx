@@ -2,10 +2,13 @@ import { useEffect, useId, useRef, useState } from 'react';
 import { errorMessage } from '../lib/errors.ts';
 import { formatRoute, type Route } from '../lib/route.ts';
 import { canManageInvites, canWrite, trpc, type Me, type Partition, type Room } from '../lib/trpc.ts';
+import { PostAnnouncement } from './announcements.tsx';
 import { ConnectionIndicator } from './connection-indicator.tsx';
 import { CreateRoomForm } from './create-room-form.tsx';
+import { DirectMessages } from './dm-section.tsx';
 import { InvitePanel } from './invite-panel.tsx';
 import { MemberList } from './member-list.tsx';
+import { RoomGlyph } from './room-glyph.tsx';
 
 export interface SidebarProps {
   me: Me;
@@ -41,7 +44,9 @@ export function Sidebar(props: SidebarProps) {
       return utils.partition.list.invalidate();
     },
   });
-  const joined = (props.rooms ?? []).filter((r) => r.joined);
+  // Direct messages have a section of their own.
+  const joined = (props.rooms ?? []).filter((r) => r.joined && r.kind !== 'dm');
+  const openRoom = (roomId: string) => navigate({ view: 'room', partitionId: partition.id, roomId });
   const activeRoomId = route.view === 'room' ? route.roomId : null;
   const closeRef = useRef<HTMLButtonElement>(null);
 
@@ -59,6 +64,7 @@ export function Sidebar(props: SidebarProps) {
         <select
           id={switcherId}
           className="workspace-switcher"
+          title={partition.name}
           value={partition.id}
           onChange={(event) => {
             const id = event.target.value;
@@ -142,7 +148,10 @@ export function Sidebar(props: SidebarProps) {
                     aria-current={room.id === activeRoomId ? 'page' : undefined}
                     onClick={props.onClose}
                   >
-                    <span className="room-name"># {room.name}</span>
+                    <span className="room-name" title={`#${room.name}`}>
+                      <RoomGlyph kind={room.kind} />
+                      {room.name}
+                    </span>
                     {unread > 0 && (
                       <span className="badge" aria-label={`${unread} unread`}>
                         {unread > 99 ? '99+' : unread}
@@ -164,14 +173,42 @@ export function Sidebar(props: SidebarProps) {
         </a>
       </nav>
 
-      {canManageInvites(partition.role) && <InvitePanel partitionId={partition.id} />}
+      <DirectMessages
+        partition={partition}
+        meId={me.id}
+        rooms={props.rooms}
+        members={members.data}
+        activeRoomId={activeRoomId}
+        unread={props.unread}
+        onOpenRoom={(roomId) => {
+          props.onClose();
+          openRoom(roomId);
+        }}
+        onNavigated={props.onClose}
+      />
 
-      <MemberList partitionId={partition.id} members={members.data} me={{ id: me.id, role: partition.role }} />
+      {canManageInvites(partition.role) && <InvitePanel partitionId={partition.id} />}
+      {/* Owners and admins: the same people who invite (`isWorkspaceModerator`). */}
+      {canManageInvites(partition.role) && <PostAnnouncement partitionId={partition.id} />}
+
+      <MemberList
+        partitionId={partition.id}
+        members={members.data}
+        me={{ id: me.id, role: partition.role }}
+        onOpenRoom={(roomId) => {
+          props.onClose();
+          openRoom(roomId);
+        }}
+      />
 
       <div className="sidebar-footer">
         <div className="me">
-          <span className="me-name">{me.displayName}</span>
-          <span className="me-username">@{me.username}</span>
+          <span className="me-name" title={me.displayName}>
+            {me.displayName}
+          </span>
+          <span className="me-username" title={`@${me.username}`}>
+            @{me.username}
+          </span>
         </div>
         {me.isAdmin && (
           <a className="button subtle admin-link" href={formatRoute({ view: 'admin' })}>

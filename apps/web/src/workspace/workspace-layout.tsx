@@ -2,11 +2,16 @@ import { useCallback, useEffect, useMemo, useState, type ReactNode } from 'react
 import { ChatPane } from '../chat/chat-pane.tsx';
 import { errorMessage } from '../lib/errors.ts';
 import type { Route } from '../lib/route.ts';
+import { isDefaultRoom, roomLabel } from '../lib/rooms.ts';
 import { trpc, type Me, type ParleyEvent, type Partition, type Room } from '../lib/trpc.ts';
 import { BrowseRooms } from './browse-rooms.tsx';
 import { ConnectionBanner } from './connection-banner.tsx';
 import { PaneHeader } from './pane-header.tsx';
+import { RoomExitNotice, useRoomExit } from './room-exit-notice.tsx';
 import { Sidebar } from './sidebar.tsx';
+import { countUnread, markRead, unreadElsewhere, type UnreadCounts } from './unread.ts';
+import { UnreadElsewhereContext } from './unread-context.ts';
+import { useJoinRoom } from './use-join-room.ts';
 import { usePartitionEvents } from './use-partition-events.ts';
 
 /** Every workspace has it and nobody leaves it (the server refuses). */
@@ -29,17 +34,12 @@ export function WorkspaceLayout({ me, partition, partitions, route, navigate, on
   const partitionId = partition.id;
   const utils = trpc.useUtils();
   const [sidebarOpen, setSidebarOpen] = useState(false);
-  const [unread, setUnread] = useState<Record<string, number>>({});
+  const [unread, setUnread] = useState<UnreadCounts>({});
   const rooms = trpc.room.list.useQuery({ partitionId });
   const activeRoomId = route.view === 'room' ? route.roomId : null;
 
-  const countUnread = useCallback(
-    (event: ParleyEvent) => {
-      if (event.type === 'message.created' && event.data.roomId !== activeRoomId && event.data.authorId !== me.id) {
-        const roomId = event.data.roomId;
-        setUnread((u) => ({ ...u, [roomId]: (u[roomId] ?? 0) + 1 }));
-      }
-    },
+  const onEvent = useCallback(
+    (event: ParleyEvent) => setUnread((u) => countUnread(u, event, { openRoomId: activeRoomId, meId: me.id })),
     [activeRoomId, me.id],
   );
   const partitionName = partition.name;
@@ -48,7 +48,10 @@ export function WorkspaceLayout({ me, partition, partitions, route, navigate, on
       onMembershipEnded(partitionId, removedBy ? `You were removed from ${partitionName}.` : `You left ${partitionName}.`),
     [onMembershipEnded, partitionId, partitionName],
   );
-  const stream = usePartitionEvents(partitionId, { meId: me.id, onEvent: countUnread, onMembershipEnded: membershipEnded });
+  const members = trpc.partition.members.useQuery({ partitionId });
+  const nameOf = useCallback((userId: string) => members.data?.find((m) => m.userId === userId)?.displayName, [members.data]);
+  const roomExit = useRoomExit({ partitionId, meId: me.id, activeRoomId, nameOf, navigate });
+  const stream = usePartitionEvents(partitionId, { meId: me.id, onEvent, onMembershipEnded: membershipEnded, onRoomLeft: roomExit.onRoomLeft });
 
   const joined = useMemo(() => (rooms.data ?? []).filter((r) => r.joined), [rooms.data]);
   const defaultRoom = joined.find((r) => r.name.toLowerCase() === DEFAULT_ROOM_NAME) ?? joined[0];
@@ -62,14 +65,14 @@ export function WorkspaceLayout({ me, partition, partitions, route, navigate, on
 
   useEffect(() => {
     if (!activeRoomId) return;
-    setUnread((u) => (u[activeRoomId] ? { ...u, [activeRoomId]: 0 } : u));
+    setUnread((u) => markRead(u, activeRoomId));
   }, [activeRoomId]);
 
-  const totalUnread = Object.values(unread).reduce((a, b) => a + b, 0);
+  const totalUnread = unreadElsewhere(unread, null);
   useEffect(() => {
-    const place = route.view === 'browse' ? 'Browse rooms' : activeRoom ? `#${activeRoom.name}` : partition.name;
+    const place = route.view === 'browse' ? 'Browse rooms' : activeRoom ? roomLabel(activeRoom, me.id, nameOf) : partition.name;
     document.title = `${totalUnread ? `(${totalUnread}) ` : ''}${place} · ${partition.name} — Parley`;
-  }, [route.view, activeRoom, partition.name, totalUnread]);
+  }, [route.view, activeRoom, partition.name, totalUnread, me.id, nameOf]);
 
   useEffect(() => {
     if (!sidebarOpen) return;
@@ -92,7 +95,7 @@ export function WorkspaceLayout({ me, partition, partitions, route, navigate, on
 
   let main;
   if (route.view === 'browse') {
-    main = <BrowseRooms partition={partition} rooms={rooms.data} onOpenRoom={openRoom} onOpenSidebar={openSidebar} />;
+    main = <BrowseRooms partition={partition} meId={me.id} rooms={rooms.data} onOpenRoom={openRoom} onOpenSidebar={openSidebar} />;
   } else if (rooms.isPending) {
     main = <MessagePane title={partition.name} onOpenSidebar={openSidebar} text="Loading rooms…" />;
   } else if (rooms.isError && !rooms.data) {
@@ -105,13 +108,14 @@ export function WorkspaceLayout({ me, partition, partitions, route, navigate, on
         partition={partition}
         room={activeRoom}
         onOpenSidebar={openSidebar}
-        onLeave={activeRoom.name.toLowerCase() === DEFAULT_ROOM_NAME ? undefined : () => leave.mutate({ partitionId, roomId: activeRoom.id })}
+        // #general keeps everyone; a direct message's people are fixed.
+        onLeave={isDefaultRoom(activeRoom) || activeRoom.kind === 'dm' ? undefined : () => leave.mutate({ partitionId, roomId: activeRoom.id })}
         leaving={leave.isPending}
         leaveError={leave.error ? errorMessage(leave.error) : null}
       />
     );
   } else if (activeRoom) {
-    main = <JoinRoomPane partitionId={partitionId} room={activeRoom} onOpenSidebar={openSidebar} />;
+    main = <JoinRoomPane partitionId={partitionId} meId={me.id} room={activeRoom} onOpenSidebar={openSidebar} />;
   } else if (activeRoomId) {
     main = (
       <MessagePane title={partition.name} onOpenSidebar={openSidebar} text="This room does not exist (any more).">
@@ -131,6 +135,7 @@ export function WorkspaceLayout({ me, partition, partitions, route, navigate, on
   }
 
   return (
+    <UnreadElsewhereContext.Provider value={unreadElsewhere(unread, activeRoomId)}>
       <div className={sidebarOpen ? 'layout sidebar-is-open' : 'layout'}>
         <Sidebar
           me={me}
@@ -151,9 +156,11 @@ export function WorkspaceLayout({ me, partition, partitions, route, navigate, on
         <div className="scrim" aria-hidden="true" onClick={() => setSidebarOpen(false)} />
         <main className="main">
           <ConnectionBanner />
+          {roomExit.notice && <RoomExitNotice text={roomExit.notice} onDismiss={roomExit.dismiss} />}
           {main}
         </main>
       </div>
+    </UnreadElsewhereContext.Provider>
   );
 }
 
@@ -177,11 +184,9 @@ function MessagePane(props: {
   );
 }
 
-function JoinRoomPane({ partitionId, room, onOpenSidebar }: { partitionId: string; room: Room; onOpenSidebar: () => void }) {
-  const utils = trpc.useUtils();
-  const join = trpc.room.join.useMutation({
-    onSuccess: () => utils.room.list.invalidate({ partitionId }),
-  });
+function JoinRoomPane({ partitionId, meId, room, onOpenSidebar }: { partitionId: string; meId: string; room: Room; onOpenSidebar: () => void }) {
+  const join = useJoinRoom(partitionId, meId);
+  const isPrivate = room.kind === 'private';
   return (
     <section className="info-pane">
       <PaneHeader
@@ -190,9 +195,13 @@ function JoinRoomPane({ partitionId, room, onOpenSidebar }: { partitionId: strin
         onOpenSidebar={onOpenSidebar}
       />
       <div className="pane-body centered">
-        <p className="muted">You are not in #{room.name}. Join it to read and write its messages.</p>
-        <button type="button" className="button primary" disabled={join.isPending} onClick={() => join.mutate({ partitionId, roomId: room.id })}>
-          {join.isPending ? 'Joining…' : `Join #${room.name}`}
+        <p className="muted">
+          {isPrivate
+            ? `#${room.name} is private. As a workspace admin you can add yourself to it.`
+            : `You are not in #${room.name}. Join it to read and write its messages.`}
+        </p>
+        <button type="button" className="button primary" disabled={join.isPending} onClick={() => join.mutate(room)}>
+          {join.isPending ? 'Joining…' : isPrivate ? 'Add me' : `Join #${room.name}`}
         </button>
         {join.error && (
           <p className="error-text" role="alert">

@@ -1,5 +1,6 @@
 import { useId, useState, type FormEvent } from 'react';
-import { errorMessage } from '../lib/errors.ts';
+import { FieldError } from '../lib/field-error.tsx';
+import { describedBy, formErrors } from '../lib/form-errors.ts';
 import { formatRoute, type Route } from '../lib/route.ts';
 import { trpc, type Me, type Partition } from '../lib/trpc.ts';
 import { InviteCode } from './invite-code.tsx';
@@ -59,7 +60,9 @@ export function WorkspacePicker({ me, partitions, partitionsError, notice = null
               {partitions.map((p) => (
                 <li key={p.id}>
                   <a className="workspace-item" href={formatRoute({ view: 'room', partitionId: p.id, roomId: null })}>
-                    <span className="workspace-name">{p.name}</span>
+                    <span className="workspace-name" title={p.name}>
+                      {p.name}
+                    </span>
                     <span className="muted">
                       {p.id} · {p.role}
                     </span>
@@ -84,10 +87,13 @@ function CreateWorkspace({ navigate }: { navigate: (route: Route) => void }) {
   const nameId = useId();
   const idId = useId();
   const idHint = useId();
+  const nameError = useId();
+  const idError = useId();
   const utils = trpc.useUtils();
   const create = trpc.partition.create.useMutation({
     onSuccess: () => utils.partition.list.invalidate(),
   });
+  const errors = formErrors(create.error, ['name', 'id']);
   const onSubmit = (event: FormEvent) => {
     event.preventDefault();
     create.mutate({ name, ...(id.trim() ? { id: id.trim() } : {}) });
@@ -97,7 +103,9 @@ function CreateWorkspace({ navigate }: { navigate: (route: Route) => void }) {
     const { partition, inviteCode } = create.data;
     return (
       <section className="card" aria-labelledby="created-heading">
-        <h2 id="created-heading">“{partition.name}” is ready</h2>
+        <h2 id="created-heading" className="long-name">
+          “{partition.name}” is ready
+        </h2>
         <p>Invite people with this code:</p>
         <InviteCode code={inviteCode} />
         <div className="form-actions">
@@ -130,7 +138,16 @@ function CreateWorkspace({ navigate }: { navigate: (route: Route) => void }) {
       <form onSubmit={onSubmit} className="stack">
         <div className="field">
           <label htmlFor={nameId}>Name</label>
-          <input id={nameId} value={name} onChange={(e) => setName(e.target.value)} maxLength={64} required autoComplete="off" />
+          <input
+            id={nameId}
+            value={name}
+            onChange={(e) => setName(e.target.value)}
+            maxLength={64}
+            required
+            autoComplete="off"
+            {...describedBy(nameError, errors.fields.name)}
+          />
+          <FieldError id={nameError} message={errors.fields.name} />
         </div>
         <div className="field">
           <label htmlFor={idId}>
@@ -140,19 +157,20 @@ function CreateWorkspace({ navigate }: { navigate: (route: Route) => void }) {
             id={idId}
             value={id}
             onChange={(e) => setId(e.target.value)}
-            aria-describedby={idHint}
             maxLength={32}
             autoComplete="off"
             autoCapitalize="none"
             spellCheck={false}
+            {...describedBy(idError, errors.fields.id, idHint)}
           />
+          <FieldError id={idError} message={errors.fields.id} />
           <p id={idHint} className="hint">
             3–32 lowercase letters, digits and _. Made from the name when left empty.
           </p>
         </div>
-        {create.error && (
+        {errors.general && (
           <p className="error-text" role="alert">
-            {errorMessage(create.error)}
+            {errors.general}
           </p>
         )}
         <button type="submit" className="button primary" disabled={create.isPending || !name.trim()}>
@@ -166,6 +184,7 @@ function CreateWorkspace({ navigate }: { navigate: (route: Route) => void }) {
 function JoinWorkspace({ navigate }: { navigate: (route: Route) => void }) {
   const [code, setCode] = useState('');
   const codeId = useId();
+  const codeError = useId();
   const utils = trpc.useUtils();
   const join = trpc.partition.join.useMutation({
     onSuccess: async ({ partition }) => {
@@ -177,6 +196,7 @@ function JoinWorkspace({ navigate }: { navigate: (route: Route) => void }) {
     event.preventDefault();
     join.mutate({ inviteCode: code });
   };
+  const errors = formErrors(join.error, ['inviteCode']);
   return (
     <section className="card" aria-labelledby="join-heading">
       <h2 id="join-heading">Join with an invite code</h2>
@@ -192,11 +212,13 @@ function JoinWorkspace({ navigate }: { navigate: (route: Route) => void }) {
             autoCapitalize="characters"
             spellCheck={false}
             required
+            {...describedBy(codeError, errors.fields.inviteCode)}
           />
+          <FieldError id={codeError} message={errors.fields.inviteCode} />
         </div>
-        {join.error && (
+        {errors.general && (
           <p className="error-text" role="alert">
-            {errorMessage(join.error)}
+            {errors.general}
           </p>
         )}
         <button type="submit" className="button primary" disabled={join.isPending || !code.trim()}>
