@@ -108,7 +108,7 @@ export async function clusterClient(cluster: Cluster, username: string): Promise
         () => {
           const entries = client.outbox.getSnapshot();
           const failed = entries.find((e) => e.status === 'failed');
-          if (failed) throw new Error(`${username}'s send "${failed.body}" was refused: ${failed.error}`);
+          if (failed) throw new Error(`${username}'s ${failed.kind === 'send' ? `send "${failed.body}"` : failed.kind} was refused: ${failed.error}`);
           return entries.length === 0;
         },
         timeoutMs,

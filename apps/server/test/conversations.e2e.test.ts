@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { ParleyEvent } from '@parley/client';
 import { privateRedisForTests } from '@parley/cluster/test-services';
 import { createTestDatabase, postgresForTests, type TestDatabase } from '@parley/db/test-services';
-import { RELAXED_RATE_LIMIT_ENV, signUp, spawnNode, subscribe, uuidv7, type NodeProcess } from './helpers.ts';
+import { RELAXED_RATE_LIMIT_ENV, signUp, spawnNode, subscribe, uuidv7, type EventLog, type NodeProcess } from './helpers.ts';
 
 const baseUrl = await postgresForTests();
 const redis = await privateRedisForTests();
@@ -37,7 +37,7 @@ describe.skipIf(!baseUrl || !redis)('conversations stay private across nodes', (
     for (const u of [bob!, cid!, dee!]) await u.client.trpc.partition.join.mutate({ inviteCode });
     const head = (await ann.client.trpc.event.head.query(P)).lastEventId;
     // Everyone streams from node 2.
-    const [bobLog, cidLog, deeLog] = [bob!, cid!, dee!].map((u) => subscribe(u.client, P.partitionId, head));
+    const [bobLog, cidLog, deeLog] = [bob!, cid!, dee!].map((u) => subscribe(u.client, P.partitionId, head)) as [EventLog, EventLog, EventLog];
     try {
       const secret = await ann.client.trpc.room.create.mutate({ ...P, name: 'secret', visibility: 'private' });
       await ann.client.trpc.room.addMember.mutate({ ...P, roomId: secret.id, userId: bob!.user.id });

@@ -39,7 +39,8 @@ export function appErrorOf(error: unknown): AppError | undefined {
 /** SQLSTATEs we know how to explain; anything else stays an internal error. */
 const KNOWN_SQLSTATE: Record<string, { code: AppErrorCode; message: string }> = {
   '23505': { code: 'CONFLICT', message: 'That already exists.' },
-  '40001': { code: 'CONFLICT', message: 'A concurrent change got there first; please retry.' },
+  // Retryable (clients treat CONFLICT as final): the same request succeeds when sent again.
+  '40001': { code: 'SERVICE_UNAVAILABLE', message: 'A concurrent change got there first; please retry.' },
   '57P01': { code: 'SERVICE_UNAVAILABLE', message: 'The database is restarting; please retry.' },
 };
 

@@ -147,6 +147,12 @@ describe('reactions, replies, pins', () => {
     for (let i = 0; i < 12; i++) await say(fx.owner, fx.general, `filler ${i}`);
     const reply = await say(fx.owner, fx.general, 'the answer', original.id);
     expect(reply.replyTo).toMatchObject({ id: original.id, authorName: `${fx.partitionId}_member`, snippet: 'the original question' });
+    // A resend (lost reply) is answered with the same message, its quote included.
+    const clientId = newClientId();
+    const first = await fx.owner.caller.message.send({ ...P, roomId: fx.general, clientId, body: 'again', replyTo: original.id });
+    const again = await fx.owner.caller.message.send({ ...P, roomId: fx.general, clientId, body: 'again', replyTo: original.id });
+    expect(again).toEqual(first);
+    expect(again.replyTo?.snippet).toBe('the original question');
     const secretMsg = await say(fx.member, fx.secret, 'elsewhere');
     const e = await trpcError(say(fx.owner, fx.general, 'x', secretMsg.id));
     expect([e.code, e.message]).toEqual(['BAD_REQUEST', 'The message you reply to is not in this room.']);

@@ -3,16 +3,6 @@ import { pt, ptAs, type Database, type EventRow, type MessageRow, type Partition
 
 type MessageWithAuthor = MessageRow & { author_name: string };
 
-export function findMessageByClientId(db: Kysely<Database>, partitionId: PartitionId, clientId: string) {
-  return db
-    .selectFrom(ptAs(partitionId, 'messages', 'm'))
-    .innerJoin('users as u', 'u.id', 'm.author_id')
-    .selectAll('m')
-    .select('u.display_name as author_name')
-    .where('m.client_id', '=', clientId)
-    .executeTakeFirst() as Promise<MessageWithAuthor | undefined>;
-}
-
 export interface NewMessage {
   id: string;
   roomId: string;
@@ -125,10 +115,13 @@ export type MessageListRow = MessageWithAuthor & {
   reply_deleted_at: string | null;
 };
 
-/** Messages with their author's name and the message each answers, minus those `viewerId` deleted for themselves. */
-function selectMessages(db: Kysely<Database>, partitionId: PartitionId, viewerId: string) {
+/**
+ * Messages with their author's name and the message each answers, minus those `viewerId`
+ * deleted for themselves (null: all of them).
+ */
+function selectMessages(db: Kysely<Database>, partitionId: PartitionId, viewerId: string | null) {
   const original = sql.table(pt(partitionId, 'messages'));
-  return db
+  const q = db
     .selectFrom(ptAs(partitionId, 'messages', 'm'))
     .innerJoin('users as u', 'u.id', 'm.author_id')
     .selectAll('m')
@@ -138,8 +131,9 @@ function selectMessages(db: Kysely<Database>, partitionId: PartitionId, viewerId
       sql<string | null>`(select ou.display_name from ${original} o join users ou on ou.id = o.author_id where o.id = m.reply_to)`.as('reply_author_name'),
       sql<string | null>`(select o.body from ${original} o where o.id = m.reply_to)`.as('reply_body'),
       sql<string | null>`(select o.deleted_at from ${original} o where o.id = m.reply_to)`.as('reply_deleted_at'),
-    ])
-    .where((eb) =>
+    ]);
+  if (viewerId === null) return q;
+  return q.where((eb) =>
       eb.not(
         eb.exists(
           eb
@@ -149,7 +143,12 @@ function selectMessages(db: Kysely<Database>, partitionId: PartitionId, viewerId
             .where('h.user_id', '=', viewerId),
         ),
       ),
-    );
+  );
+}
+
+/** The message stored with this clientId (hidden or not), as a list shows it. */
+export function findMessageByClientId(db: Kysely<Database>, partitionId: PartitionId, clientId: string) {
+  return selectMessages(db, partitionId, null).where('m.client_id', '=', clientId).executeTakeFirst() as Promise<MessageListRow | undefined>;
 }
 
 /** Newest first, `limit + 1` rows so the caller knows whether there is more. */

@@ -93,7 +93,7 @@ async function findPrevious(ctx: InPartition, input: SendMessageInput): Promise<
   if (previous.author_id !== ctx.user.id || previous.room_id !== input.roomId) {
     throw new AppError('CONFLICT', 'That clientId was already used for another message; generate a new one.');
   }
-  return (await toMessageDtos(ctx, [{ ...previous, reply_author_id: null, reply_author_name: null, reply_body: null, reply_deleted_at: null }]))[0]!;
+  return (await toMessageDtos(ctx, [previous]))[0]!;
 }
 
 /**

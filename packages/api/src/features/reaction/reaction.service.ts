@@ -13,7 +13,8 @@ export const EMOJIS_PER_MESSAGE = 20;
 /** Adds or takes back the caller's `emoji` on a message of a room they are in. Repeating either changes nothing. */
 export async function setReaction(ctx: InPartition & { role: Role }, input: ReactionInput, on: boolean) {
   return commitChange<{ messageId: string; roomId: string; emoji: string; reacted: boolean }>(ctx, { opId: input.opId, kind: on ? 'reaction.add' : 'reaction.remove' }, async (trx) => {
-    const message = await messages.findMessage(trx, ctx.partitionId, input.messageId);
+    // Locked like every other change of the message, so a reaction cannot outlive a concurrent delete.
+    const message = await messages.findMessageForUpdate(trx, ctx.partitionId, input.messageId, 0);
     if (!message) throw new AppError('NOT_FOUND', NO_SUCH_MESSAGE);
     try {
       await assertRoomMember(ctx, message.room_id, trx);
