@@ -37,6 +37,8 @@ test('an announcement appears live at the top of every room, newest first, and D
   const [older] = within(banner()!).getAllByRole('button', { name: 'Dismiss announcement from Bob' }).slice(1);
   fireEvent.click(older!);
   await waitFor(() => expect(shown()).toEqual(['Release at 3pm.']));
+  // Through the client's outbox: one call, with the op's id.
+  await waitFor(() => expect(parley.callsTo('announcement.dismiss')).toHaveLength(1));
   const [dismiss] = parley.callsTo('announcement.dismiss') as { opId: string }[];
   expect(dismiss?.opId).toMatch(UUID_V7);
   // The server has it dismissed for me: a fresh page does not bring it back.

@@ -1,50 +1,51 @@
 import { useId, useState, type FormEvent } from 'react';
-import { useMutation } from '@tanstack/react-query';
 import { uuidv7 } from 'uuidv7';
+import type { OpEntry, ParleyClient } from '@parley/client';
+import { useOutbox, useParleyClient } from '@parley/client/react';
 import { errorMessage } from '../lib/errors.ts';
 import { formatFullTime, formatMessageTime } from '../lib/format-time.ts';
 import { ANNOUNCEMENT_MAX_CHARS } from '../lib/rooms.ts';
 import { trpc, type Announcement } from '../lib/trpc.ts';
 import './conversations.css';
 
-type TrpcClient = ReturnType<typeof trpc.useUtils>['client'];
-
 /**
- * Hides an announcement for me, on all my devices. The one place the app dismisses: each call
- * is one change with a fresh opId (so a retried request changes nothing twice).
- * @example await dismissAnnouncement(utils.client, { partitionId: 'acme', announcementId })
+ * Hides an announcement for me, on all my devices. The one place the app dismisses: through the
+ * client's durable outbox (in order with the rest, kept while offline, sent once by its opId).
+ * @example dismissAnnouncement(client, 'acme', announcementId)
  */
-export function dismissAnnouncement(client: TrpcClient, input: { partitionId: string; announcementId: string }) {
-  return client.announcement.dismiss.mutate({ ...input, opId: uuidv7() });
+export function dismissAnnouncement(client: ParleyClient, partitionId: string, announcementId: string) {
+  return client.actions.dismissAnnouncement(partitionId, announcementId);
 }
 
 /**
  * The workspace's announcements I have not dismissed, newest first, at the top of a room's
- * pane; each goes at once when dismissed (and comes back if the server refuses).
+ * pane. A dismissal shows at once (while it waits in the outbox, offline too); one the server
+ * refuses shows its reason until taken back.
  */
 export function AnnouncementBanner({ partitionId }: { partitionId: string }) {
-  const utils = trpc.useUtils();
+  const client = useParleyClient();
   const list = trpc.announcement.list.useQuery({ partitionId });
-  const dismiss = useMutation({
-    mutationFn: (announcementId: string) => dismissAnnouncement(utils.client, { partitionId, announcementId }),
-    onMutate: async (announcementId) => {
-      await utils.announcement.list.cancel({ partitionId });
-      utils.announcement.list.setData({ partitionId }, (old) => old?.filter((a) => a.id !== announcementId));
-    },
-    onSettled: () => utils.announcement.list.invalidate({ partitionId }),
-  });
-  const announcements = list.data ?? [];
-  if (announcements.length === 0 && !dismiss.error) return null;
+  const outbox = useOutbox(partitionId);
+  const dismissals = outbox.entries.filter(
+    (e): e is OpEntry & { op: { type: 'announcement.dismiss'; announcementId: string } } => e.kind === 'op' && e.op.type === 'announcement.dismiss',
+  );
+  const hidden = new Set(dismissals.filter((e) => e.status !== 'failed').map((e) => e.op.announcementId));
+  const refused = dismissals.find((e) => e.status === 'failed');
+  const announcements = (list.data ?? []).filter((a) => !hidden.has(a.id));
+  if (announcements.length === 0 && !refused) return null;
   return (
     <section className="announcements" aria-label="Announcements">
-      {dismiss.error && (
+      {refused && (
         <p className="error-text" role="alert">
-          {errorMessage(dismiss.error)}
+          {refused.error ?? 'Could not dismiss the announcement.'}{' '}
+          <button type="button" className="button subtle" onClick={() => outbox.cancel(refused.clientId)}>
+            OK
+          </button>
         </p>
       )}
       <ul>
         {announcements.map((a) => (
-          <AnnouncementItem key={a.id} announcement={a} onDismiss={() => dismiss.mutate(a.id)} />
+          <AnnouncementItem key={a.id} announcement={a} onDismiss={() => dismissAnnouncement(client, partitionId, a.id)} />
         ))}
       </ul>
     </section>
