@@ -93,6 +93,47 @@ describe('@parley/client against a real server', () => {
     expect(onServer.messages.map((m) => m.body)).toEqual(seenByBob);
   });
 
+  test('edits, reactions, pins and deletes made during an outage survive a restart of the client and arrive once each, in order', async () => {
+    const a = client(alice.token, 'alice-ops.json');
+    const b = client(bob.token, 'bob-ops.json');
+    a.messages.watch(partitionId);
+    b.messages.watch(partitionId);
+    await a.messages.loadRoom(partitionId, roomId);
+    await b.messages.loadRoom(partitionId, roomId);
+    const [m1, m2, m3] = await Promise.all(
+      ['edit me', 'delete me', 'react to me'].map((body) => alice.client.trpc.message.send.mutate({ partitionId, roomId, clientId: uuidv7(), body })),
+    );
+    await until(() => bodies(a.messages.getRoom(partitionId, roomId)), (xs) => xs.includes('react to me'));
+    const head = (await bob.client.trpc.event.head.query({ partitionId })).lastEventId;
+
+    await node.close();
+    await until(() => a.connection.getSnapshot().state, (s) => s === 'RECONNECTING');
+    a.actions.edit(partitionId, m1!.id, 'edited on the train');
+    a.actions.react(partitionId, m3!.id, '👍');
+    a.actions.pin(partitionId, m3!.id);
+    a.actions.delete(partitionId, m2!.id, 'everyone');
+    const shown = a.messages.getRoom(partitionId, roomId).messages;
+    expect(shown.find((m) => m.id === m1!.id)).toMatchObject({ body: 'edited on the train', pendingOps: 1 });
+    expect(shown.find((m) => m.id === m2!.id)?.deletedAt).toBeTruthy();
+    // The page is closed with everything still queued; a new one on the same storage sends it.
+    await a.close();
+    const again = client(alice.token, 'alice-ops.json');
+    again.messages.watch(partitionId);
+    await again.outbox.ready;
+    expect(again.outbox.getSnapshot().map((e) => (e.kind === 'op' ? e.op.type : e.kind))).toEqual(['message.edit', 'reaction.add', 'message.pin', 'message.delete']);
+
+    node = await startTestNode({ dataDir: join(dir, 'data'), port });
+    await until(() => again.outbox.getSnapshot().length, (n) => n === 0, 60_000);
+    const seen = await until(
+      () => b.messages.getRoom(partitionId, roomId).messages,
+      (ms) => Boolean(ms.find((m) => m.id === m2!.id)?.deletedAt) && ms.find((m) => m.id === m1!.id)?.body === 'edited on the train',
+      60_000,
+    );
+    expect(seen.find((m) => m.id === m3!.id)).toMatchObject({ pinnedAt: expect.any(String), reactions: [expect.objectContaining({ emoji: '👍', count: 1 })] });
+    const log = await node.deps.db.selectFrom('events_clientco').select('type').where('id', '>', head).orderBy('id').execute();
+    expect(log.map((e) => e.type)).toEqual(['message.edited', 'reaction.added', 'message.pinned', 'message.deleted']);
+  });
+
   test('a client made again on the same storage shows the room with no network and resumes after its last event', async () => {
     const first = client(alice.token, 'alice2.json');
     first.messages.watch(partitionId);
