@@ -39,6 +39,11 @@ describe.skipIf(!baseUrl || !redis)('conversations stay private across nodes', (
     // Everyone streams from node 2.
     const [bobLog, cidLog, deeLog] = [bob!, cid!, dee!].map((u) => subscribe(u.client, P.partitionId, head)) as [EventLog, EventLog, EventLog];
     try {
+      // Every stream is live before anything happens (a stream that attaches later replays by
+      // the rooms its user is in by then, history included, which is right but not this test).
+      await ann.client.trpc.announcement.create.mutate({ ...P, body: 'ready', opId: uuidv7() });
+      const ready = (events: ParleyEvent[]) => events.some((e) => e.type === 'announcement.created' && e.data.body === 'ready');
+      await Promise.all([bobLog, cidLog, deeLog].map((log) => log.until(ready)));
       const secret = await ann.client.trpc.room.create.mutate({ ...P, name: 'secret', visibility: 'private' });
       await ann.client.trpc.room.addMember.mutate({ ...P, roomId: secret.id, userId: bob!.user.id });
       const dm = await ann.client.trpc.dm.open.mutate({ ...P, userIds: [dee!.user.id] });
@@ -49,7 +54,7 @@ describe.skipIf(!baseUrl || !redis)('conversations stay private across nodes', (
       await send(secret.id, 'after bob');
       await ann.client.trpc.room.update.mutate({ ...P, roomId: secret.id, topic: 'after bob' });
       await ann.client.trpc.announcement.create.mutate({ ...P, body: 'marker', opId: uuidv7() });
-      const marker = (events: ParleyEvent[]) => events.some((e) => e.type === 'announcement.created');
+      const marker = (events: ParleyEvent[]) => events.some((e) => e.type === 'announcement.created' && e.data.body === 'marker');
       await Promise.all([bobLog, cidLog, deeLog].map((log) => log.until(marker)));
 
       const of = (events: ParleyEvent[], roomId: string) => events.filter((e) => e.roomId === roomId).map((e) => (e.type === 'message.created' ? `${e.type}:${e.data.body}` : e.type));

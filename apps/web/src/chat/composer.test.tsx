@@ -72,3 +72,26 @@ test('every edit that leaves something to send tells onTyping; clearing the box 
   fireEvent.change(input, { target: { value: '' } });
   expect(onTyping).toHaveBeenCalledTimes(2);
 });
+
+test('replying shows “Replying to …” with ×; Escape or × stops it', () => {
+  const onCancelReply = vi.fn();
+  render(<Composer roomName="general" onSend={() => {}} replyingTo={{ id: 'm1', authorName: 'Ada', snippet: 'shall we?' }} onCancelReply={onCancelReply} />);
+  expect(screen.getByText(/^Replying to/).textContent).toBe('Replying to Ada: shall we?');
+  fireEvent.keyDown(screen.getByLabelText('Message #general'), { key: 'Escape' });
+  fireEvent.click(screen.getByRole('button', { name: 'Cancel reply' }));
+  expect(onCancelReply).toHaveBeenCalledTimes(2);
+});
+
+test('Up-arrow asks to edit the last message only when the box is empty', () => {
+  const onEditLast = vi.fn(() => true);
+  render(<Composer roomName="general" onSend={() => {}} onEditLast={onEditLast} />);
+  const input = screen.getByLabelText('Message #general');
+  fireEvent.change(input, { target: { value: 'draft' } });
+  fireEvent.keyDown(input, { key: 'ArrowUp' });
+  expect(onEditLast).not.toHaveBeenCalled();
+  fireEvent.change(input, { target: { value: '' } });
+  fireEvent.keyDown(input, { key: 'ArrowUp', shiftKey: true });
+  expect(onEditLast).not.toHaveBeenCalled();
+  fireEvent.keyDown(input, { key: 'ArrowUp' });
+  expect(onEditLast).toHaveBeenCalledTimes(1);
+});

@@ -4,6 +4,8 @@ import { useCallback, useEffect, useRef, type MouseEvent, type TouchEvent } from
 export const LONG_PRESS_MS = 500;
 /** A finger that moves further than this (px) is scrolling, not pressing. */
 const MOVE_TOLERANCE_PX = 10;
+/** A click this soon after a press fired is the press's own tap (ms). */
+const CLICK_AFTER_PRESS_MS = 800;
 
 export interface LongPressHandlers {
   onTouchStart(event: TouchEvent): void;
@@ -24,6 +26,7 @@ export function useLongPress(onLongPress: () => void, { enabled = true }: { enab
   const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
   const start = useRef<{ x: number; y: number } | null>(null);
   const fired = useRef(false);
+  const firedAt = useRef(0);
   const callback = useRef(onLongPress);
   callback.current = onLongPress;
 
@@ -45,6 +48,7 @@ export function useLongPress(onLongPress: () => void, { enabled = true }: { enab
         timer.current = undefined;
         start.current = null;
         fired.current = true;
+        firedAt.current = Date.now();
         callback.current();
       }, LONG_PRESS_MS);
     },
@@ -62,6 +66,9 @@ export function useLongPress(onLongPress: () => void, { enabled = true }: { enab
     onClickCapture: (event) => {
       if (!fired.current) return;
       fired.current = false;
+      // Only the tap that ended the press, on the element itself: what the press opened (a
+      // sheet in a portal, under this element in React's tree only) keeps its clicks.
+      if (Date.now() - firedAt.current > CLICK_AFTER_PRESS_MS || !(event.target instanceof Node) || !event.currentTarget.contains(event.target)) return;
       event.preventDefault();
       event.stopPropagation();
     },
