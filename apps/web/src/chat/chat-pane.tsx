@@ -127,7 +127,7 @@ export function ChatPane({ me, partition, room, onOpenSidebar, onLeave, leaving 
         </div>
       ) : (
         <MessageList
-          roomName={room.name}
+          roomLabel={label}
           items={items}
           hasOlder={view.hasOlder}
           loadingOlder={view.loadingOlder}
@@ -148,7 +148,7 @@ export function ChatPane({ me, partition, room, onOpenSidebar, onLeave, leaving 
         {announcement}
       </div>
       <Composer
-        roomName={room.name}
+        roomLabel={label}
         inputRef={chat.composerRef}
         onTyping={typing.signal}
         replyingTo={chat.replyingTo}

@@ -7,7 +7,7 @@ afterEach(cleanup);
 
 function setup(props: { disabledReason?: string } = {}) {
   const onSend = vi.fn<(body: string) => void>();
-  render(<Composer roomName="general" onSend={onSend} {...props} />);
+  render(<Composer roomLabel="#general" onSend={onSend} {...props} />);
   const input = screen.getByLabelText('Message #general') as HTMLTextAreaElement;
   const button = screen.getByRole('button', { name: 'Send' }) as HTMLButtonElement;
   return { onSend, input, button };
@@ -64,7 +64,7 @@ test('a viewer sees why they cannot write', () => {
 
 test('every edit that leaves something to send tells onTyping; clearing the box does not', () => {
   const onTyping = vi.fn();
-  render(<Composer roomName="general" onSend={() => {}} onTyping={onTyping} />);
+  render(<Composer roomLabel="#general" onSend={() => {}} onTyping={onTyping} />);
   const input = screen.getByLabelText('Message #general');
   fireEvent.change(input, { target: { value: 'h' } });
   fireEvent.change(input, { target: { value: 'hi' } });
@@ -75,7 +75,7 @@ test('every edit that leaves something to send tells onTyping; clearing the box 
 
 test('replying shows “Replying to …” with ×; Escape or × stops it', () => {
   const onCancelReply = vi.fn();
-  render(<Composer roomName="general" onSend={() => {}} replyingTo={{ id: 'm1', authorName: 'Ada', snippet: 'shall we?' }} onCancelReply={onCancelReply} />);
+  render(<Composer roomLabel="#general" onSend={() => {}} replyingTo={{ id: 'm1', authorName: 'Ada', snippet: 'shall we?' }} onCancelReply={onCancelReply} />);
   expect(screen.getByText(/^Replying to/).textContent).toBe('Replying to Ada: shall we?');
   fireEvent.keyDown(screen.getByLabelText('Message #general'), { key: 'Escape' });
   fireEvent.click(screen.getByRole('button', { name: 'Cancel reply' }));
@@ -84,7 +84,7 @@ test('replying shows “Replying to …” with ×; Escape or × stops it', () =
 
 test('Up-arrow asks to edit the last message only when the box is empty', () => {
   const onEditLast = vi.fn(() => true);
-  render(<Composer roomName="general" onSend={() => {}} onEditLast={onEditLast} />);
+  render(<Composer roomLabel="#general" onSend={() => {}} onEditLast={onEditLast} />);
   const input = screen.getByLabelText('Message #general');
   fireEvent.change(input, { target: { value: 'draft' } });
   fireEvent.keyDown(input, { key: 'ArrowUp' });

@@ -9,7 +9,8 @@ export interface ReplyTarget {
 }
 
 export interface ComposerProps {
-  roomName: string;
+  /** `#general`, or a direct message's people ("Ada, Grace"). */
+  roomLabel: string;
   /** Called with the trimmed body; the composer clears itself. */
   onSend: (body: string) => void;
   /** Called on every edit that leaves something to send (throttling is the caller's). */
@@ -25,7 +26,7 @@ export interface ComposerProps {
 }
 
 /** Enter sends, Shift+Enter starts a new line; Up-arrow in an empty field edits my last message. */
-export function Composer({ roomName, onSend, onTyping, disabledReason = null, replyingTo = null, onCancelReply, onEditLast, inputRef: outerRef }: ComposerProps) {
+export function Composer({ roomLabel, onSend, onTyping, disabledReason = null, replyingTo = null, onCancelReply, onEditLast, inputRef: outerRef }: ComposerProps) {
   const [text, setText] = useState('');
   const ownRef = useRef<HTMLTextAreaElement>(null);
   const inputId = useId();
@@ -89,7 +90,7 @@ export function Composer({ roomName, onSend, onTyping, disabledReason = null, re
         </div>
       )}
       <label htmlFor={inputId} className="visually-hidden">
-        Message #{roomName}
+        Message {roomLabel}
       </label>
       <div className="composer-row">
         <textarea
@@ -99,7 +100,7 @@ export function Composer({ roomName, onSend, onTyping, disabledReason = null, re
           dir="auto"
           rows={1}
           value={text}
-          placeholder={disabled ? '' : `Message #${roomName}`}
+          placeholder={disabled ? '' : `Message ${roomLabel}`}
           onChange={(event) => {
             setText(event.target.value);
             if (event.target.value.trim()) onTyping?.();

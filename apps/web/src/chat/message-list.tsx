@@ -4,7 +4,8 @@ import { MessageRow, type RowContext } from './message-row.tsx';
 import { useAutoLoadOlder } from './use-auto-load-older.ts';
 
 export interface MessageListProps {
-  roomName: string;
+  /** `#general`, or a direct message's people ("Ada, Grace"). */
+  roomLabel: string;
   items: ChatItem[];
   hasOlder: boolean;
   loadingOlder: boolean;
@@ -29,7 +30,7 @@ const HIGHLIGHT_MS = 2000;
  * last focused, else the newest); the arrow keys, Home and End move between them.
  */
 export function MessageList(props: MessageListProps) {
-  const { items, roomName, jumpTarget, onJumpMissed } = props;
+  const { items, roomLabel, jumpTarget, onJumpMissed } = props;
   const scrollerRef = useRef<HTMLDivElement>(null);
   const stickToBottom = useRef(true);
   const distanceFromBottomBeforeOlder = useRef<number | null>(null);
@@ -124,7 +125,7 @@ export function MessageList(props: MessageListProps) {
         onScroll={onScroll}
         tabIndex={0}
         role="region"
-        aria-label={`Message history of #${roomName}`}
+        aria-label={`Message history of ${roomLabel}`}
       >
         <div className="history-edge">
           <div ref={sentinelRef} className="history-sentinel" aria-hidden="true" />
@@ -134,7 +135,7 @@ export function MessageList(props: MessageListProps) {
             </button>
           ) : (
             <p className="room-start">
-              {items.length ? `This is the beginning of #${roomName}.` : `No messages in #${roomName} yet. Say hello!`}
+              {items.length ? `This is the beginning of ${roomLabel}.` : `No messages in ${roomLabel} yet. Say hello!`}
             </p>
           )}
           {props.olderError && (
@@ -143,7 +144,7 @@ export function MessageList(props: MessageListProps) {
             </p>
           )}
         </div>
-        <ol className="messages" aria-label={`Messages in #${roomName}`} onKeyDown={onRowsKeyDown}>
+        <ol className="messages" aria-label={`Messages in ${roomLabel}`} onKeyDown={onRowsKeyDown}>
           {items.map((item) => (
             <MessageRow
               key={item.key}

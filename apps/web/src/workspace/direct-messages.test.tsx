@@ -41,6 +41,9 @@ test('“Message” on a member opens the direct message with them, for both of 
   fireEvent.click(await within(sidebar()).findByRole('button', { name: 'Message Bob' }));
   await screen.findByRole('region', { name: 'Bob' });
   await waitFor(() => expect(dmLinks()).toEqual(['Bob']));
+  // Named by its people everywhere, never "#".
+  expect(screen.getByLabelText('Message Bob', { selector: 'textarea' })).toBeTruthy();
+  expect(screen.getByText('No messages in Bob yet. Say hello!')).toBeTruthy();
   const [call] = parley.callsTo('dm.open') as { userIds: string[]; opId: string }[];
   expect(call?.userIds).toEqual([BOB.id]);
   expect(call?.opId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7/);
