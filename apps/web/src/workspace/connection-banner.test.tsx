@@ -2,7 +2,7 @@ import { afterEach, beforeEach, expect, test, vi } from 'vitest';
 import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { EventSource } from 'eventsource';
 import { WS_RETRY_INTERVAL_MS } from '@parley/client';
-import { MockParley } from '../test/msw-server.ts';
+import { GENERAL, MockParley } from '../test/msw-server.ts';
 import { renderApp, renderLiveGeneral, type RenderAppOptions } from '../test/render-app.tsx';
 
 let parley: MockParley;
@@ -119,6 +119,19 @@ test('after the last attempt: “Could not reconnect…”, no more tries, and �
   expect(indicator()).toBe('Live');
   expect(await screen.findByText('while you were away')).toBeTruthy();
   expect(parley.callsTo('message.list')).toHaveLength(1);
+});
+
+test('a change made offline (a reaction) is counted as a change, beside the messages', async () => {
+  const app = await openLive();
+  parley.post('react to me');
+  await screen.findByText('react to me');
+  app.goOffline();
+  const seen = app.client().messages.getRoom('acme', GENERAL.id).messages.find((m) => m.body === 'react to me');
+  app.client().actions.react('acme', seen!.id!, '👍');
+  write('one');
+  await waitFor(() => expect(bannerText()).toContain('1 message and 1 change waiting to be sent'));
+  app.goOnline();
+  await waitFor(() => expect(banner()).toBeNull());
 });
 
 test('offline, the banner counts what waits to be sent and for how long; the count goes once they are sent', async () => {

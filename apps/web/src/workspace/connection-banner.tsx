@@ -51,11 +51,14 @@ export function ConnectionBanner() {
       ? sendWait({ online: conn.online, state: conn.state, retryAt: outbox.retryAt, behind: false, queuedForMs: now - headSince, now })
       : null;
 
+  // Messages and changes (edits, reactions, deletes, pins…) wait in the same queue; say which.
+  const pending = outbox.entries.filter((e) => e.status !== 'failed');
+  const sends = pending.filter((e) => e.kind === 'send').length;
+  const changes = pending.length - sends;
+  const what = [sends > 0 ? plural(sends, 'message', 'messages') : '', changes > 0 ? plural(changes, 'change', 'changes') : ''].filter(Boolean).join(' and ');
   const waiting =
     outbox.queued > 0
-      ? `${plural(outbox.queued, 'message', 'messages')} waiting to be sent${
-          outbox.oldestQueuedAt ? `, the oldest for ${formatAge(now - Date.parse(outbox.oldestQueuedAt))}` : ''
-        }.`
+      ? `${what} waiting to be sent${outbox.oldestQueuedAt ? `, the oldest for ${formatAge(now - Date.parse(outbox.oldestQueuedAt))}` : ''}.`
       : null;
 
   let text: string | null = null;
