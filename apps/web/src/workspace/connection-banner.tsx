@@ -1,18 +1,8 @@
 import { useEffect, useState } from 'react';
 import { useConnection, useOutbox } from '@parley/client/react';
 import { describeSendWait, sendWait } from '../chat/send-wait.ts';
+import { useNow } from '../chat/use-now.ts';
 
-/** Re-renders every `ms` while `active`, for countdowns and "2 min ago". */
-function useNow(active: boolean, ms = 1000): number {
-  const [now, setNow] = useState(() => Date.now());
-  useEffect(() => {
-    if (!active) return;
-    setNow(Date.now());
-    const timer = setInterval(() => setNow(Date.now()), ms);
-    return () => clearInterval(timer);
-  }, [active, ms]);
-  return now;
-}
 
 export function formatAge(ms: number): string {
   const s = Math.max(0, Math.round(ms / 1000));
@@ -42,7 +32,7 @@ export function ConnectionBanner() {
   const conn = useConnection();
   const outbox = useOutbox();
   const counting = conn.nextRetryAt !== null || outbox.queued > 0;
-  const now = useNow(counting);
+  const now = useNow(1000, counting);
   const rateLimitedMs = outbox.retryAt ? Date.parse(outbox.retryAt) - now : 0;
   const head = outbox.entries.find((e) => e.status !== 'failed');
   const headSince = useSince(head ? `${head.clientId}:${head.status}` : null);
