@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { useConnection, useOutbox } from '@parley/client/react';
 import { describeSendWait, sendWait } from '../chat/send-wait.ts';
 import { useNow } from '../chat/use-now.ts';
