@@ -75,6 +75,9 @@ export async function hoverToolbar(row: Locator) {
 
 /** Edit from the hover toolbar ("Edit (4:59 left)"), type the new text, Enter saves. */
 export async function editMessage(row: Locator, newBody: string) {
+  // The same row while its text is replaced by the edit field (a locator by text would lose it).
+  const key = await row.getAttribute('data-row-key');
+  row = row.page().locator(`li.message[data-row-key="${key}"]`);
   const toolbar = await hoverToolbar(row);
   await toolbar.getByRole('button', { name: /^Edit \(\d+:\d\d left\)$/ }).click();
   const field = row.getByRole('textbox', { name: 'Edit message' });
@@ -140,7 +143,7 @@ export async function savedOnDevice(page: Page, needles: string[], timeout = 15_
           open.onerror = () => reject(open.error);
         });
         try {
-          for (const storeName of [...db.objectStoreNames]) {
+          for (const storeName of Array.from(db.objectStoreNames)) {
             const values = await new Promise<unknown[]>((resolve, reject) => {
               const req = db.transaction(storeName, 'readonly').objectStore(storeName).getAll();
               req.onsuccess = () => resolve(req.result);

@@ -116,8 +116,18 @@ export function MessageActionSheet({ abilities, handlers, onClose }: { abilities
     action();
   };
   return createPortal(
-    // Focus and touches inside the sheet are not the message row's (it sits under it in React's tree).
-    <div className="sheet-backdrop" onClick={onClose} onFocus={(e) => e.stopPropagation()} onBlur={(e) => e.stopPropagation()} onTouchStart={(e) => e.stopPropagation()}>
+    // Focus and touches inside the sheet are not the message row's (it sits under it in React's tree):
+    // the row's long press would otherwise take a tap's touchend for its own and cancel its click.
+    <div
+      className="sheet-backdrop"
+      onClick={onClose}
+      onFocus={(e) => e.stopPropagation()}
+      onBlur={(e) => e.stopPropagation()}
+      onTouchStart={(e) => e.stopPropagation()}
+      onTouchMove={(e) => e.stopPropagation()}
+      onTouchEnd={(e) => e.stopPropagation()}
+      onTouchCancel={(e) => e.stopPropagation()}
+    >
       <div
         ref={sheetRef}
         className="action-sheet"
