@@ -78,32 +78,37 @@ export function MemberList({ partitionId, members, me, onOpenRoom }: MemberListP
           const failed = manage.failure?.userId === m.userId;
           return (
             <li key={m.userId} className={controlled || failed ? 'managed' : undefined}>
-              {/* Viewers cannot open direct messages (the server asks for a member). */}
-              {m.userId !== me.id && canWrite(me.role) && (
-                <button
-                  type="button"
-                  className="member-message"
-                  aria-label={`Message ${m.displayName}`}
-                  title={`Message ${m.displayName}`}
-                  disabled={openDm.isPending}
-                  onClick={() => {
-                    manage.reset();
-                    openDm.mutate(openDmInput(partitionId, [m.userId]));
-                  }}
-                >
-                  Message
-                </button>
-              )}
               {known && <PresenceDot status={p?.status ?? 'offline'} label={describePresence(p, now)} />}
               <span className="member-name">{m.displayName}</span>
               {known && p?.status === 'offline' && p.lastSeenAt !== null && (
                 <span className="last-seen">last seen {formatLastSeen(p.lastSeenAt, now)}</span>
               )}
-              {m.userId !== me.id && <BlockButton userId={m.userId} name={m.displayName} />}
               {controlled ? (
                 <MemberControls member={m} myRole={me.role} manage={manage} />
               ) : (
                 m.role !== 'member' && <span className="role">{m.role}</span>
+              )}
+              {m.userId !== me.id && (
+                // Shown on hover and keyboard focus (always on touch screens), after the name.
+                <span className="member-actions">
+                  {/* Viewers cannot open direct messages (the server asks for a member). */}
+                  {canWrite(me.role) && (
+                    <button
+                      type="button"
+                      className="member-message"
+                      aria-label={`Message ${m.displayName}`}
+                      title={`Message ${m.displayName}`}
+                      disabled={openDm.isPending}
+                      onClick={() => {
+                        manage.reset();
+                        openDm.mutate(openDmInput(partitionId, [m.userId]));
+                      }}
+                    >
+                      Message
+                    </button>
+                  )}
+                  <BlockButton userId={m.userId} name={m.displayName} />
+                </span>
               )}
               {failed && manage.failure && <FailureText message={manage.failure.message} />}
               {dmFailure?.userId === m.userId && <FailureText message={dmFailure.message} />}
