@@ -102,4 +102,4 @@ export type {
   RoomRole,
   TypingDto,
 } from '@parley/api';
-export { parseMarkdown, type MdBlock, type MdInline } from './markdown.ts';
+export { markdownToText, parseMarkdown, type MdBlock, type MdInline } from './markdown.ts';

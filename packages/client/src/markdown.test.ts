@@ -1,5 +1,5 @@
 import { expect, test } from 'vitest';
-import { parseMarkdown, type MdBlock, type MdInline } from './markdown.ts';
+import { markdownToText, parseMarkdown, type MdBlock, type MdInline } from './markdown.ts';
 
 const text = (t: string): MdInline => ({ type: 'text', text: t });
 const para = (...children: MdInline[]): MdBlock => ({ type: 'paragraph', children });
@@ -224,3 +224,11 @@ function depthOf(blocks: readonly MdBlock[]): number {
     ),
   );
 }
+
+test('markdownToText drops the markers and keeps the words, on one line', () => {
+  expect(markdownToText('**Ship** it `today`, ~~not~~ *later*')).toBe('Ship it today, not later');
+  expect(markdownToText('> quoted\n- one\n- two\n```\ncode\n```')).toBe('quoted one two code');
+  expect(markdownToText('see www.example.com')).toBe('see www.example.com');
+  // An unbalanced marker (a snippet cut short) stays as it was typed.
+  expect(markdownToText('**unfinished')).toBe('**unfinished');
+});

@@ -424,3 +424,27 @@ function linkAt(text: string, at: number): { node: MdInline | null; end: number 
 function isSafeHref(href: string): boolean {
   return /^(https?:\/\/|mailto:)/.test(href);
 }
+
+function inlineText(nodes: readonly MdInline[]): string {
+  return nodes.map((n) => ('children' in n ? inlineText(n.children) : n.text)).join('');
+}
+
+function blockText(block: MdBlock): string {
+  if (block.type === 'paragraph') return inlineText(block.children);
+  if (block.type === 'code') return block.text;
+  if (block.type === 'quote') return block.children.map(blockText).join(' ');
+  return block.items.map(inlineText).join(' ');
+}
+
+/**
+ * The text of a message without its Markdown markers, on one line: for quotes of it (a reply's
+ * snippet, "Replying to …"), notifications and previews.
+ *
+ * @example
+ * ```ts
+ * markdownToText('**Ship** it `today`'); // 'Ship it today'
+ * ```
+ */
+export function markdownToText(body: string): string {
+  return parseMarkdown(body).map(blockText).join(' ').replace(/\s+/g, ' ').trim();
+}

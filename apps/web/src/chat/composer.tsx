@@ -1,3 +1,4 @@
+import { markdownToText } from '@parley/client';
 import { useId, useRef, useState, type FormEvent, type KeyboardEvent, type Ref } from 'react';
 import { checkDraft } from './message-draft.ts';
 
@@ -82,7 +83,7 @@ export function Composer({ roomLabel, onSend, onTyping, disabledReason = null, r
       {replyingTo && !disabled && (
         <div className="reply-bar" id={replyId}>
           <span className="reply-bar-text" dir="auto">
-            Replying to <strong>{replyingTo.authorName}</strong>: {replyingTo.snippet}
+            Replying to <strong>{replyingTo.authorName}</strong>: {markdownToText(replyingTo.snippet)}
           </span>
           <button type="button" className="icon-button reply-cancel" aria-label="Cancel reply" title="Cancel reply (Escape)" onClick={onCancelReply}>
             ×

@@ -1,4 +1,4 @@
-import { replySnippet } from '@parley/client';
+import { markdownToText, replySnippet } from '@parley/client';
 import { usePins, type MessageActionsView } from '@parley/client/react';
 import { formatFullTime, formatMessageTime } from '../lib/format-time.ts';
 
@@ -41,7 +41,7 @@ export function PinsPanel({ partitionId, roomId, roomLabel, nameOf, actions, onJ
                 {m.pinnedBy && <span className="muted"> · pinned by {nameOf(m.pinnedBy)}</span>}
               </p>
               <p className="pin-snippet" dir="auto">
-                {m.authorBlocked ? 'Message from a blocked user' : replySnippet(m.body)}
+                {m.authorBlocked ? 'Message from a blocked user' : markdownToText(replySnippet(m.body))}
               </p>
               <div className="pin-actions">
                 {m.id && (

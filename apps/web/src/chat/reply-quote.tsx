@@ -1,11 +1,11 @@
-import type { ReplyRef } from '@parley/client';
+import { markdownToText, type ReplyRef } from '@parley/client';
 
 /**
  * The message a reply answers, above it: "↪ Ada: snippet…" (or that the original was deleted).
  * A button: it takes the reader to the original.
  */
 export function ReplyQuote({ replyTo, onJump }: { replyTo: ReplyRef; onJump: (messageId: string) => void }) {
-  const text = replyTo.deleted ? 'Original message deleted' : `${replyTo.authorName || 'Someone'}: ${replyTo.snippet}`;
+  const text = replyTo.deleted ? 'Original message deleted' : `${replyTo.authorName || 'Someone'}: ${markdownToText(replyTo.snippet)}`;
   return (
     <button
       type="button"
