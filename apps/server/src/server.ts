@@ -23,6 +23,14 @@ import {
 
 /** Largest WebSocket message accepted: a 4,000-character message plus its envelope, with room. */
 const WS_MAX_PAYLOAD_BYTES = 64 * 1024;
+/**
+ * Largest HTTP request body (tRPC calls; uploads will get their own route and limit). A batch of
+ * sends at the largest message size fits many times over; anything bigger is refused with 413,
+ * by its Content-Length before a byte is read, or while reading when it is sent chunked.
+ */
+export const HTTP_MAX_BODY_BYTES = 1024 * 1024;
+/** Most calls in one batched HTTP request (the client's batch link sends at most as many). */
+export const HTTP_MAX_BATCH = 20;
 /** Keep-alive ping interval; nginx's proxy_read_timeout must be above it. */
 export const WS_PING_MS = 25_000;
 
@@ -38,6 +46,10 @@ export interface ServerOptions {
   /** `/metrics`, answered only when `metricsAllowed(socket address)` says so. */
   metrics?: ServerMetrics | undefined;
   metricsAllowed?: ((socketAddress: string | undefined) => boolean) | undefined;
+  /** HTTP body limit in bytes (default {@link HTTP_MAX_BODY_BYTES}). */
+  maxBodyBytes?: number | undefined;
+  /** Calls per batched HTTP request (default {@link HTTP_MAX_BATCH}). */
+  maxBatch?: number | undefined;
 }
 
 export interface ParleyServer {
@@ -82,9 +94,13 @@ export function createParleyServer(opts: ServerOptions): ParleyServer {
     };
   };
 
+  const maxBodyBytes = opts.maxBodyBytes ?? HTTP_MAX_BODY_BYTES;
   const trpcHandler = createHTTPHandler({
     router: appRouter,
     basePath: '/trpc/',
+    // Counted while reading (a chunked body has no length to check first): past it, 413.
+    maxBodySize: maxBodyBytes,
+    maxBatchSize: opts.maxBatch ?? HTTP_MAX_BATCH,
     createContext: ({ req, res }) => createContext(deps, requestInfo(req, res)),
     onError: ({ error, path }) => {
       if (error.code === 'INTERNAL_SERVER_ERROR') deps.log.error({ err: error, path }, 'request failed');
@@ -108,6 +124,21 @@ export function createParleyServer(opts: ServerOptions): ParleyServer {
           },
         })
       : undefined;
+
+  /**
+   * 413 before reading anything, in tRPC's error shape, and the connection closed: the rest of
+   * the body is never read into memory.
+   */
+  const refuseBody = (res: ServerResponse, limit: number) => {
+    res.setHeader('connection', 'close');
+    json(res, 413, {
+      error: {
+        message: `The request is too large: at most ${Math.round(limit / 1024)} KiB.`,
+        code: -32600,
+        data: { code: 'PAYLOAD_TOO_LARGE', httpStatus: 413 },
+      },
+    });
+  };
 
   const json = (res: ServerResponse, status: number, body: unknown) => {
     res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
@@ -145,6 +176,7 @@ export function createParleyServer(opts: ServerOptions): ParleyServer {
     if (draining) res.setHeader('connection', 'close');
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     if (path.startsWith('/trpc/')) {
+      if (Number(req.headers['content-length'] ?? 0) > maxBodyBytes) return refuseBody(res, maxBodyBytes);
       if (req.headers.accept?.includes('text/event-stream')) {
         eventStreams.add(req);
         res.once('close', () => eventStreams.delete(req));

@@ -86,6 +86,9 @@ export interface ParleyClient {
   forget(): Promise<void>;
 }
 
+/** Calls per batched HTTP request: the server refuses a bigger batch (apps/server HTTP_MAX_BATCH). */
+export const MAX_BATCH_CALLS = 20;
+
 function wsUrlFrom(base: string): string {
   const u = new URL('/trpc', base);
   u.protocol = u.protocol === 'https:' ? 'wss:' : 'ws:';
@@ -163,6 +166,8 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
         condition: (op) => op.type === 'mutation' && op.path === 'message.send' && sendSocket() !== null,
         true: socketCallLink<AppRouter>(sendSocket),
         false: httpBatchLink({
+          // The server takes at most 20 calls per batched request (HTTP_MAX_BATCH).
+          maxItems: MAX_BATCH_CALLS,
           url: new URL('/trpc', options.url).toString(),
           fetch: options.fetch,
           headers: () => {

@@ -17,7 +17,7 @@
  * client.outbox.send({ partitionId: 'acme', roomId, body: 'agreed', replyTo: messageId });
  * ```
  */
-export { createParleyClient, type ParleyClient, type ParleyClientOptions, type ParleyUser } from './create-client.ts';
+export { createParleyClient, MAX_BATCH_CALLS, type ParleyClient, type ParleyClientOptions, type ParleyUser } from './create-client.ts';
 export {
   Connection,
   manualNetwork,

@@ -2,7 +2,7 @@ import { QueryClient } from '@tanstack/react-query';
 import { httpBatchLink, type TRPCLink } from '@trpc/client';
 import { observable } from '@trpc/server/observable';
 import { getQueryKey } from '@trpc/react-query';
-import type { AppRouter } from '@parley/client';
+import { MAX_BATCH_CALLS, type AppRouter } from '@parley/client';
 import { createQueryPersistence, type QueryPersistence, type QueryPersistenceOptions } from '../offline/query-persistence.ts';
 import { errorCode, isPermanent } from './errors.ts';
 import { trpc } from './trpc.ts';
@@ -69,7 +69,7 @@ export function createAppClients(origin: string, cache: QueryPersistenceOptions)
       unauthorizedLink(() => void queryClient.invalidateQueries({ queryKey: getQueryKey(trpc.auth.me) })),
       // Queries and mutations only: the live stream and sends go through @parley/client
       // (lib/parley-session.tsx), which owns the WebSocket, the outbox and the message store.
-      httpBatchLink({ url: new URL('/trpc', origin).toString() }),
+      httpBatchLink({ url: new URL('/trpc', origin).toString(), maxItems: MAX_BATCH_CALLS }),
     ],
   });
   const persistence = createQueryPersistence(cache);
