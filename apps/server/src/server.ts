@@ -6,7 +6,7 @@ import { applyWSSHandler } from '@trpc/server/adapters/ws';
 import sirv from 'sirv';
 import { sql } from 'kysely';
 import { WebSocketServer } from 'ws';
-import { AppError, appRouter, createContext, type ApiDeps, type RequestInfo } from '@parley/api';
+import { AppError, appRouter, createContext, internalErrorId, type ApiDeps, type RequestInfo } from '@parley/api';
 import type { RunningLease } from '@parley/cluster';
 import { latestTemplateVersion, type NodeStatus } from '@parley/db';
 import type { ServerMetrics } from './metrics.ts';
@@ -103,7 +103,7 @@ export function createParleyServer(opts: ServerOptions): ParleyServer {
     maxBatchSize: opts.maxBatch ?? HTTP_MAX_BATCH,
     createContext: ({ req, res }) => createContext(deps, requestInfo(req, res)),
     onError: ({ error, path }) => {
-      if (error.code === 'INTERNAL_SERVER_ERROR') deps.log.error({ err: error, path }, 'request failed');
+      if (error.code === 'INTERNAL_SERVER_ERROR') deps.log.error({ err: error, path, errorId: internalErrorId(error) }, 'request failed');
     },
     // A rate-limit refusal (429) also says when to retry in the standard header, in seconds.
     responseMeta: ({ errors }) => {
@@ -230,6 +230,9 @@ export function createParleyServer(opts: ServerOptions): ParleyServer {
     wss,
     router: appRouter,
     keepAlive: { enabled: true, pingMs: WS_PING_MS, pongWaitMs: 10_000 },
+    onError: ({ error, path }) => {
+      if (error.code === 'INTERNAL_SERVER_ERROR') deps.log.error({ err: error, path, errorId: internalErrorId(error) }, 'call failed');
+    },
     createContext: ({ req, info }) => {
       const base = requestInfo(req);
       const paramToken = typeof info.connectionParams?.token === 'string' ? info.connectionParams.token : null;

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { TRPCError } from '@trpc/server';
 import { pgErrorCode } from '@parley/db';
 
@@ -34,6 +35,26 @@ export function appErrorOf(error: unknown): AppError | undefined {
   if (error instanceof AppError) return error;
   if (error instanceof TRPCError && error.cause instanceof AppError) return error.cause;
   return undefined;
+}
+
+const errorIds = new WeakMap<object, string>();
+
+/**
+ * The id of an internal error: the client is told only this, the server's log has the error
+ * (SQL, driver, stack) under the same id. The same error object always gets the same id.
+ */
+export function internalErrorId(error: object): string {
+  let id = errorIds.get(error);
+  if (!id) {
+    id = randomUUID().slice(0, 8);
+    errorIds.set(error, id);
+  }
+  return id;
+}
+
+/** What a client reads for an internal error, instead of its text. */
+export function internalErrorMessage(id: string): string {
+  return `Something went wrong on the server. If it keeps happening, report error ${id}.`;
 }
 
 /** SQLSTATEs we know how to explain; anything else stays an internal error. */

@@ -34,7 +34,7 @@ export type { RoomDto, RoomKind, RoomListItem, RoomMemberDto, RoomRole } from '.
 export type { PartitionDto } from './features/partition/partition.service.ts';
 export type { MemberPresenceDto, PresenceListDto, PresenceSignalDto, PresenceStatus, TypingDto } from './features/presence/presence.types.ts';
 export type { PublicUser } from './features/auth/auth.service.ts';
-export { AppError, AppErrorCode } from './errors.ts';
+export { AppError, AppErrorCode, internalErrorId } from './errors.ts';
 export { deleteExpiredSessions } from './features/auth/session.ts';
 export type { AdminAuditEntry, AdminAuditPage, AdminNode, AdminPartition } from './features/admin/admin.types.ts';
 

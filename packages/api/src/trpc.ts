@@ -2,7 +2,7 @@ import { initTRPC, TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import type { Role } from '@parley/db';
 import type { Context } from './context.ts';
-import { AppError, appErrorOf, toTRPCError } from './errors.ts';
+import { AppError, appErrorOf, internalErrorId, internalErrorMessage, toTRPCError } from './errors.ts';
 import { isSessionCached, validateSession } from './features/auth/session.ts';
 import { findMemberRole } from './features/partition/partition.service.ts';
 import { describeRule, enforceRateLimit, ipKey, type DeferredIpLimit } from './rate-limit.ts';
@@ -29,10 +29,12 @@ const t = initTRPC.context<Context>().meta<ProcedureMeta>().create({
   sse: { ping: { enabled: true, intervalMs: SSE_PING_MS } },
   errorFormatter({ shape, error }) {
     const zodError = error.cause instanceof z.ZodError ? error.cause : undefined;
+    // An internal error's own text (SQL, a driver's words) stays in the server's log, under this id.
+    const errorId = error.code === 'INTERNAL_SERVER_ERROR' ? internalErrorId(error) : undefined;
     return {
       ...shape,
       // A person reads `message`; a program reads `data.fieldErrors`.
-      message: zodError ? describeZodError(zodError) : shape.message,
+      message: zodError ? describeZodError(zodError) : errorId ? internalErrorMessage(errorId) : shape.message,
       // Stacks stay in the server log, never on the wire. A refusal by a rate limit says when
       // to retry in `retryAfterMs` (milliseconds).
       data: {
@@ -40,6 +42,7 @@ const t = initTRPC.context<Context>().meta<ProcedureMeta>().create({
         stack: undefined,
         fieldErrors: zodError ? z.flattenError(zodError).fieldErrors : undefined,
         retryAfterMs: appErrorOf(error)?.retryAfterMs,
+        errorId,
       },
     };
   },
