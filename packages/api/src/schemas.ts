@@ -11,6 +11,13 @@ export const partitionIdSchema = z
 export const idSchema = z.string().min(1).max(64);
 
 /**
+ * Text that names something (a person, a room, a topic): no control characters and no
+ * text-direction overrides or isolates (U+202A–U+202E, U+2066–U+2069), which could make a name
+ * read as something else or reverse the text shown after it.
+ */
+export const PLAIN_NAME = /^[^\p{Cc}\u202A-\u202E\u2066-\u2069]*$/u;
+
+/**
  * The client-made id (UUIDv7) of one mutation: sending it again gets the first answer and
  * changes nothing (see `commitChange`).
  */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PLAIN_NAME } from '../../schemas.ts';
 
 export const usernameSchema = z
   .string()
@@ -18,7 +19,13 @@ export const sessionKindSchema = z.enum(['cookie', 'token']).default('cookie');
 export const registerInput = z.object({
   username: usernameSchema,
   password: passwordSchema,
-  displayName: z.string().trim().min(1).max(64).optional(),
+  displayName: z
+    .string()
+    .trim()
+    .min(1, 'A display name cannot be empty.')
+    .max(64, 'A display name has at most 64 characters.')
+    .regex(PLAIN_NAME, 'A display name cannot contain control or text-direction characters.')
+    .optional(),
   session: sessionKindSchema,
 });
 export type RegisterInput = z.infer<typeof registerInput>;

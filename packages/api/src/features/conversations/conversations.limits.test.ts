@@ -16,3 +16,17 @@ test('changes per user are limited (changesPerUser): the refusal says when to re
   const page = await ws.owner.caller.message.list({ ...P, roomId: ws.general });
   expect(page.messages[0]!.reactions.map((r) => r.emoji)).toEqual(['👍', '🎉', '❤️']);
 });
+
+test('names with control or text-direction characters are refused: a display name, a workspace, a room, a topic', async () => {
+  await using api = await createTestApi();
+  const RLO = '\u202E';
+  const e = await trpcError(api.caller().auth.register({ username: 'bidi_user', password: 'correct horse battery', displayName: `evil${RLO}gpj.exe`, session: 'token' }));
+  expect([e.code, wireError(e).message]).toEqual(['BAD_REQUEST', 'displayName: A display name cannot contain control or text-direction characters.']);
+  const ws = await createTestWorkspace(api, 'bidi', 'bidi_owner');
+  const P = { partitionId: 'bidi' };
+  expect((await trpcError(ws.owner.caller.partition.create({ name: `a\u2066b` }))).code).toBe('BAD_REQUEST');
+  expect((await trpcError(ws.owner.caller.room.create({ ...P, name: `x${RLO}y` }))).code).toBe('BAD_REQUEST');
+  expect((await trpcError(ws.owner.caller.room.update({ ...P, roomId: ws.general, topic: 'tab\there' }))).code).toBe('BAD_REQUEST');
+  // Ordinary right-to-left text is welcome.
+  await expect(ws.owner.caller.room.create({ ...P, name: 'שלום' })).resolves.toHaveProperty('id');
+});

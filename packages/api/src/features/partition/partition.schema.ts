@@ -1,10 +1,15 @@
 import { z } from 'zod';
-import { partitionIdSchema } from '../../schemas.ts';
+import { partitionIdSchema, PLAIN_NAME } from '../../schemas.ts';
 
 export const createPartitionInput = z.object({
   /** Optional: derived from the name when left out. */
   id: partitionIdSchema.optional(),
-  name: z.string().trim().min(1, 'Give the workspace a name.').max(64, 'A workspace name has at most 64 characters.'),
+  name: z
+    .string()
+    .trim()
+    .min(1, 'Give the workspace a name.')
+    .max(64, 'A workspace name has at most 64 characters.')
+    .regex(PLAIN_NAME, 'A workspace name cannot contain control or text-direction characters.'),
 });
 export type CreatePartitionInput = z.infer<typeof createPartitionInput>;
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { idSchema, opIdSchema, userIdSchema } from '../../schemas.ts';
+import { idSchema, opIdSchema, PLAIN_NAME, userIdSchema } from '../../schemas.ts';
 
 export const ROOM_TOPIC_MAX_CHARS = 250;
 
@@ -8,13 +8,13 @@ export const roomNameSchema = z
   .trim()
   .min(1, 'Give the room a name.')
   .max(48, 'A room name has at most 48 characters.')
-  .regex(/^[^\p{Cc}]+$/u, 'A room name cannot contain control characters.');
+  .regex(PLAIN_NAME, 'A room name cannot contain control or text-direction characters.');
 
 export const roomTopicSchema = z
   .string()
   .trim()
   .max(ROOM_TOPIC_MAX_CHARS, `A topic has at most ${ROOM_TOPIC_MAX_CHARS} characters.`)
-  .regex(/^[^\p{Cc}]*$/u, 'A topic cannot contain control characters.');
+  .regex(PLAIN_NAME, 'A topic cannot contain control or text-direction characters.');
 
 export const createRoomInput = z.object({
   name: roomNameSchema,
