@@ -201,6 +201,10 @@ export function createParleyServer(opts: ServerOptions): ParleyServer {
       const db = await databaseUp();
       const redis = redisState([deps.bus, deps.limiter, deps.presence]);
       const partitions = db ? await partitionCounts().catch(() => null) : null;
+      // Which workspaces this node works for (lease scopes are workspace ids) is for operators:
+      // those `/metrics` admits (loopback and private networks by default), not the public.
+      const detailed = opts.metricsAllowed?.(req.socket.remoteAddress) ?? false;
+      const leases = opts.cluster?.leases() ?? [];
       // Degraded still serves (200): events arrive by polling the log, limits fail open.
       return json(res, db && !draining ? 200 : 503, {
         status: draining ? 'draining' : db ? (redis === 'down' ? 'degraded' : 'ok') : 'down',
@@ -214,7 +218,8 @@ export function createParleyServer(opts: ServerOptions): ParleyServer {
         nodeStatus: opts.cluster?.status() ?? null,
         partitions,
         connections: wss.clients.size,
-        leases: (opts.cluster?.leases() ?? []).map((l) => ({ job: l.job, scope: l.scope, generation: l.generation, since: l.since })),
+        leases: detailed ? leases.map((l) => ({ job: l.job, scope: l.scope, generation: l.generation, since: l.since })) : undefined,
+        leasesHeld: leases.length,
         partitionFeeds: deps.feeds.size,
         queues: { eventsWaitingForGaps: deps.feeds.backlog, sendsWaitingToCommit: deps.messageWriter.queued },
         groupCommit: deps.messageWriter.stats,

@@ -129,3 +129,12 @@ describe('health, metrics and drain of one node', () => {
     }
   });
 });
+
+test('/health names no workspace to an address METRICS_ALLOW does not admit: lease scopes stay for operators', async () => {
+  await using node = await startTestNode({ metricsAllow: ['192.0.2.1'] });
+  await waitUntil(async () => ((await (await fetch(`${node.url}/health`)).json()) as { leasesHeld: number }).leasesHeld > 0, 10_000, 'a lease to be held');
+  const health = (await (await fetch(`${node.url}/health`)).json()) as { leases?: unknown; leasesHeld: number; status: string };
+  expect(health.status).toBe('ok');
+  expect(health.leases).toBeUndefined();
+  expect(health.leasesHeld).toBeGreaterThan(0);
+});
