@@ -5,6 +5,7 @@ import { CONFIRMED_OP_TTL_MS, type ChatMessage } from './message-store.ts';
 import type { MessageOp } from './ops.ts';
 import { memoryStorage } from './storage.ts';
 import { createTestClient, FakeServer, ME, SOMEONE_ELSE } from './test-server.ts';
+import { settle } from './test-timers.ts';
 
 /**
  * Random histories of one user's client (outbox + message store, as `createParleyClient` wires
@@ -127,10 +128,6 @@ afterEach(() => {
 });
 
 /** Lets the promise chains a command started run (a storage write, a page merged), without moving the clock. */
-async function settle(): Promise<void> {
-  for (let i = 0; i < 3; i += 1) await vi.advanceTimersByTimeAsync(0);
-}
-
 /** The user's page: created again on every reload, on the same storage. */
 class History {
   readonly server = new FakeServer({ pageSize: PAGE_SIZE });
@@ -274,7 +271,7 @@ class History {
         void this.client.store.loadRoom(at(c.room).partitionId, at(c.room).roomId, { force: true });
         break;
     }
-    await settle();
+    await settle(3);
   }
 
   /** The network comes back and stays; everything on the way arrives; timers run out. */
@@ -299,7 +296,7 @@ class History {
       for (const r of this.rooms) {
         await client.store.loadRoom(r.partitionId, r.roomId, { force: client.store.getRoom(r.partitionId, r.roomId).error !== null });
       }
-      await settle();
+      await settle(3);
       if (client.outbox.getSnapshot().length === 0 && server.heldReplies === 0 && server.queuedEvents === 0) {
         // Answered ops no event confirmed (the server changed nothing) give way after a while.
         await vi.advanceTimersByTimeAsync(CONFIRMED_OP_TTL_MS);
@@ -311,7 +308,7 @@ class History {
         await client.store.loadOlder(r.partitionId, r.roomId);
       }
     }
-    await settle();
+    await settle(3);
   }
 
   close(): void {
@@ -408,7 +405,7 @@ test(`any history of sends, ops, lost replies, duplicate events, disconnects and
       const h = new History(layout);
       try {
         await h.start();
-        await settle();
+        await settle(3);
         for (const c of commands) {
           await h.run(c);
           checkShownNow(h);

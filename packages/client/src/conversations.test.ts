@@ -5,6 +5,7 @@ import { EDIT_WINDOW_MS } from './ops.ts';
 import { OutboxError } from './outbox.ts';
 import { memoryStorage } from './storage.ts';
 import { createTestClient, FakeServer, ME, networkError, SOMEONE_ELSE } from './test-server.ts';
+import { settle } from './test-timers.ts';
 
 const P = 'acme';
 const R = 'general';
@@ -21,10 +22,6 @@ afterEach(() => {
   for (const c of cleanups) c();
   vi.useRealTimers();
 });
-
-async function settle(): Promise<void> {
-  for (let i = 0; i < 10; i += 1) await vi.advanceTimersByTimeAsync(0);
-}
 
 async function open(options: Omit<Parameters<typeof createTestClient>[0], 'server'> = {}) {
   const c = createTestClient({ server, ...options });

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
 import type { MessageStore, RoomView } from './message-store.ts';
 import { memoryStorage } from './storage.ts';
 import { createTestClient, FakeServer, ME, refusal } from './test-server.ts';
+import { settle } from './test-timers.ts';
 
 const P = 'acme';
 const R = 'general';
@@ -19,10 +20,6 @@ afterEach(() => {
   for (const c of cleanups) c();
   vi.useRealTimers();
 });
-
-async function settle(): Promise<void> {
-  for (let i = 0; i < 10; i += 1) await vi.advanceTimersByTimeAsync(0);
-}
 
 function client(options: Omit<Parameters<typeof createTestClient>[0], 'server'> = {}) {
   const c = createTestClient({ server, ...options });

@@ -3,6 +3,7 @@ import type { MessageDto } from '@parley/api';
 import { MAX_RATE_LIMITED_ATTEMPTS, MESSAGE_MAX_CHARS, Outbox, OutboxError, type OutboxOptions } from './outbox.ts';
 import { memoryStorage, type ClientStorage } from './storage.ts';
 import { FakeServer, ME, networkError, refusal } from './test-server.ts';
+import { settle } from './test-timers.ts';
 
 const P = 'acme';
 const R = 'general';
@@ -21,10 +22,6 @@ afterEach(() => {
 });
 
 /** Lets every promise chain run (timers at "now" included), without moving the clock. */
-async function settle(): Promise<void> {
-  for (let i = 0; i < 10; i += 1) await vi.advanceTimersByTimeAsync(0);
-}
-
 function makeOutbox(options: Partial<OutboxOptions> = {}): Outbox {
   const outbox = new Outbox({ api: server.api(), storage: memoryStorage(), random: () => 0, ...options });
   outboxes.push(outbox);
