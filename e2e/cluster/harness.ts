@@ -7,10 +7,10 @@ import type { Cluster, DeliveryChecker, NodeProcess } from '@parley/scripts/clus
 export { RELAXED_RATE_LIMIT_ENV } from '../../apps/server/test/helpers.ts';
 
 /**
- * `ws`, reporting which node each socket reached: nginx adds `X-Parley-Node` (the upstream's
- * address) to every answer, the 101 of a WebSocket upgrade included.
+ * `ws`, reporting which node each socket reached: every node names itself in `X-Parley-Node`
+ * (its id; nginx passes it through) on every answer, the 101 of a WebSocket upgrade included.
  */
-function nodeReportingWebSocket(onUpgrade: (upstream: string | undefined) => void): typeof globalThis.WebSocket {
+function nodeReportingWebSocket(onUpgrade: (nodeId: string | undefined) => void): typeof globalThis.WebSocket {
   class Reporting extends WebSocket {
     constructor(...args: ConstructorParameters<typeof WebSocket>) {
       super(...args);
@@ -53,14 +53,14 @@ export async function clusterClient(cluster: Cluster, username: string): Promise
   await anon.close();
   const network = manualNetwork();
   const nodes: string[] = [];
-  let upstream: string | undefined;
+  let reached: string | undefined;
   const client = createParleyClient({
     url: cluster.url,
     token: token!,
     network,
-    WebSocket: nodeReportingWebSocket((addr) => {
-      upstream = addr;
-      nodes.push(cluster.nodeAt(addr)?.id ?? `unknown (${addr})`);
+    WebSocket: nodeReportingWebSocket((nodeId) => {
+      reached = nodeId;
+      nodes.push(cluster.nodeAt(nodeId)?.id ?? `unknown (${nodeId})`);
     }),
   });
   let checker: DeliveryChecker | undefined;
@@ -73,7 +73,7 @@ export async function clusterClient(cluster: Cluster, username: string): Promise
     token: token!,
     client,
     network,
-    node: () => cluster.nodeAt(upstream),
+    node: () => cluster.nodeAt(reached),
     nodes,
     get lastEventId() {
       return lastEventId;
@@ -182,8 +182,8 @@ export async function steerAwayFrom(cluster: Cluster, avoid: NodeProcess): Promi
   const minOthers = () => Math.min(...[...base].filter(([n]) => n !== avoid).map(([, c]) => c));
   for (let i = 0; (base.get(avoid) ?? 0) + onAvoid < minOthers() + 2; i++) {
     if (i >= 40) throw new Error('nginx never put a WebSocket on the node to avoid');
-    const { ws, upstream } = await openIdleSocket(cluster.url);
-    if (cluster.nodeAt(upstream) === avoid) {
+    const { ws, nodeId } = await openIdleSocket(cluster.url);
+    if (cluster.nodeAt(nodeId) === avoid) {
       kept.push(ws);
       onAvoid += 1;
     } else {
@@ -203,12 +203,12 @@ export async function steerAwayFrom(cluster: Cluster, avoid: NodeProcess): Promi
   return () => closeSockets(kept);
 }
 
-function openIdleSocket(baseUrl: string): Promise<{ ws: WebSocket; upstream: string | undefined }> {
+function openIdleSocket(baseUrl: string): Promise<{ ws: WebSocket; nodeId: string | undefined }> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(`${baseUrl.replace(/^http/, 'ws')}/trpc`);
-    let upstream: string | undefined;
-    ws.once('upgrade', (res) => (upstream = res.headers['x-parley-node'] as string | undefined));
-    ws.once('open', () => resolve({ ws, upstream }));
+    let nodeId: string | undefined;
+    ws.once('upgrade', (res) => (nodeId = res.headers['x-parley-node'] as string | undefined));
+    ws.once('open', () => resolve({ ws, nodeId }));
     ws.once('error', reject);
   });
 }

@@ -37,10 +37,10 @@ export interface Cluster {
   /** The node `node-<n>` or with that id. */
   node(id: string | number): NodeProcess;
   /**
-   * The node behind an nginx `X-Parley-Node` header (`127.0.0.1:4123`; the last one when nginx
-   * tried several), or undefined.
+   * The node named by an `X-Parley-Node` header (each node sends its own id, nginx passes it
+   * through), or undefined.
    */
-  nodeAt(upstreamAddr: string | null | undefined): NodeProcess | undefined;
+  nodeAt(header: string | null | undefined): NodeProcess | undefined;
   /** Stops nginx, then every node (SIGTERM: each drains), and removes the run's directory. */
   stop(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
@@ -106,10 +106,9 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       if (!node) throw new Error(`no node ${name} in this cluster (${nodes.map((n) => n.id).join(', ')})`);
       return node;
     },
-    nodeAt(upstreamAddr) {
-      const last = upstreamAddr?.split(/[,:]\s*/).filter(Boolean);
-      const port = Number(last?.at(-1));
-      return nodes.find((n) => n.port === port);
+    nodeAt(header) {
+      const id = header?.split(',').at(-1)?.trim();
+      return id ? nodes.find((n) => n.id === id) : undefined;
     },
     stop,
     [Symbol.asyncDispose]: stop,

@@ -65,7 +65,8 @@ describe('docker-compose.yml', () => {
       const e = env(name);
       expect(new URL(e.DATABASE_URL!).hostname, `${name}'s DATABASE_URL`).toBe('postgres');
       expect(new URL(e.REDIS_URL!).hostname, `${name}'s REDIS_URL`).toBe('redis');
-      expect(e.TRUST_PROXY).toBe('true');
+      // nginx's address on the compose network, from Docker's private pools; never every peer.
+      expect(e.TRUST_PROXY).toBe('private');
       expect(dependsOnHealthy(name)).toEqual(expect.arrayContaining(['postgres', 'redis']));
     }
   });
@@ -141,6 +142,12 @@ describe('nginx.conf', () => {
     });
     // proxy_set_header in a location would silently drop every one set at server level.
     for (const loc of findAll(server, 'location')) expect(findAll(loc.block!, 'proxy_set_header')).toEqual([]);
+  });
+
+  test('adds no header that shows a node\'s internal address (the nodes name themselves in X-Parley-Node)', () => {
+    const added = findAll(nginxConf, 'add_header');
+    for (const header of added) expect(header.args.join(' ')).not.toMatch(/\$upstream_|\$server_addr|\$proxy_host/);
+    expect(added.map((h) => h.args[0]!.toLowerCase())).not.toContain('x-parley-node');
   });
 
   test('retries on another node, but never a request that reached one with a non-idempotent method', () => {

@@ -58,7 +58,8 @@ export function createNodeProcess(options: NodeProcessOptions): NodeProcess {
     HOST: '127.0.0.1',
     PORT: String(options.port),
     SERVER_ID: options.id,
-    TRUST_PROXY: 'true',
+    // nginx runs on this host: it reaches the nodes from loopback.
+    TRUST_PROXY: 'loopback',
     ...options.env,
   };
 

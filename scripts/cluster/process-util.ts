@@ -1,4 +1,16 @@
-export { freePort } from '@parley/cluster/test-services';
+import { createServer } from 'node:net';
+
+/** A port free on 127.0.0.1 right now (the kernel picks it; scripts import nothing of Parley at run time). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
 
 /** The last `size` lines a process printed, kept for error messages (a failed start, a test). */
 export class RecentLines {

@@ -1,10 +1,7 @@
 import { BlockList, isIP } from 'node:net';
 import { z } from 'zod';
 import { nodeIdProblem } from '@parley/cluster';
-
-const bool = z
-  .enum(['true', 'false', '1', '0', 'yes', 'no'])
-  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+import { parseTrustProxy } from './http-util.ts';
 
 const WINDOW_UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;
 
@@ -34,8 +31,18 @@ const envSchema = z.object({
     .string()
     .default('')
     .transform((s) => s.split(',').map((o) => o.trim()).filter(Boolean)),
-  /** Trust X-Forwarded-For/-Proto/-Host (behind nginx). */
-  TRUST_PROXY: bool.default(false),
+  /**
+   * The proxies whose X-Forwarded-For/-Proto/-Host are believed, by the connecting socket:
+   * addresses, CIDR ranges, `loopback`, `private` (comma-separated). Default: none.
+   */
+  TRUST_PROXY: z
+    .string()
+    .default('')
+    .transform((s, ctx) => {
+      const { entries, problems } = parseTrustProxy(s);
+      for (const message of problems) ctx.addIssue({ code: 'custom', message });
+      return entries;
+    }),
   /** `auto`: Secure cookies when the request came over https. */
   COOKIE_SECURE: z.enum(['auto', 'true', 'false']).default('auto'),
   SESSION_IDLE_MINUTES: z.coerce.number().positive().max(60 * 24 * 30).default(30),
@@ -64,7 +71,23 @@ const envSchema = z.object({
   RATE_LIMIT_LOGIN: rateRule.optional(),
   /** Sign-in attempts per address, any account (default 100/15m). */
   RATE_LIMIT_LOGIN_PER_IP: rateRule.optional(),
+  /** What one WebSocket connection may cost (ws-guard.ts). More calls in one message close the connection. */
+  WS_MAX_CALLS_PER_MESSAGE: z.coerce.number().int().min(1).max(10_000).default(100),
+  /** Queries and mutations waiting for their answer on one connection; more are refused (TOO_MANY_REQUESTS). */
+  WS_MAX_CALLS_IN_FLIGHT: z.coerce.number().int().min(1).max(10_000).default(100),
+  /** Subscriptions open on one connection; more are refused (TOO_MANY_REQUESTS). */
+  WS_MAX_SUBSCRIPTIONS: z.coerce.number().int().min(1).max(10_000).default(100),
+  /** KiB queued for a client that does not read: above it the node stops reading its calls and its subscriptions wait. */
+  WS_HIGH_WATER_KB: z.coerce.number().int().min(16).max(1024 * 1024).default(512),
+  /** KiB queued past which the connection is dropped (the client resumes from its last event). */
+  WS_MAX_BUFFERED_KB: z.coerce.number().int().min(64).max(1024 * 1024).default(8192),
+  /** Open WebSocket connections from one address; more are refused at the upgrade (429). */
+  WS_MAX_CONNECTIONS_PER_ADDRESS: z.coerce.number().int().min(1).max(1_000_000).default(1000),
+  /** Open WebSocket connections signed in as one user; more are closed (1008). */
+  WS_MAX_CONNECTIONS_PER_USER: z.coerce.number().int().min(1).max(100_000).default(30),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** `json` (one object a line) or `pretty` (for people); unset: pretty on a terminal, JSON otherwise. */
+  LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
   /** The built SPA; defaults to apps/web/dist. */
   WEB_DIST: z.string().optional(),
   /**
@@ -84,6 +107,8 @@ const envSchema = z.object({
     .string()
     .default('')
     .transform((s) => [...new Set(s.split(',').map((u) => u.trim().toLowerCase()).filter(Boolean))]),
+  /** Workspaces one account may create; Parley administrators have no cap. */
+  MAX_WORKSPACES_PER_USER: z.coerce.number().int().min(1).max(1_000_000).default(20),
   /**
    * Who may read `/metrics`: addresses or CIDR ranges (comma-separated), matched against the
    * connecting socket, never X-Forwarded-For. Default: loopback and private networks (a
@@ -100,6 +125,12 @@ const envSchema = z.object({
       return entries;
     }),
 });
+
+/** HOST names only this machine (127.0.0.0/8, ::1, localhost): nobody else can connect. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.trim().toLowerCase().replace(/^\[|\]$/g, '');
+  return h === 'localhost' || h === '::1' || (isIP(h) === 4 && h.startsWith('127.'));
+}
 
 function isAddressOrRange(entry: string): boolean {
   const [address = '', bits, extra] = entry.split('/');

@@ -1,6 +1,6 @@
-import pino from 'pino';
 import { chooseNodeId } from '@parley/cluster';
-import { InvalidEnvironment, loadEnv } from './env.ts';
+import { InvalidEnvironment, isLoopbackHost, loadEnv } from './env.ts';
+import { chooseLogFormat, createLogger } from './logger.ts';
 import { startNode } from './node.ts';
 
 /** Every drain step is bounded on its own; this is the backstop if one still hangs. */
@@ -8,7 +8,7 @@ const SHUTDOWN_LIMIT_MS = 20_000;
 
 async function main() {
   const env = loadEnv();
-  const log = pino({ level: env.LOG_LEVEL });
+  const log = await createLogger({ level: env.LOG_LEVEL, format: chooseLogFormat(env.LOG_FORMAT, process.stdout.isTTY) });
   // env.ts has refused a bad SERVER_ID; a HOSTNAME that is no valid node id is passed over.
   const { id: nodeId, source: nodeIdSource } = chooseNodeId({ serverId: env.SERVER_ID, hostname: env.HOSTNAME });
   if (nodeIdSource === 'generated') {
@@ -27,6 +27,15 @@ async function main() {
     redisUrl: env.REDIS_URL,
     presenceGraceMs: env.PRESENCE_GRACE_MS,
     metricsAllow: env.METRICS_ALLOW,
+    wsLimits: {
+      maxCallsPerFrame: env.WS_MAX_CALLS_PER_MESSAGE,
+      maxInFlight: env.WS_MAX_CALLS_IN_FLIGHT,
+      maxSubscriptions: env.WS_MAX_SUBSCRIPTIONS,
+      highWaterBytes: env.WS_HIGH_WATER_KB * 1024,
+      maxBufferedBytes: env.WS_MAX_BUFFERED_KB * 1024,
+      maxConnectionsPerAddress: env.WS_MAX_CONNECTIONS_PER_ADDRESS,
+      maxConnectionsPerUser: env.WS_MAX_CONNECTIONS_PER_USER,
+    },
     log,
     api: {
       sessionIdleMs: env.SESSION_IDLE_MINUTES * 60_000,
@@ -34,6 +43,9 @@ async function main() {
       eventPollMs: env.EVENT_POLL_MS,
       eventSafetyPollMs: env.EVENT_SAFETY_POLL_MS,
       adminUsernames: env.ADMIN_USERNAMES,
+      // Nobody else can reach a node listening on loopback only: its first account may administer it.
+      firstAccountIsAdmin: isLoopbackHost(env.HOST),
+      maxWorkspacesPerUser: env.MAX_WORKSPACES_PER_USER,
       rateLimits: {
         messagesPerUser: env.RATE_LIMIT_MESSAGES,
         changesPerUser: env.RATE_LIMIT_CHANGES,

@@ -1,4 +1,4 @@
-import { BlockList, isIPv4 } from 'node:net';
+import { addressMatcher } from './http-util.ts';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { ApiMetrics } from '@parley/api';
 import type { PoolStats } from '@parley/db';
@@ -156,18 +156,5 @@ export function createServerMetrics(src: ServerMetricsSources): ServerMetrics {
  * client can write) against `METRICS_ALLOW` entries, addresses or CIDR ranges.
  */
 export function metricsAccess(allow: readonly string[]): (socketAddress: string | undefined) => boolean {
-  const list = new BlockList();
-  for (const entry of allow) {
-    const [address = '', bits] = entry.split('/');
-    const family = isIPv4(address) ? 'ipv4' : 'ipv6';
-    if (bits === undefined) list.addAddress(address, family);
-    else list.addSubnet(address, Number(bits), family);
-  }
-  return (socketAddress) => {
-    if (!socketAddress) return false;
-    // A dual-stack socket reports IPv4 peers as ::ffff:a.b.c.d.
-    const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(socketAddress)?.[1];
-    const address = mapped ?? socketAddress;
-    return list.check(address, isIPv4(address) ? 'ipv4' : 'ipv6');
-  };
+  return addressMatcher(allow);
 }

@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { resolve } from 'node:path';
 import pino from 'pino';
-import { createApiDeps, grantConfiguredAdmins, type ApiConfigOverrides, type ApiDeps, type Logger } from '@parley/api';
+import { createApiDeps, grantConfiguredAdmins, openAdminSetup, type ApiConfigOverrides, type ApiDeps, type Logger } from '@parley/api';
 import {
   createJobRunner,
   createMemoryBus,
@@ -22,8 +22,10 @@ import {
 } from '@parley/cluster';
 import { createDb, migrateToLatest, upgradeAllPartitions, type DbHandle } from '@parley/db';
 import { nodePruneJob, sessionSweepJob } from './background-jobs.ts';
+import { addressMatcher } from './http-util.ts';
 import { createServerMetrics, metricsAccess } from './metrics.ts';
 import { createParleyServer, redisState, type ParleyServer } from './server.ts';
+import type { WsLimits } from './ws-guard.ts';
 
 /** How long startup waits for Redis before serving without it (degraded: polling, limits fail open). */
 const REDIS_STARTUP_WAIT_MS = 3_000;
@@ -40,7 +42,8 @@ export interface NodeOptions {
   databaseUrl?: string | undefined;
   dataDir?: string | undefined;
   allowedOrigins?: readonly string[] | undefined;
-  trustProxy?: boolean | undefined;
+  /** Proxies whose X-Forwarded-* headers are believed: addresses and CIDR ranges (TRUST_PROXY). Default: none. */
+  trustProxy?: readonly string[] | undefined;
   cookieSecure?: 'auto' | 'true' | 'false' | undefined;
   webDist?: string | undefined;
   api?: ApiConfigOverrides | undefined;
@@ -57,6 +60,8 @@ export interface NodeOptions {
   jobs?: readonly BackgroundJob[] | undefined;
   /** Who may read `/metrics` (addresses or CIDR ranges; default loopback and private networks). */
   metricsAllow?: readonly string[] | undefined;
+  /** What one WebSocket connection may cost (ws-guard.ts defaultWsLimits where unset). */
+  wsLimits?: Partial<WsLimits> | undefined;
 }
 
 export interface ParleyNode {
@@ -144,14 +149,22 @@ export async function startNode(opts: NodeOptions): Promise<ParleyNode> {
   server = createParleyServer({
     deps,
     nodeId: opts.nodeId,
-    origins: { allowed: opts.allowedOrigins ?? [], trustProxy: opts.trustProxy ?? false },
+    origins: { allowed: opts.allowedOrigins ?? [], isTrustedProxy: addressMatcher(opts.trustProxy ?? []) },
     cookieSecure: opts.cookieSecure ?? 'auto',
     webDist: opts.webDist ?? resolve(REPO_ROOT, 'apps/web/dist'),
     cluster: { status: () => registry?.status ?? 'unregistered', leases: () => runner?.held ?? [] },
     metrics,
     metricsAllowed: metricsAccess(opts.metricsAllow ?? METRICS_ALLOW_DEFAULT),
+    wsLimits: opts.wsLimits,
   });
   const url = await server.listen(opts.port, opts.host);
+  const setupToken = await openAdminSetup({ db: database.db });
+  if (setupToken) {
+    log.warn(
+      {},
+      `No Parley administrator yet. Open ${url}/?setup=${setupToken} and create the administrator's account (the token works once, for 24 hours), or name one in ADMIN_USERNAMES.`,
+    );
+  }
   const port = Number(new URL(url).port);
 
   registry = createNodeRegistry({

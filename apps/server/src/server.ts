@@ -2,24 +2,33 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
-import { applyWSSHandler } from '@trpc/server/adapters/ws';
-import sirv from 'sirv';
 import { sql } from 'kysely';
-import { WebSocketServer } from 'ws';
-import { AppError, appRouter, createContext, internalErrorId, type ApiDeps, type RequestInfo } from '@parley/api';
+import { WebSocketServer, type WebSocket } from 'ws';
+import {
+  AppError,
+  appRouter,
+  createContext,
+  internalErrorId,
+  isKnownProcedure,
+  refuseUnknownProcedure,
+  sessionUserId,
+  type ApiDeps,
+  type RequestInfo,
+} from '@parley/api';
 import type { RunningLease } from '@parley/cluster';
 import { latestTemplateVersion, type NodeStatus } from '@parley/db';
 import type { ServerMetrics } from './metrics.ts';
+import { ConnectionCounter, defaultWsLimits, guardedConnectionHandler, WS_POLICY_VIOLATION, type WsLimits } from './ws-guard.ts';
 import {
-  SESSION_COOKIE,
   bearerToken,
   clientIp,
   isHttps,
   isOriginAllowed,
-  parseCookies,
-  serializeSessionCookie,
+  sessionCookieHeaders,
+  sessionCookieToken,
   type OriginPolicy,
 } from './http-util.ts';
+import { createStaticHandler } from './static.ts';
 
 /** Largest WebSocket message accepted: a 4,000-character message plus its envelope, with room. */
 const WS_MAX_PAYLOAD_BYTES = 64 * 1024;
@@ -50,6 +59,8 @@ export interface ServerOptions {
   maxBodyBytes?: number | undefined;
   /** Calls per batched HTTP request (default {@link HTTP_MAX_BATCH}). */
   maxBatch?: number | undefined;
+  /** What one WebSocket connection may cost (defaults: {@link defaultWsLimits}). */
+  wsLimits?: Partial<WsLimits> | undefined;
 }
 
 export interface ParleyServer {
@@ -57,6 +68,8 @@ export interface ParleyServer {
   /** Starts listening; port 0 picks a free port. Returns the base URL. */
   listen(port: number, host?: string): Promise<string>;
   readonly connections: number;
+  /** Bytes queued to WebSocket clients that they have not read yet, over all connections. */
+  readonly wsBufferedBytes: number;
   readonly draining: boolean;
   /** From now on `/ready` and `/health` answer 503 and WebSocket upgrades are refused (`close()` does it too). */
   drain(): void;
@@ -79,17 +92,21 @@ export function createParleyServer(opts: ServerOptions): ParleyServer {
   const startedAt = Date.now();
   let draining = false;
 
+  /** Secure cookies (and HSTS): forced by COOKIE_SECURE, or `auto` and the request came over https. */
+  const isSecure = (req: IncomingMessage) => (opts.cookieSecure === 'auto' ? isHttps(req, origins.isTrustedProxy) : opts.cookieSecure === 'true');
+
   const requestInfo = (req: IncomingMessage, res?: ServerResponse): RequestInfo => {
     const bearer = bearerToken(req);
-    const cookie = parseCookies(req.headers.cookie)[SESSION_COOKIE] || null;
-    const secure = opts.cookieSecure === 'auto' ? isHttps(req, origins.trustProxy) : opts.cookieSecure === 'true';
+    const cookie = sessionCookieToken(req.headers.cookie);
+    const secure = isSecure(req);
     return {
       token: bearer ?? cookie,
       tokenSource: bearer ? 'bearer' : cookie ? 'cookie' : null,
       originAllowed: isOriginAllowed(req, origins),
-      ip: clientIp(req, origins.trustProxy),
+      ip: clientIp(req, origins.isTrustedProxy),
       setSessionCookie: res
-        ? (token, expiresAt) => res.appendHeader('Set-Cookie', serializeSessionCookie(token, { secure, expiresAt }))
+        ? (token, expiresAt) =>
+            res.appendHeader('Set-Cookie', sessionCookieHeaders(token, { secure, expiresAt, cookieHeader: req.headers.cookie }))
         : undefined,
     };
   };
@@ -112,18 +129,7 @@ export function createParleyServer(opts: ServerOptions): ParleyServer {
     },
   });
 
-  const staticHandler =
-    opts.webDist && existsSync(opts.webDist)
-      ? sirv(opts.webDist, {
-          single: true,
-          etag: true,
-          // Only /assets/ names carry a content hash. The page and /sw.js are revalidated on every
-          // load: a stale copy would keep browsers on an old build (and an old service worker).
-          setHeaders: (res, pathname) => {
-            if (!pathname.startsWith('/assets/')) res.setHeader('Cache-Control', 'no-cache');
-          },
-        })
-      : undefined;
+  const staticHandler = opts.webDist && existsSync(opts.webDist) ? createStaticHandler(opts.webDist, { secure: isSecure }) : undefined;
 
   /**
    * 413 before reading anything, in tRPC's error shape, and the connection closed: the rest of
@@ -174,9 +180,13 @@ export function createParleyServer(opts: ServerOptions): ParleyServer {
     // While draining, every answer closes its connection: nginx stops reusing its pooled
     // connections to this node by itself instead of finding them cut under a request.
     if (draining) res.setHeader('connection', 'close');
+    // Which node answered, by id (nginx passes it through): never an internal address.
+    res.setHeader('x-parley-node', opts.nodeId);
+    res.setHeader('x-content-type-options', 'nosniff');
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     if (path.startsWith('/trpc/')) {
       if (Number(req.headers['content-length'] ?? 0) > maxBodyBytes) return refuseBody(res, maxBodyBytes);
+      if (await refusedUnknownCalls(req, res, path)) return;
       if (req.headers.accept?.includes('text/event-stream')) {
         eventStreams.add(req);
         res.once('close', () => eventStreams.delete(req));
@@ -221,7 +231,7 @@ export function createParleyServer(opts: ServerOptions): ParleyServer {
         leases: detailed ? leases.map((l) => ({ job: l.job, scope: l.scope, generation: l.generation, since: l.since })) : undefined,
         leasesHeld: leases.length,
         partitionFeeds: deps.feeds.size,
-        queues: { eventsWaitingForGaps: deps.feeds.backlog, sendsWaitingToCommit: deps.messageWriter.queued },
+        queues: { eventsWaitingForGaps: deps.feeds.backlog, sendsWaitingToCommit: deps.messageWriter.queued, webSocketBufferedBytes: wsBuffered() },
         groupCommit: deps.messageWriter.stats,
       });
     }
@@ -230,24 +240,77 @@ export function createParleyServer(opts: ServerOptions): ParleyServer {
     res.end('Parley API is running. The web app is not built: run `pnpm build` (or `pnpm start`).\n');
   });
 
+  const wsLimits: WsLimits = { ...defaultWsLimits, ...opts.wsLimits };
   const wss = new WebSocketServer({ noServer: true, maxPayload: WS_MAX_PAYLOAD_BYTES });
-  const wsHandler = applyWSSHandler({
-    wss,
+  wss.on('headers', (headers) => headers.push(`X-Parley-Node: ${opts.nodeId}`));
+  const perAddress = new ConnectionCounter(() => wsLimits.maxConnectionsPerAddress);
+  const perUser = new ConnectionCounter(() => wsLimits.maxConnectionsPerUser);
+  const onConnection = guardedConnectionHandler({
     router: appRouter,
+    limits: wsLimits,
+    hooks: { isKnownProcedure, refuseUnknown: (path, req) => refuseUnknownProcedure(deps, requestInfo(req).ip, path) },
     keepAlive: { enabled: true, pingMs: WS_PING_MS, pongWaitMs: 10_000 },
     onError: ({ error, path }) => {
       if (error.code === 'INTERNAL_SERVER_ERROR') deps.log.error({ err: error, path, errorId: internalErrorId(error) }, 'call failed');
     },
-    createContext: ({ req, info }) => {
+    createContext: ({ req, connectionParams, guard }) => {
       const base = requestInfo(req);
-      const paramToken = typeof info.connectionParams?.token === 'string' ? info.connectionParams.token : null;
+      const paramToken = typeof connectionParams?.token === 'string' ? connectionParams.token : null;
+      const token = paramToken ?? base.token;
+      if (token) limitPerUser(guard.socket, token);
       return createContext(deps, {
         ...base,
-        token: paramToken ?? base.token,
+        token,
         tokenSource: paramToken ? 'bearer' : base.tokenSource,
+        drained: guard.drained,
       });
     },
   });
+
+  /**
+   * Connections signed in as one user, counted once the token is known (at once, or with the
+   * connection params): past the bound the newest one is closed with a reason.
+   */
+  const limitPerUser = (ws: WebSocket, token: string) => {
+    void sessionUserId(deps, token).then((userId) => {
+      if (!userId || ws.readyState !== ws.OPEN) return;
+      if (!perUser.tryAdd(userId)) {
+        ws.close(WS_POLICY_VIOLATION, `Too many connections for this account (at most ${wsLimits.maxConnectionsPerUser}).`);
+        return;
+      }
+      ws.once('close', () => perUser.remove(userId));
+    });
+  };
+
+  const wsBuffered = () => {
+    let bytes = 0;
+    for (const client of wss.clients) bytes += client.bufferedAmount;
+    return bytes;
+  };
+
+  wss.on('connection', (ws: WebSocket, req: IncomingMessage) => {
+    onConnection(ws, req);
+  });
+
+  /**
+   * A batch naming procedures that do not exist: each counts against the address's limit (tRPC
+   * would answer them before any middleware). Over the limit the whole request gets 429.
+   */
+  const refusedUnknownCalls = async (req: IncomingMessage, res: ServerResponse, path: string): Promise<boolean> => {
+    const names = decodeURIComponent(path.slice('/trpc/'.length)).split(',');
+    const unknown = names.filter((name) => !isKnownProcedure(name)).slice(0, opts.maxBatch ?? HTTP_MAX_BATCH);
+    if (unknown.length === 0) return false;
+    const ip = requestInfo(req).ip;
+    for (const name of unknown) {
+      const error = await refuseUnknownProcedure(deps, ip, name);
+      if (error.code === 'TOO_MANY_REQUESTS') {
+        if (error.retryAfterMs) res.setHeader('retry-after', String(Math.ceil(error.retryAfterMs / 1000)));
+        json(res, 429, { error: { message: error.message, code: -32029, data: { code: 'TOO_MANY_REQUESTS', httpStatus: 429, retryAfterMs: error.retryAfterMs } } });
+        return true;
+      }
+    }
+    return false;
+  };
 
   http.on('upgrade', (req, socket, head) => {
     const path = (req.url ?? '/').split('?')[0];
@@ -263,6 +326,14 @@ export function createParleyServer(opts: ServerOptions): ParleyServer {
       socket.end('HTTP/1.1 403 Forbidden\r\n\r\n');
       return;
     }
+    const address = requestInfo(req).ip;
+    if (!perAddress.tryAdd(address)) {
+      socket.end(
+        `HTTP/1.1 429 Too Many Requests\r\ncontent-type: text/plain\r\nconnection: close\r\n\r\nToo many connections from your address (at most ${wsLimits.maxConnectionsPerAddress}).\n`,
+      );
+      return;
+    }
+    socket.once('close', () => perAddress.remove(address));
     wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
   });
 
@@ -270,6 +341,9 @@ export function createParleyServer(opts: ServerOptions): ParleyServer {
     http,
     get connections() {
       return wss.clients.size;
+    },
+    get wsBufferedBytes() {
+      return wsBuffered();
     },
     get draining() {
       return draining;
@@ -290,7 +364,8 @@ export function createParleyServer(opts: ServerOptions): ParleyServer {
     async close() {
       draining = true;
       // Tell tRPC clients to reconnect (to another node, or to this one after a restart).
-      wsHandler.broadcastReconnectNotification();
+      const reconnect = JSON.stringify({ id: null, method: 'reconnect' });
+      for (const client of wss.clients) if (client.readyState === client.OPEN) client.send(reconnect);
       for (const client of wss.clients) client.close(1001, 'server going away');
       // An event stream has no reconnect notice: cutting it is the notice. The client resumes
       // from its last event id on another node at once, instead of after the 5 s wait below.

@@ -33,7 +33,7 @@ export function startTestNode(opts: Partial<NodeOptions> = {}): Promise<ParleyNo
     port: 0,
     log: silentLogger,
     ...opts,
-    api: { eventPollMs: 200, ...opts.api, rateLimits: { ...relaxedRateLimits, ...opts.api?.rateLimits } },
+    api: { eventPollMs: 200, firstAccountIsAdmin: true, ...opts.api, rateLimits: { ...relaxedRateLimits, ...opts.api?.rateLimits } },
   });
 }
 

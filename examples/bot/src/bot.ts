@@ -1,6 +1,6 @@
 import { EventSource } from 'eventsource';
 import WebSocket from 'ws';
-import { createParleyClient, type ClientStorage, type MessageDto, type ParleyClient } from '@parley/client';
+import { createParleyClient, MESSAGE_MAX_CHARS, type ClientStorage, type MessageDto, type ParleyClient } from '@parley/client';
 import { fileStorage } from '@parley/client/file-storage';
 
 export interface BotOptions {
@@ -34,7 +34,7 @@ export function defaultReply(message: MessageDto): BotAnswer | null {
   const body = message.body.trim();
   if (/(^|\s)!ping(\s|$)/.test(body)) return { text: 'pong', asReply: true, react: '👍' };
   const echo = body.match(/^!echo\s+([\s\S]+)$/);
-  if (echo) return { text: echo[1]!.slice(0, 4000) };
+  if (echo) return { text: echo[1]!.slice(0, MESSAGE_MAX_CHARS) };
   return null;
 }
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Bus } from '@parley/cluster';
 import type { Role, Session, User } from '@parley/db';
-import type { Logger } from './context.ts';
+import type { Logger } from './host.ts';
 
 /**
  * How long a node trusts a validated session or a membership without asking the database.

@@ -35,6 +35,7 @@ export type { PartitionDto } from './features/partition/partition.service.ts';
 export type { MemberPresenceDto, PresenceListDto, PresenceSignalDto, PresenceStatus, TypingDto } from './features/presence/presence.types.ts';
 export type { PublicUser } from './features/auth/auth.service.ts';
 export { AppError, AppErrorCode, internalErrorId } from './errors.ts';
+export { isKnownProcedure, refuseUnknownProcedure, sessionUserId } from './transport-guards.ts';
 export { deleteExpiredSessions } from './features/auth/session.ts';
 export type { AdminAuditEntry, AdminAuditPage, AdminNode, AdminPartition } from './features/admin/admin.types.ts';
 
@@ -46,6 +47,17 @@ export type { AdminAuditEntry, AdminAuditPage, AdminNode, AdminPartition } from 
  * ```
  */
 export { grantConfiguredAdmins } from './features/admin/admin.service.ts';
+
+/**
+ * While the server has no administrator: a one-time setup token (hash stored, 24 hours) for the
+ * node to print; `auth.register({ setupToken })` with it makes the administrator. Null once one exists.
+ * @example
+ * ```ts
+ * const token = await openAdminSetup({ db });
+ * if (token) log.warn({}, `open ${url}/?setup=${token} to create the administrator's account`);
+ * ```
+ */
+export { openAdminSetup } from './features/admin/admin.service.ts';
 export { MESSAGE_MAX_CHARS, EDIT_WINDOW_MS } from './features/message/message.schema.ts';
 
 /**

@@ -124,6 +124,26 @@ describe('message.send: the per-address and per-user limits in one step', () => 
     for (let i = 0; i < 3; i++) expect((await trpcError(send('203.0.113.8', 'nowhere', 'lim_none'))).code).toBe('NOT_FOUND');
     await refusal(send('203.0.113.8', 'here'));
   });
+
+  test('failing sends are refused once over the address limit, whatever they fail on, before any other work', async () => {
+    // A workspace it is not in: the node cannot answer that from memory, so the call is counted first.
+    for (let i = 0; i < 3; i++) expect((await trpcError(send('203.0.113.9', 'nowhere', 'lim_none'))).code).toBe('NOT_FOUND');
+    rounds.length = 0;
+    for (let i = 0; i < 3; i++) await refusal(send('203.0.113.9', 'nowhere', 'lim_none'));
+    // Each refused call cost one count and nothing else (no membership look-up, no message limit).
+    expect(rounds).toEqual([['ip:203.0.113.9'], ['ip:203.0.113.9'], ['ip:203.0.113.9']]);
+
+    // Invalid input from a member the node knows: counted after it failed, refused once over the limit.
+    const bad = () => from('203.0.113.10').message.send({ partitionId: P.partitionId, roomId, clientId: 'not a uuid', body: 'x' });
+    for (let i = 0; i < 3; i++) expect((await trpcError(bad())).code).toBe('BAD_REQUEST');
+    for (let i = 0; i < 3; i++) await refusal(bad());
+    await refusal(send('203.0.113.10', 'a good one, too late'));
+
+    // An invalid session: counted before it is looked up.
+    const stranger = () => api.caller({ ip: '203.0.113.11', token: 'a'.repeat(40), tokenSource: 'bearer' }).message.send({ partitionId: P.partitionId, roomId, clientId: newClientId(), body: 'x' });
+    for (let i = 0; i < 3; i++) expect((await trpcError(stranger())).code).toBe('UNAUTHORIZED');
+    await refusal(stranger());
+  });
 });
 
 describe('every procedure: requests per client address', () => {

@@ -1,6 +1,5 @@
 import { isIPv6 } from 'node:net';
-import type { RateLimitRule } from '@parley/cluster';
-import type { Context } from './context.ts';
+import type { RateLimiter, RateLimitRule } from '@parley/cluster';
 import { AppError } from './errors.ts';
 
 /** The limits the API enforces (ApiConfig.rateLimits). Each is a fixed window per key. */
@@ -42,8 +41,10 @@ export const defaultRateLimits: RateLimits = {
 /**
  * The per-address limit of a call, left by the middleware (`trpc.ts`, procedures with
  * `meta.countsIpLimit`) for the procedure to count in one round trip with its own limit. Only
- * when the session is cached, so no database work happens before it is counted; if the call
- * fails before the procedure got to it, the middleware counts it afterwards (every call counts).
+ * when the session and the caller's role in the workspace are cached, so no database work
+ * happens before it is counted; if the call fails before the procedure got to it, the
+ * middleware counts it afterwards and, over the limit, answers with the refusal (every call
+ * counts, and a flood of failing calls is refused like any other).
  */
 export interface DeferredIpLimit {
   key: string;
@@ -59,7 +60,7 @@ export interface DeferredIpLimit {
  * `error.data.retryAfterMs`, and as a Retry-After header over HTTP).
  */
 export async function enforceRateLimit(
-  ctx: Pick<Context, 'limiter'>,
+  ctx: { limiter: RateLimiter },
   key: string,
   rule: RateLimitRule,
   refusal: string,

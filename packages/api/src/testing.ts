@@ -70,6 +70,8 @@ export async function createTestApi(
     log: silentLogger,
     config: {
       eventPollMs: 200,
+      // Tests sign up their administrator first (see CONTEXT.md); a test of the other rules sets it false.
+      firstAccountIsAdmin: true,
       ...opts.config,
       rateLimits: { ...relaxedRateLimits, ...opts.config?.rateLimits },
     },

@@ -1,11 +1,12 @@
 import { initTRPC, TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import type { Role } from '@parley/db';
+import { hasRole, REFUSAL, ROLE_NEEDED } from '@parley/rules';
 import type { Context } from './context.ts';
 import { AppError, appErrorOf, internalErrorId, internalErrorMessage, toTRPCError } from './errors.ts';
-import { isSessionCached, validateSession } from './features/auth/session.ts';
+import { cachedSessionUser, validateSession } from './features/auth/session.ts';
 import { findMemberRole } from './features/partition/partition.service.ts';
-import { describeRule, enforceRateLimit, ipKey, type DeferredIpLimit } from './rate-limit.ts';
+import { describeRule, enforceRateLimit, ipKey, rateLimitRefusal, type DeferredIpLimit } from './rate-limit.ts';
 import { partitionIdSchema } from './schemas.ts';
 
 /**
@@ -79,22 +80,45 @@ const checkOrigin = t.middleware(({ ctx, next }) => {
 /**
  * Requests per client address, on every procedure (a subscription counts once, when it
  * starts). After the Origin check, so a hostile page cannot spend its visitors' allowance.
+ *
+ * A procedure with `meta.countsIpLimit` (`message.send`) counts it itself, with its own limit
+ * in one round trip, but only when everything it checks first is answered from the node's
+ * memory: the session and the caller's role in the input's workspace are cached. Anything
+ * else (a workspace it is not in, an unknown session) is counted here before any work. A call
+ * that failed before the procedure counted it (bad input, a viewer) is counted afterwards and,
+ * over the limit, answered with the refusal: a flood of failing calls is refused like any other.
  */
-const limitPerIp = t.middleware(async ({ ctx, meta, next }) => {
+const limitPerIp = t.middleware(async ({ ctx, meta, next, getRawInput }) => {
   const rule = ctx.config.rateLimits.requestsPerIp;
   const key = `ip:${ipKey(ctx.req.ip)}`;
   const refusal = `Too many requests from your network (${describeRule(rule)}).`;
-  if (meta?.countsIpLimit && ctx.req.token && isSessionCached(ctx, ctx.req.token)) {
+  if (meta?.countsIpLimit && (await checksFromMemory(ctx, getRawInput))) {
     const ipLimit: DeferredIpLimit = { key, rule, refusal, pending: true };
+    let counted: Awaited<ReturnType<typeof ctx.limiter.consume>> | undefined;
+    let result;
     try {
-      return await next({ ctx: { ipLimit } });
+      result = await next({ ctx: { ipLimit } });
     } finally {
-      if (ipLimit.pending) await ctx.limiter.consume(key, rule);
+      if (ipLimit.pending) {
+        ipLimit.pending = false;
+        counted = await ctx.limiter.consume(key, rule);
+      }
     }
+    if (counted && !counted.ok) throw rateLimitRefusal(counted.retryAfterMs, refusal);
+    return result;
   }
   await enforceRateLimit(ctx, key, rule, refusal);
   return next({ ctx: { ipLimit: null as DeferredIpLimit | null } });
 });
+
+/** The caller's session and their role in the input's `partitionId` are both in the node's access cache. */
+async function checksFromMemory(ctx: Context, getRawInput: () => Promise<unknown>): Promise<boolean> {
+  const user = ctx.req.token ? cachedSessionUser(ctx, ctx.req.token) : undefined;
+  if (!user) return false;
+  const input = await getRawInput();
+  const partitionId = typeof input === 'object' && input !== null ? (input as { partitionId?: unknown }).partitionId : undefined;
+  return typeof partitionId === 'string' && ctx.access.role(partitionId, user.id) !== undefined;
+}
 
 export const publicProcedure = t.procedure.use(mapErrors).use(checkOrigin).use(limitPerIp);
 
@@ -104,7 +128,7 @@ export const authedProcedure = publicProcedure.use(async ({ ctx, next }) => {
   const result = token ? await validateSession(ctx, token) : null;
   if (!result) {
     if (token && ctx.req.tokenSource === 'cookie') ctx.req.setSessionCookie?.(null);
-    throw new AppError('UNAUTHORIZED', 'Please sign in.');
+    throw new AppError('UNAUTHORIZED', REFUSAL.signIn);
   }
   if (result.renewed && ctx.req.tokenSource === 'cookie') {
     ctx.req.setSessionCookie?.(token, new Date(result.session.expires_at));
@@ -113,26 +137,16 @@ export const authedProcedure = publicProcedure.use(async ({ ctx, next }) => {
 });
 
 /**
- * A Parley administrator (`users.is_admin`: the first account of a new server, and those named
- * in ADMIN_USERNAMES). Not a workspace role: it shows the cluster, not anyone's messages.
+ * A Parley administrator (`users.is_admin`: those named in ADMIN_USERNAMES, the account made
+ * with the setup token, the first account where `config.firstAccountIsAdmin`). Not a workspace role: it shows the cluster, not anyone's messages.
  */
 export const adminProcedure = authedProcedure.use(({ ctx, next }) => {
-  if (!ctx.user.is_admin) throw new AppError('FORBIDDEN', 'Only Parley administrators can open the admin view.');
+  if (!ctx.user.is_admin) throw new AppError('FORBIDDEN', REFUSAL.notParleyAdmin);
   return next();
 });
 
-const ROLE_RANK: Record<Role, number> = { viewer: 0, member: 1, admin: 2, owner: 3 };
-
-export function hasRole(role: Role, atLeast: Role): boolean {
-  return ROLE_RANK[role] >= ROLE_RANK[atLeast];
-}
-
-const ROLE_NEEDED: Record<Role, string> = {
-  viewer: 'You are not a member of this workspace.',
-  member: 'Viewers can read but not write in this workspace.',
-  admin: 'Only workspace admins and owners can do that.',
-  owner: 'Only the workspace owner can do that.',
-};
+/** The role ranking and its refusals live in `@parley/rules` (the client and the SPA use them too). */
+export { hasRole };
 
 /**
  * A procedure inside one partition: checks membership and the minimum role. A partition the

@@ -103,3 +103,39 @@ export type {
   TypingDto,
 } from '@parley/api';
 export { markdownToText, parseMarkdown, type MdBlock, type MdInline } from './markdown.ts';
+/**
+ * The rules that cross the wire (`@parley/rules`, each with its `@example` there): the server
+ * enforces them; a program checks early with the same limits and words. An app built on this
+ * client imports them from here.
+ */
+export {
+  ASSIGNABLE_ROLES,
+  DEFAULT_ROOM_NAME,
+  DISPLAY_NAME_MAX_CHARS,
+  DM_MAX_MEMBERS,
+  EMOJIS_PER_MESSAGE,
+  PASSWORD_MAX_CHARS,
+  PASSWORD_MIN_CHARS,
+  PINS_PER_ROOM,
+  REFUSAL,
+  ROLE_NEEDED,
+  ROLES,
+  ROOM_NAME_MAX_CHARS,
+  ROOM_TOPIC_MAX_CHARS,
+  USERNAME_MAX_CHARS,
+  USERNAME_MIN_CHARS,
+  WORKSPACE_NAME_MAX_CHARS,
+  assignableRoles,
+  canManageMember,
+  canManageRoom,
+  canWrite,
+  editWindowClosed,
+  hasRole,
+  isDefaultRoom,
+  isWorkspaceModerator,
+  memberManagementRefusal,
+  roleRank,
+  roomExists,
+  type AssignableRole,
+  type Role,
+} from '@parley/rules';

@@ -5,9 +5,10 @@ import { reconnectDelayMs } from './backoff.ts';
 import { Emitter } from './emitter.ts';
 import { isReactionEmoji, isUserOp, type OutboxOp } from './ops.ts';
 import type { ClientStorage } from './storage.ts';
+import { MESSAGE_MAX_CHARS } from '@parley/rules';
 
-/** Mirrors the server's limit (`MESSAGE_MAX_CHARS`); the server checks again. */
-export const MESSAGE_MAX_CHARS = 4000;
+/** The server's limit (`@parley/rules`); the server checks again. */
+export { MESSAGE_MAX_CHARS };
 /** Refusals for sending too fast that are waited out before a message is marked FAILED. */
 export const MAX_RATE_LIMITED_ATTEMPTS = 5;
 const STORAGE_KEY = 'outbox';

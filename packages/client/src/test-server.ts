@@ -4,6 +4,7 @@ import { messageActions, type MessageActions } from './actions.ts';
 import { BlocksStore } from './blocks-store.ts';
 import { MessageStore } from './message-store.ts';
 import { EDIT_WINDOW_MS, isReactionEmoji, replySnippet, type OutboxOp } from './ops.ts';
+import { REFUSAL } from '@parley/rules';
 import { Outbox } from './outbox.ts';
 import { memoryStorage, type ClientStorage } from './storage.ts';
 
@@ -92,7 +93,7 @@ export interface FakeApi extends ParleyApi {
 }
 
 const PERSONAL: ReadonlySet<string> = new Set(['message.hidden', 'announcement.dismissed']);
-const NO_SUCH_MESSAGE = 'No such message in this workspace.';
+const NO_SUCH_MESSAGE = REFUSAL.noSuchMessage;
 
 export class FakeServer {
   /** Messages per `list` page (the real server's default is 50). */

@@ -1,25 +1,14 @@
-import { readdir } from 'node:fs/promises';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Kysely, sql } from 'kysely';
 import { Migrator, type Migration, type MigrationProvider } from 'kysely/migration';
 import type { Database } from './schema.ts';
 import { type PartitionId, pt } from './partition-id.ts';
+import { loadTemplateModules } from './template-files.ts';
 
-const MIGRATIONS_DIR = fileURLToPath(new URL('../../../db/migrations/', import.meta.url));
-const PARTITION_DIR = fileURLToPath(new URL('../../../db/partition/', import.meta.url));
-const MIGRATION_FILE = /^\d{4}_[a-z0-9_]+\.ts$/;
-
-async function listFiles(dir: string): Promise<string[]> {
-  return (await readdir(dir)).filter((f) => MIGRATION_FILE.test(f)).sort();
-}
-
-/** Reads `db/migrations/*.ts` in name order; each exports `up(db)`. */
+/** `db/migrations/*.ts` in name order; each exports `up(db)`. */
 class FolderProvider implements MigrationProvider {
   async getMigrations(): Promise<Record<string, Migration>> {
     const out: Record<string, Migration> = {};
-    for (const file of await listFiles(MIGRATIONS_DIR)) {
-      out[file.replace(/\.ts$/, '')] = (await import(pathToFileURL(`${MIGRATIONS_DIR}/${file}`).href)) as Migration;
-    }
+    for (const { name, module } of await loadTemplateModules('migrations')) out[name] = module as Migration;
     return out;
   }
 }
@@ -40,12 +29,7 @@ export interface PartitionTemplate {
 let templateCache: Promise<PartitionTemplate[]> | undefined;
 
 export function loadPartitionTemplates(): Promise<PartitionTemplate[]> {
-  templateCache ??= (async () => {
-    const files = await listFiles(PARTITION_DIR);
-    return Promise.all(
-      files.map(async (f) => (await import(pathToFileURL(`${PARTITION_DIR}/${f}`).href)) as PartitionTemplate),
-    );
-  })();
+  templateCache ??= loadTemplateModules('partition').then((files) => files.map((f) => f.module as PartitionTemplate));
   return templateCache;
 }
 

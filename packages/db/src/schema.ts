@@ -198,6 +198,25 @@ export interface EventTable {
   created_at: DefaultTimestamp;
 }
 
+/** The last membership of someone who left or was removed (what an invite code may give back). */
+export interface PastMembershipTable {
+  partition_id: string;
+  user_id: string;
+  role: Role;
+  /** Who removed them; null when they left. */
+  removed_by: string | null;
+  /** The invite code's hash at their removal: that code does not let them rejoin. */
+  invite_code_hash: string | null;
+  ended_at: DefaultTimestamp;
+}
+
+/** One-time setup tokens (SHA-256 hashes), printed by a node while no administrator exists. */
+export interface AdminSetupTokenTable {
+  token_hash: string;
+  created_at: DefaultTimestamp;
+  expires_at: Timestamp;
+}
+
 export interface GlobalTables {
   users: UserTable;
   sessions: SessionTable;
@@ -207,6 +226,8 @@ export interface GlobalTables {
   leases: LeaseTable;
   audit_log: AuditLogTable;
   blocks: BlockTable;
+  past_memberships: PastMembershipTable;
+  admin_setup_tokens: AdminSetupTokenTable;
 }
 
 /** The per-partition tables: each exists once per partition as `<name>_<partitionId>`. */

@@ -1,5 +1,10 @@
 /**
  * The rules that cross the wire, in one dependency-free place: the server enforces them, the
- * client and the SPA check them early to say the same thing before a round trip.
+ * client and the SPA check them early to say the same thing before a round trip, and the test
+ * fakes answer with the same words. Each export carries its `@example` where it is defined.
  */
-export {};
+export * from './roles.ts';
+export * from './rooms.ts';
+export * from './messages.ts';
+export * from './accounts.ts';
+export * from './refusals.ts';

@@ -104,7 +104,7 @@ test('validation errors show at their fields, in words, tied to them for screen 
   const password = screen.getByLabelText('Password');
   expect(password.getAttribute('aria-invalid')).toBe('true');
   const describedBy = password.getAttribute('aria-describedby')!.split(' ').map((id) => document.getElementById(id)?.textContent);
-  expect(describedBy).toEqual(['A password has at least 8 characters.', 'At least 8 characters.']);
+  expect(describedBy).toEqual(['A password has at least 8 characters.', 'At least 8 characters and hard to guess: a few uncommon words work well.']);
 
   expect(screen.getByLabelText('Display name', { exact: false }).hasAttribute('aria-invalid')).toBe(false);
   expect(screen.queryByRole('alert')).toBeNull();
@@ -125,4 +125,46 @@ test('an error for a field the form does not show, or without field errors, is s
   fireEvent.click(screen.getByRole('button', { name: 'Sign in' }));
   expect((await screen.findByRole('alert')).textContent).toBe('Invalid option.');
   expect(screen.getByLabelText('Username').hasAttribute('aria-invalid')).toBe(false);
+});
+
+test('a guessable password: the server\'s advice shows at the password field', async () => {
+  const advice = 'This is a heavily used password. Add more words that are less common.';
+  parley.use(
+    parley.trpc.auth.register.mutation(() => {
+      throw invalid(`password: ${advice}`, { password: [advice] });
+    }),
+  );
+  renderApp({ parley, hash: '#/' });
+  await screen.findByRole('heading', { name: 'Sign in' });
+  fireEvent.click(screen.getByRole('button', { name: 'Create an account' }));
+  fill('Username', 'ada');
+  fill('Password', 'password');
+  fireEvent.click(screen.getByRole('button', { name: 'Create account' }));
+
+  const password = screen.getByLabelText('Password');
+  await waitFor(() => expect(password.getAttribute('aria-invalid')).toBe('true'));
+  expect(document.getElementById(password.getAttribute('aria-describedby')!.split(' ')[0]!)?.textContent).toBe(advice);
+  expect(document.activeElement).toBe(password);
+});
+
+test('opened from the setup link a node printed, the form creates the administrator with its token, then forgets it', async () => {
+  window.history.replaceState(null, '', '/?setup=abcdefgh23456');
+  try {
+    parley.use(
+      parley.trpc.auth.register.mutation(({ input }) => {
+        parley.me = { ...ADA, username: input.username, isAdmin: true };
+        return { user: { id: ADA.id, username: input.username, displayName: input.username, isAdmin: true, createdAt: ADA.createdAt }, token: null, expiresAt: ADA.sessionExpiresAt };
+      }),
+    );
+    renderApp({ parley, hash: '#/' });
+    await screen.findByRole('heading', { name: 'Create your account' });
+    expect(screen.getByText(/This account will administer this Parley server/)).toBeTruthy();
+    fill('Username', 'ada');
+    fill('Password', 'correct horse battery');
+    fireEvent.click(screen.getByRole('button', { name: 'Create account' }));
+    await waitFor(() => expect(parley.callsTo('auth.register')).toEqual([{ username: 'ada', password: 'correct horse battery', setupToken: 'abcdefgh23456' }]));
+    await waitFor(() => expect(window.location.search).toBe(''));
+  } finally {
+    window.history.replaceState(null, '', '/');
+  }
 });

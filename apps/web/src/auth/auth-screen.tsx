@@ -1,13 +1,30 @@
 import { useEffect, useId, useState, type FormEvent } from 'react';
+import { DISPLAY_NAME_MAX_CHARS, PASSWORD_MAX_CHARS, USERNAME_MAX_CHARS } from '@parley/client';
 import { FieldError } from '../lib/field-error.tsx';
 import { describedBy, formErrors } from '../lib/form-errors.ts';
 import { trpc } from '../lib/trpc.ts';
 
 type Mode = 'sign-in' | 'register';
 
+/**
+ * The one-time setup token a node prints while the server has no administrator, opened as
+ * `/?setup=<token>`: the account created from that page administers the server.
+ */
+function setupTokenInUrl(): string | undefined {
+  return new URLSearchParams(window.location.search).get('setup')?.trim() || undefined;
+}
+
+/** Drops `?setup=` from the address once used: it stays in no history entry or bookmark. */
+function forgetSetupToken() {
+  const url = new URL(window.location.href);
+  url.searchParams.delete('setup');
+  window.history.replaceState(window.history.state, '', url);
+}
+
 /** Sign in or create an account; the server answers with an HttpOnly session cookie. */
 export function AuthScreen({ onSignedIn }: { onSignedIn: () => void }) {
-  const [mode, setMode] = useState<Mode>('sign-in');
+  const [setupToken] = useState(setupTokenInUrl);
+  const [mode, setMode] = useState<Mode>(setupToken ? 'register' : 'sign-in');
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
   const [displayName, setDisplayName] = useState('');
@@ -21,7 +38,12 @@ export function AuthScreen({ onSignedIn }: { onSignedIn: () => void }) {
     displayNameError: useId(),
   };
   const login = trpc.auth.login.useMutation({ onSuccess: onSignedIn });
-  const register = trpc.auth.register.useMutation({ onSuccess: onSignedIn });
+  const register = trpc.auth.register.useMutation({
+    onSuccess: () => {
+      if (setupToken) forgetSetupToken();
+      onSignedIn();
+    },
+  });
   const current = mode === 'sign-in' ? login : register;
   const errors = formErrors(current.error, ['username', 'password', 'displayName']);
   const { username: usernameError, password: passwordError, displayName: displayNameError } = errors.fields;
@@ -35,7 +57,14 @@ export function AuthScreen({ onSignedIn }: { onSignedIn: () => void }) {
   const onSubmit = (event: FormEvent) => {
     event.preventDefault();
     if (mode === 'sign-in') login.mutate({ username, password });
-    else register.mutate({ username, password, ...(displayName.trim() ? { displayName: displayName.trim() } : {}) });
+    else {
+      register.mutate({
+        username,
+        password,
+        ...(displayName.trim() ? { displayName: displayName.trim() } : {}),
+        ...(setupToken ? { setupToken } : {}),
+      });
+    }
   };
 
   const switchMode = () => {
@@ -49,6 +78,9 @@ export function AuthScreen({ onSignedIn }: { onSignedIn: () => void }) {
       <main className="card auth-card">
         <p className="brand">Parley</p>
         <h1>{mode === 'sign-in' ? 'Sign in' : 'Create your account'}</h1>
+        {setupToken && mode === 'register' && (
+          <p className="hint">This account will administer this Parley server (you opened the setup link from its log).</p>
+        )}
         <form onSubmit={onSubmit} className="stack">
           <div className="field">
             <label htmlFor={ids.username}>Username</label>
@@ -59,7 +91,7 @@ export function AuthScreen({ onSignedIn }: { onSignedIn: () => void }) {
               autoComplete="username"
               autoCapitalize="none"
               spellCheck={false}
-              maxLength={32}
+              maxLength={USERNAME_MAX_CHARS}
               required
               {...describedBy(ids.usernameError, usernameError)}
             />
@@ -75,7 +107,7 @@ export function AuthScreen({ onSignedIn }: { onSignedIn: () => void }) {
                 value={displayName}
                 onChange={(e) => setDisplayName(e.target.value)}
                 autoComplete="nickname"
-                maxLength={64}
+                maxLength={DISPLAY_NAME_MAX_CHARS}
                 {...describedBy(ids.displayNameError, displayNameError)}
               />
               <FieldError id={ids.displayNameError} message={displayNameError} />
@@ -89,14 +121,14 @@ export function AuthScreen({ onSignedIn }: { onSignedIn: () => void }) {
               value={password}
               onChange={(e) => setPassword(e.target.value)}
               autoComplete={mode === 'sign-in' ? 'current-password' : 'new-password'}
-              maxLength={256}
+              maxLength={PASSWORD_MAX_CHARS}
               required
               {...describedBy(ids.passwordError, passwordError, mode === 'register' ? ids.passwordHint : undefined)}
             />
             <FieldError id={ids.passwordError} message={passwordError} />
             {mode === 'register' && (
               <p id={ids.passwordHint} className="hint">
-                At least 8 characters.
+                At least 8 characters and hard to guess: a few uncommon words work well.
               </p>
             )}
           </div>

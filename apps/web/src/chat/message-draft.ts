@@ -1,5 +1,7 @@
-/** Mirrors `MESSAGE_MAX_CHARS` in the API's message.schema.ts (a value the SPA may not import). */
-export const MESSAGE_MAX_CHARS = 4000;
+import { MESSAGE_MAX_CHARS } from '@parley/client';
+
+/** The server's limit (`@parley/rules`, through the client). */
+export { MESSAGE_MAX_CHARS };
 /** The remaining-characters counter appears this close to the limit. */
 export const COUNTER_SHOWN_WITHIN = 500;
 

@@ -1,23 +1,17 @@
-import { MESSAGE_MAX_CHARS } from '@parley/client';
-import type { Role } from './trpc.ts';
+import { DM_MAX_MEMBERS, MESSAGE_MAX_CHARS, type RoomKind, type RoomRole } from '@parley/client';
 
 /**
- * Room rules the SPA needs before asking the server (which decides): mirrors of
- * packages/api's `room.schema.ts`, `dm.schema.ts`, `room.admin.ts` and `announcement.schema.ts`.
- * Pure, so the MSW fake imports the same ones.
+ * Room rules the SPA needs before asking the server (which decides). The limits and the
+ * permission checks are the server's own (`@parley/rules`, re-exported by `@parley/client`);
+ * what is only about showing rooms is here. Pure, so the MSW fake imports the same ones.
  */
 
-/** Every workspace has it, everyone stays in it (the server refuses leaving or removal). */
-export const DEFAULT_ROOM_NAME = 'general';
-/** `ROOM_TOPIC_MAX_CHARS` of packages/api `room.schema.ts`. */
-export const ROOM_TOPIC_MAX_CHARS = 250;
-/** `DM_MAX_MEMBERS - 1` of packages/api `dm.schema.ts`: the people chosen, you not counted. */
-export const DM_MAX_OTHERS = 7;
+export { canManageRoom, DEFAULT_ROOM_NAME, isDefaultRoom, isWorkspaceModerator, ROOM_TOPIC_MAX_CHARS } from '@parley/client';
+export type { RoomKind, RoomRole };
+/** The people chosen for a direct message, you not counted. */
+export const DM_MAX_OTHERS = DM_MAX_MEMBERS - 1;
 /** An announcement's body is a message body (`messageBodySchema`). */
 export const ANNOUNCEMENT_MAX_CHARS = MESSAGE_MAX_CHARS;
-
-export type RoomKind = 'public' | 'private' | 'dm';
-export type RoomRole = 'admin' | 'member';
 
 /** What these rules read of a `room.list` item (the fake's rooms have the same fields). */
 export interface RoomLike {
@@ -25,24 +19,6 @@ export interface RoomLike {
   kind: RoomKind;
   myRole: RoomRole | null;
   memberIds?: string[] | undefined;
-}
-
-export function isDefaultRoom(room: Pick<RoomLike, 'name' | 'kind'>): boolean {
-  return room.kind !== 'dm' && room.name.toLowerCase() === DEFAULT_ROOM_NAME;
-}
-
-/** Workspace owners and admins: they moderate every room but direct messages, and post announcements. */
-export function isWorkspaceModerator(role: Role): boolean {
-  return role === 'owner' || role === 'admin';
-}
-
-/**
- * Whether I may change the room's topic and its members and their room roles: its room admins
- * and the workspace's owners and admins; nobody for a direct message (its people are fixed).
- */
-export function canManageRoom(room: Pick<RoomLike, 'kind' | 'myRole'>, myWorkspaceRole: Role): boolean {
-  if (room.kind === 'dm') return false;
-  return room.myRole === 'admin' || isWorkspaceModerator(myWorkspaceRole);
 }
 
 /**

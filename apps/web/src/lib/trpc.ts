@@ -25,29 +25,11 @@ export type AdminAuditPage = RouterOutputs['admin']['audit'];
 export type AdminAuditEntry = AdminAuditPage['entries'][number];
 export type { MessageDto, ParleyEvent } from '@parley/client';
 
-/** The roles an owner or admin can give (`owner` is never given). */
-export type AssignableRole = Exclude<Role, 'owner'>;
-
-export function canManageInvites(role: Role): boolean {
-  return role === 'owner' || role === 'admin';
-}
-
-/** Viewers read; members and up write (mirrors the server's `partitionProcedure('member')`). */
-export function canWrite(role: Role): boolean {
-  return role !== 'viewer';
-}
-
 /**
- * Whether I may change this member's role or remove them (mirrors the server's rules): owners
- * and admins, never themselves, never the owner, and only the owner manages admins.
+ * Who may do what by role, as the server decides it (`@parley/rules`, through the client):
+ * `canWrite` (members and up), `canManageMember(me, member)` (owners and admins, never
+ * themselves, never the owner; only the owner manages admins), `assignableRoles(myRole)`.
  */
-export function canManageMember(me: { id: string; role: Role }, member: { userId: string; role: Role }): boolean {
-  if (me.role !== 'owner' && me.role !== 'admin') return false;
-  if (member.userId === me.id || member.role === 'owner') return false;
-  return me.role === 'owner' || member.role !== 'admin';
-}
-
-/** The roles I may give a member I manage: only the owner makes admins. */
-export function assignableRoles(myRole: Role): AssignableRole[] {
-  return myRole === 'owner' ? ['admin', 'member', 'viewer'] : ['member', 'viewer'];
-}
+export { assignableRoles, canManageMember, canWrite, type AssignableRole } from '@parley/client';
+/** Owners and admins manage invites and post announcements. */
+export { isWorkspaceModerator as canManageInvites } from '@parley/client';

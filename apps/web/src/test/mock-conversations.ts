@@ -1,7 +1,7 @@
 import type { RequestHandler } from 'msw';
 import type { createTRPCMsw } from 'msw-trpc';
 import { TRPCError } from '@trpc/server';
-import type { AppRouter } from '@parley/client';
+import { ROOM_NAME_MAX_CHARS, type AppRouter } from '@parley/client';
 import { ANNOUNCEMENT_MAX_CHARS, DM_MAX_OTHERS, isDefaultRoom, isWorkspaceModerator, ROOM_TOPIC_MAX_CHARS, type RoomRole } from '../lib/rooms.ts';
 import type { Announcement, Me, ParleyEvent, Role } from '../lib/trpc.ts';
 import {
@@ -44,7 +44,7 @@ function displayName(p: PartitionState, userId: string): string {
 function checkName(name: string): string {
   const trimmed = name.trim();
   if (!trimmed) throw refuse('BAD_REQUEST', REFUSALS.nameMissing);
-  if (trimmed.length > 48) throw refuse('BAD_REQUEST', REFUSALS.nameTooLong);
+  if (trimmed.length > ROOM_NAME_MAX_CHARS) throw refuse('BAD_REQUEST', REFUSALS.nameTooLong);
   return trimmed;
 }
 

@@ -2,8 +2,20 @@ import type { RequestHandler } from 'msw';
 import type { createTRPCMsw } from 'msw-trpc';
 import { TRPCError } from '@trpc/server';
 import type { TRPC_ERROR_CODE_KEY } from '@trpc/server/rpc';
-import { EDIT_WINDOW_MS, isReactionEmoji, MESSAGE_MAX_CHARS, replySnippet, type AppRouter, type BlockedUserDto, type ReplyRef } from '@parley/client';
-import { isWorkspaceModerator } from '../lib/rooms.ts';
+import {
+  canManageRoom,
+  EDIT_WINDOW_MS,
+  editWindowClosed as editWindowClosedAt,
+  EMOJIS_PER_MESSAGE,
+  isReactionEmoji,
+  MESSAGE_MAX_CHARS,
+  PINS_PER_ROOM,
+  REFUSAL,
+  replySnippet,
+  type AppRouter,
+  type BlockedUserDto,
+  type ReplyRef,
+} from '@parley/client';
 import type { Me, MessageDto, ParleyEvent, Role } from '../lib/trpc.ts';
 import { findRoom } from './mock-conversations.ts';
 import { REFUSALS, roomAudience, type Audience, type MockRoom, type PartitionState } from './mock-state.ts';
@@ -25,31 +37,28 @@ export interface MessageHost {
 type Trpc = ReturnType<typeof createTRPCMsw<AppRouter>>;
 type Refusal = { code: TRPC_ERROR_CODE_KEY; message: string };
 
-/** The real server's words (packages/api `message.actions.ts`, `message.service.ts`, `reaction.service.ts`, `block.service.ts`). */
+/** The real server's words (`@parley/rules`' `REFUSAL`, which the server throws). */
 export const MESSAGE_REFUSALS = {
-  noSuchMessage: 'No such message in this workspace.',
-  deleted: 'That message was deleted.',
-  notYours: 'You can only edit your own messages.',
-  notModerator: 'Only the author, the room’s admins and workspace admins can delete this message for everyone.',
-  notInThisRoom: 'That message is not in this room.',
-  replyElsewhere: 'The message you reply to is not in this room.',
-  replyDeleted: 'The message you reply to was deleted.',
-  notEmoji: 'emoji: A reaction is one emoji, such as 👍.',
-  tooManyEmojis: 'A message can have at most 20 different reactions.',
-  tooManyPins: 'A room has at most 100 pinned messages; unpin one first.',
-  blockSelf: 'You cannot block yourself.',
-  noSuchPerson: 'No such person.',
-  joinFirst: 'Join the room first.',
+  noSuchMessage: REFUSAL.noSuchMessage,
+  deleted: REFUSAL.messageDeleted,
+  notYours: REFUSAL.notYourMessage,
+  notModerator: REFUSAL.notMessageModerator,
+  notInThisRoom: REFUSAL.notInThisRoom,
+  replyElsewhere: REFUSAL.replyElsewhere,
+  replyDeleted: REFUSAL.replyDeleted,
+  notEmoji: `emoji: ${REFUSAL.notEmoji}`,
+  tooManyEmojis: REFUSAL.tooManyEmojis,
+  tooManyPins: REFUSAL.tooManyPins,
+  blockSelf: REFUSAL.blockSelf,
+  noSuchPerson: REFUSAL.noSuchPerson,
+  joinFirst: REFUSAL.joinRoomFirst,
 } as const;
 
 /** The server's edit refusal, with the moment the window closed as the server writes it. */
 export function editWindowClosed(createdAt: string): string {
-  const closedAt = new Date(Date.parse(createdAt) + EDIT_WINDOW_MS).toISOString().slice(0, 19).replace('T', ' ');
-  return `Messages can be edited for 5 minutes after sending; the time to edit this one ended at ${closedAt} UTC.`;
+  return editWindowClosedAt(Date.parse(createdAt) + EDIT_WINDOW_MS);
 }
 
-const EMOJIS_PER_MESSAGE = 20;
-const PINS_PER_ROOM = 100;
 const PAGE_SIZE = 50;
 
 const refuse = (code: TRPC_ERROR_CODE_KEY, message: string) => new TRPCError({ code, message });
@@ -207,7 +216,7 @@ export class MockMessageActions {
           }
           if (message.deletedAt) return result;
           if (message.authorId !== me.id) {
-            const moderator = room.room.kind !== 'dm' && (room.members.get(me.id)?.role === 'admin' || isWorkspaceModerator(role));
+            const moderator = canManageRoom({ kind: room.room.kind, myRole: room.members.get(me.id)?.role ?? null }, role);
             if (!moderator) throw refuse('FORBIDDEN', MESSAGE_REFUSALS.notModerator);
           }
           this.#delete(found, me.id);

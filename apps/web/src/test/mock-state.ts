@@ -1,4 +1,4 @@
-import type { MemberPresenceDto } from '@parley/client';
+import { REFUSAL, roomExists, type MemberPresenceDto } from '@parley/client';
 import type { RoomRole } from '../lib/rooms.ts';
 import type { Announcement, Member, ParleyEvent, Partition, Room } from '../lib/trpc.ts';
 
@@ -36,29 +36,32 @@ export interface PartitionState {
   announcements: MockAnnouncement[];
 }
 
-/** The real server's words (packages/api `room.service.ts`, `room.admin.ts`, `dm.service.ts`, …). */
+/**
+ * The real server's words (`@parley/rules`' `REFUSAL`, which the server throws); a zod message
+ * comes prefixed with its field, as the server's error formatter writes it.
+ */
 export const REFUSALS = {
-  noSuchRoom: 'No such room in this workspace.',
-  notRoomAdmin: 'Only the room’s admins (and workspace owners and admins) can do that.',
-  dmFixed: 'The people in a direct message are fixed; open another one instead.',
-  dmUnreachable: 'You cannot start a conversation with everyone you chose. Check that they are members of this workspace.',
-  dmSelf: 'Choose someone other than yourself.',
-  dmTooMany: 'userIds: A direct message has at most 8 people, you included.',
-  dmNone: 'userIds: Choose at least one person.',
-  stayInGeneral: 'Everyone stays in #general.',
-  generalKeepsName: '#general keeps its name.',
-  notInRoom: 'That person is not in this room.',
-  lastAdmin: 'A room keeps at least one admin: make someone else an admin first.',
-  topicTooLong: 'topic: A topic has at most 250 characters.',
-  nameMissing: 'name: Give the room a name.',
-  nameTooLong: 'name: A room name has at most 48 characters.',
-  noSuchAnnouncement: 'No such announcement.',
-  bodyEmpty: 'body: A message cannot be empty.',
-  bodyTooLong: 'body: A message has at most 4000 characters.',
-  notAMember: 'That person is not a member of this workspace.',
+  noSuchRoom: REFUSAL.noSuchRoom,
+  notRoomAdmin: REFUSAL.notRoomAdmin,
+  dmFixed: REFUSAL.dmFixed,
+  dmUnreachable: REFUSAL.dmUnreachable,
+  dmSelf: REFUSAL.dmSelf,
+  dmTooMany: `userIds: ${REFUSAL.dmTooMany}`,
+  dmNone: `userIds: ${REFUSAL.dmNone}`,
+  stayInGeneral: REFUSAL.stayInGeneral,
+  generalKeepsName: REFUSAL.generalKeepsName,
+  notInRoom: REFUSAL.notInRoom,
+  lastAdmin: REFUSAL.lastRoomAdmin,
+  topicTooLong: `topic: ${REFUSAL.topicTooLong}`,
+  nameMissing: `name: ${REFUSAL.roomNameMissing}`,
+  nameTooLong: `name: ${REFUSAL.roomNameTooLong}`,
+  noSuchAnnouncement: REFUSAL.noSuchAnnouncement,
+  bodyEmpty: `body: ${REFUSAL.messageEmpty}`,
+  bodyTooLong: `body: ${REFUSAL.messageTooLong}`,
+  notAMember: REFUSAL.notAMember,
 } as const;
 
-export const roomExists = (name: string) => `A room named "${name}" already exists.`;
+export { roomExists };
 
 /** The caller's `room.list` item for a room. */
 export function roomItem(r: MockRoom, userId: string): Room {

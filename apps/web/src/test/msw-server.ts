@@ -4,7 +4,7 @@ import { createTRPCMsw, httpLink } from 'msw-trpc';
 import { TRPCError } from '@trpc/server';
 import { getHTTPStatusCodeFromError } from '@trpc/server/http';
 import { TRPC_ERROR_CODES_BY_KEY, type TRPC_ERROR_CODE_KEY, type TRPCClientOutgoingMessage, type TRPCResponseMessage } from '@trpc/server/rpc';
-import type { AppRouter, MemberPresenceDto, PresenceSignalDto, PresenceStatus } from '@parley/client';
+import { hasRole, memberManagementRefusal, REFUSAL, ROLE_NEEDED, type AppRouter, type MemberPresenceDto, type PresenceSignalDto, type PresenceStatus } from '@parley/client';
 import type { RoomRole } from '../lib/rooms.ts';
 import type {
   AdminAuditEntry,
@@ -74,15 +74,9 @@ export const RANDOM: Room = { ...GENERAL, id: '0197a000-0000-7000-8000-000000000
 /** The route of a room, for `window.location.hash`. */
 export const roomHash = (room: Room) => `#/w/${room.partitionId}/r/${room.id}`;
 
-/** The real server's words (packages/api: trpc.ts, partition.service.ts, event.service.ts). */
-const ROLE_REFUSALS = {
-  viewer: 'You are not a member of this workspace.',
-  member: 'Viewers can read but not write in this workspace.',
-  admin: 'Only workspace admins and owners can do that.',
-} as const;
-const NOT_A_MEMBER = 'That person is not a member of this workspace.';
-const NO_LONGER_MEMBER = 'You are no longer a member of this workspace.';
-const ROLE_RANK: Record<Role, number> = { viewer: 0, member: 1, admin: 2, owner: 3 };
+/** The real server's words and role rules (`@parley/rules`: the server's trpc.ts, partition.service.ts, event.service.ts use them). */
+const NOT_A_MEMBER = REFUSAL.notAMember;
+const NO_LONGER_MEMBER = REFUSAL.noLongerMember;
 
 /** A promise the server waits on, opened by the test. */
 class Gate {
@@ -474,7 +468,7 @@ export class MockParley {
 
   #partition(partitionId: string): PartitionState {
     const p = this.partitions.get(partitionId);
-    if (!p) throw new TRPCError({ code: 'FORBIDDEN', message: 'You are not a member of this workspace.' });
+    if (!p) throw new TRPCError({ code: 'FORBIDDEN', message: ROLE_NEEDED.viewer });
     return p;
   }
 
@@ -483,25 +477,19 @@ export class MockParley {
   }
 
   /** As `partitionProcedure(min)`: the signed-in user's membership, at least `min`. */
-  #access(partitionId: string, min: keyof typeof ROLE_REFUSALS): { p: PartitionState; me: Me; role: Role } {
+  #access(partitionId: string, min: 'viewer' | 'member' | 'admin'): { p: PartitionState; me: Me; role: Role } {
     const me = this.#signedIn();
     const p = this.partitions.get(partitionId);
     const role = p?.members.find((m) => m.userId === me.id)?.role;
-    if (!p || !role) throw new TRPCError({ code: 'FORBIDDEN', message: ROLE_REFUSALS.viewer });
-    if (ROLE_RANK[role] < ROLE_RANK[min]) throw new TRPCError({ code: 'FORBIDDEN', message: ROLE_REFUSALS[min] });
+    if (!p || !role) throw new TRPCError({ code: 'FORBIDDEN', message: ROLE_NEEDED.viewer });
+    if (!hasRole(role, min)) throw new TRPCError({ code: 'FORBIDDEN', message: ROLE_NEEDED[min] });
     return { p, me, role };
   }
 
-  /** The server's `assertMayManage`: never yourself, never the owner; only the owner manages admins. */
+  /** The server's `assertMayManage` (`memberManagementRefusal`): never yourself, never the owner; only the owner manages admins. */
   #assertMayManage(actor: { id: string; role: Role }, target: Member, what: 'role' | 'remove', newRole?: Role): void {
-    const refuse = (message: string) => new TRPCError({ code: 'FORBIDDEN', message });
-    if (target.userId === actor.id) {
-      throw refuse(what === 'role' ? 'You cannot change your own role; ask the owner.' : 'To leave the workspace, use "Leave workspace".');
-    }
-    if (target.role === 'owner') throw refuse(what === 'role' ? "The owner's role cannot be changed." : 'The owner cannot be removed.');
-    if (actor.role !== 'owner' && (target.role === 'admin' || newRole === 'admin')) {
-      throw refuse(what === 'role' ? 'Only the owner can make or unmake admins.' : 'Only the owner can remove an admin.');
-    }
+    const refusal = memberManagementRefusal(actor, target, what, newRole);
+    if (refusal) throw new TRPCError({ code: 'FORBIDDEN', message: refusal });
   }
 
   #member(p: PartitionState, userId: string): Member {
@@ -553,12 +541,12 @@ export class MockParley {
   }
 
   #signedIn(): Me {
-    if (!this.me) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Please sign in.' });
+    if (!this.me) throw new TRPCError({ code: 'UNAUTHORIZED', message: REFUSAL.signIn });
     return this.me;
   }
 
   #administrator(): void {
-    if (!this.#signedIn().isAdmin) throw new TRPCError({ code: 'FORBIDDEN', message: 'Only Parley administrators can open the admin view.' });
+    if (!this.#signedIn().isAdmin) throw new TRPCError({ code: 'FORBIDDEN', message: REFUSAL.notParleyAdmin });
   }
 
   #roomMessages(partitionId: string, roomId: string): MessageDto[] {
@@ -677,7 +665,7 @@ export class MockParley {
       }),
       t.partition.leave.mutation(({ input }) => {
         const { p, me, role } = this.#access(input.partitionId, 'viewer');
-        if (role === 'owner') throw new TRPCError({ code: 'FORBIDDEN', message: 'The owner cannot leave the workspace.' });
+        if (role === 'owner') throw new TRPCError({ code: 'FORBIDDEN', message: REFUSAL.ownerCannotLeave });
         this.#endMembership(p, me.id, null, me.id);
         return { left: true as const };
       }),
@@ -868,7 +856,7 @@ export class MockParley {
     const input = message.params.input as { partitionId: string; lastEventId?: string | number | null };
     const p = this.partitions.get(input.partitionId);
     if (!p || !this.#isMember(p)) {
-      socket.send(errorMessage(id, 'FORBIDDEN', 'You are not a member of this workspace.'));
+      socket.send(errorMessage(id, 'FORBIDDEN', ROLE_NEEDED.viewer));
       return;
     }
     socket.send({ id, result: { type: 'started' } });
@@ -882,7 +870,7 @@ export class MockParley {
   #subscribePresence(socket: SocketState, id: string | number, input: { partitionId: string }): void {
     const p = this.partitions.get(input.partitionId);
     if (!p || !this.#isMember(p)) {
-      socket.send(errorMessage(id, 'FORBIDDEN', 'You are not a member of this workspace.'));
+      socket.send(errorMessage(id, 'FORBIDDEN', ROLE_NEEDED.viewer));
       return;
     }
     if (this.me) p.presence.set(this.me.id, { userId: this.me.id, status: 'online', lastSeenAt: null, offlineAt: null });

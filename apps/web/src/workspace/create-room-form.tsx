@@ -1,4 +1,5 @@
 import { useId, useState, type FormEvent } from 'react';
+import { ROOM_NAME_MAX_CHARS } from '@parley/client';
 import { FieldError } from '../lib/field-error.tsx';
 import { describedBy, formErrors } from '../lib/form-errors.ts';
 import { trpc } from '../lib/trpc.ts';
@@ -35,7 +36,7 @@ export function CreateRoomForm({ partitionId, onCreated }: { partitionId: string
           id={inputId}
           value={name}
           onChange={(event) => setName(event.target.value)}
-          maxLength={48}
+          maxLength={ROOM_NAME_MAX_CHARS}
           placeholder="e.g. design"
           autoComplete="off"
           required

@@ -2,7 +2,7 @@ import { useCallback, useEffect, useMemo, useState, type ReactNode } from 'react
 import { ChatPane } from '../chat/chat-pane.tsx';
 import { errorMessage } from '../lib/errors.ts';
 import type { Route } from '../lib/route.ts';
-import { isDefaultRoom, roomLabel } from '../lib/rooms.ts';
+import { DEFAULT_ROOM_NAME, isDefaultRoom, roomLabel } from '../lib/rooms.ts';
 import { trpc, type Me, type ParleyEvent, type Partition, type Room } from '../lib/trpc.ts';
 import { BrowseRooms } from './browse-rooms.tsx';
 import { ConnectionBanner } from './connection-banner.tsx';
@@ -13,9 +13,6 @@ import { countUnread, markRead, unreadElsewhere, type UnreadCounts } from './unr
 import { UnreadElsewhereContext } from './unread-context.ts';
 import { useJoinRoom } from './use-join-room.ts';
 import { usePartitionEvents } from './use-partition-events.ts';
-
-/** Every workspace has it and nobody leaves it (the server refuses). */
-const DEFAULT_ROOM_NAME = 'general';
 
 export interface WorkspaceLayoutProps {
   me: Me;

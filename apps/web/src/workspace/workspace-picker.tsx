@@ -1,4 +1,5 @@
 import { useId, useState, type FormEvent } from 'react';
+import { WORKSPACE_NAME_MAX_CHARS } from '@parley/client';
 import { FieldError } from '../lib/field-error.tsx';
 import { describedBy, formErrors } from '../lib/form-errors.ts';
 import { formatRoute, type Route } from '../lib/route.ts';
@@ -40,8 +41,8 @@ export function WorkspacePicker({ me, partitions, partitionsError, notice = null
         )}
         {me.isAdmin && (
           <p className="banner admin-notice">
-            You administer this Parley server: the first account on a new server does (and so does anyone named in
-            ADMIN_USERNAMES). <a href={formatRoute({ view: 'admin' })}>Open the admin view</a> for its nodes, workspaces and
+            You administer this Parley server (through its setup link, ADMIN_USERNAMES, or as the first account of a
+            server that listens only on this machine). <a href={formatRoute({ view: 'admin' })}>Open the admin view</a> for its nodes, workspaces and
             audit log.
           </p>
         )}
@@ -142,7 +143,7 @@ function CreateWorkspace({ navigate }: { navigate: (route: Route) => void }) {
             id={nameId}
             value={name}
             onChange={(e) => setName(e.target.value)}
-            maxLength={64}
+            maxLength={WORKSPACE_NAME_MAX_CHARS}
             required
             autoComplete="off"
             {...describedBy(nameError, errors.fields.name)}

@@ -105,3 +105,39 @@ export function grantAdmin(db: Kysely<Database>, usernames: readonly string[]) {
     .returning(['id', 'username'])
     .execute();
 }
+
+export async function anyAdminExists(db: Kysely<Database>): Promise<boolean> {
+  return (await db.selectFrom('users').select('id').where('is_admin', '=', true).limit(1).executeTakeFirst()) !== undefined;
+}
+
+export function insertSetupToken(db: Kysely<Database>, tokenHash: string, ttlMs: number) {
+  return db
+    .insertInto('admin_setup_tokens')
+    .values({ token_hash: tokenHash, expires_at: sql<string>`now() + ${ttlMs} * interval '1 millisecond'` })
+    .execute();
+}
+
+/** Deletes the token if it exists and has not expired; true when it did. */
+export async function deleteValidSetupToken(db: Kysely<Database>, tokenHash: string): Promise<boolean> {
+  const row = await db
+    .deleteFrom('admin_setup_tokens')
+    .where('token_hash', '=', tokenHash)
+    .where('expires_at', '>', sql<string>`now()`)
+    .returning('token_hash')
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+/** All of them (an administrator exists), or only the expired ones. */
+export function deleteSetupTokens(db: Kysely<Database>, which: 'all' | 'expired') {
+  const query = db.deleteFrom('admin_setup_tokens');
+  return (which === 'all' ? query : query.where('expires_at', '<=', sql<string>`now()`)).execute();
+}
+
+/**
+ * Serializes everything that decides who becomes the first administrator (a first account, a
+ * setup token) until the transaction ends.
+ */
+export async function lockAdminSetup(trx: Kysely<Database>): Promise<void> {
+  await sql`select pg_advisory_xact_lock(hashtext('parley:first-account'))`.execute(trx);
+}

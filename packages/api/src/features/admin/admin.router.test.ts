@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import { latestTemplateVersion } from '@parley/db';
 import { createTestApi, silentLogger, type TestApi, type TestUser } from '../../testing.ts';
 import { trpcError, wireError } from '../../test-util.ts';
-import { grantConfiguredAdmins } from './admin.service.ts';
+import { grantConfiguredAdmins, openAdminSetup, SETUP_TOKEN_REFUSED } from './admin.service.ts';
 
 let api: TestApi;
 let root: TestUser;
@@ -167,3 +167,62 @@ describe('admin views', () => {
 async function inviteOf(): Promise<string> {
   return (await bea.caller.partition.rotateInvite({ partitionId: 'acme' })).inviteCode;
 }
+
+describe('the first administrator on a server others can reach', () => {
+  const register = (target: TestApi, username: string, setupToken?: string) =>
+    target.caller().auth.register({ username, password: 'correct horse battery', session: 'token', ...(setupToken ? { setupToken } : {}) });
+
+  test('without firstAccountIsAdmin the first account is not an administrator', async () => {
+    await using open = await createTestApi({ config: { firstAccountIsAdmin: false } });
+    const first = await register(open, 'first_one');
+    expect(first.user.isAdmin).toBe(false);
+    const e = await trpcError(open.caller({ token: first.token, tokenSource: 'bearer' }).admin.nodes());
+    expect(e.code).toBe('FORBIDDEN');
+  });
+
+  test('the setup token a node prints makes one administrator, once; a wrong or spent token is FORBIDDEN and creates nothing', async () => {
+    await using open = await createTestApi({ config: { firstAccountIsAdmin: false } });
+    await register(open, 'early_bird');
+    const token = await openAdminSetup({ db: open.deps.db });
+    expect(token).toMatch(/^[a-z2-7]{32}$/);
+    // Only its hash is stored.
+    const stored = await open.deps.db.selectFrom('admin_setup_tokens').select('token_hash').execute();
+    expect(stored).toHaveLength(1);
+    expect(stored[0]!.token_hash).not.toContain(token!);
+
+    const wrong = await trpcError(register(open, 'guesser', 'a'.repeat(32)));
+    expect(wrong.code).toBe('FORBIDDEN');
+    expect(wrong.message).toBe(SETUP_TOKEN_REFUSED);
+    expect(await open.deps.db.selectFrom('users').select('id').where('username', '=', 'guesser').executeTakeFirst()).toBeUndefined();
+
+    const admin = await register(open, 'the_admin', token!.toUpperCase());
+    expect(admin.user.isAdmin).toBe(true);
+    expect((await open.caller({ token: admin.token, tokenSource: 'bearer' }).admin.nodes()).length).toBeGreaterThanOrEqual(0);
+    const granted = await open.deps.db
+      .selectFrom('audit_log')
+      .select(['subject', sql<string>`details->>'reason'`.as('reason')])
+      .where('action', '=', 'admin.granted')
+      .execute();
+    expect(granted).toEqual([{ subject: admin.user.id, reason: 'setup-token' }]);
+
+    expect((await trpcError(register(open, 'second_try', token!))).code).toBe('FORBIDDEN');
+    // With an administrator, a restart prints no token and leaves none behind.
+    expect(await openAdminSetup({ db: open.deps.db })).toBeNull();
+    expect(await open.deps.db.selectFrom('admin_setup_tokens').select('token_hash').execute()).toEqual([]);
+  });
+
+  test('every token printed while there is no administrator works (one per node start), and the first use ends them all', async () => {
+    await using open = await createTestApi({ config: { firstAccountIsAdmin: false } });
+    const [a, b] = [await openAdminSetup({ db: open.deps.db }), await openAdminSetup({ db: open.deps.db })];
+    expect(a).not.toBe(b);
+    expect((await register(open, 'node_b_admin', b!)).user.isAdmin).toBe(true);
+    expect((await trpcError(register(open, 'node_a_admin', a!))).code).toBe('FORBIDDEN');
+  });
+
+  test('two registrations racing with one token make exactly one administrator', async () => {
+    await using open = await createTestApi({ config: { firstAccountIsAdmin: false } });
+    const token = (await openAdminSetup({ db: open.deps.db }))!;
+    const results = await Promise.allSettled(['race_a', 'race_b', 'race_c'].map((name) => register(open, name, token)));
+    expect(results.filter((r) => r.status === 'fulfilled' && r.value.user.isAdmin)).toHaveLength(1);
+  });
+});

@@ -1,6 +1,9 @@
+import { sha256 } from '@oslojs/crypto/sha2';
+import { encodeBase32LowerCaseNoPadding, encodeHexLowerCase } from '@oslojs/encoding';
 import type { Kysely } from 'kysely';
 import { latestTemplateVersion, type Database } from '@parley/db';
 import type { Context, Logger } from '../../context.ts';
+import { AppError } from '../../errors.ts';
 import * as repo from './admin.repo.ts';
 import type { AuditInput } from './admin.schema.ts';
 import type { AdminAuditPage, AdminNode, AdminPartition } from './admin.types.ts';
@@ -85,6 +88,54 @@ export async function grantConfiguredAdmins(deps: { db: Kysely<Database>; log: L
     deps.log.info({ userId: user.id, username: user.username }, 'administrator granted (ADMIN_USERNAMES)');
   }
   return granted.map((u) => u.username);
+}
+
+/** How long a setup token printed at startup stays valid. */
+export const ADMIN_SETUP_TOKEN_TTL_MS = 24 * 60 * 60_000;
+
+const setupTokenHash = (token: string) => encodeHexLowerCase(sha256(new TextEncoder().encode(token.trim().toLowerCase())));
+
+/**
+ * While the server has no administrator: makes a one-time setup token (stored as a hash, valid
+ * ADMIN_SETUP_TOKEN_TTL_MS, on every node of the cluster) and returns it for the node to print.
+ * Registering with it (`auth.register({ setupToken })`) makes that account the administrator
+ * and ends every token. Returns null, and deletes any token left, once an administrator exists.
+ *
+ * @example
+ * ```ts
+ * const token = await openAdminSetup({ db, log });
+ * if (token) log.warn({}, `open ${url}/?setup=${token} to create the administrator`);
+ * ```
+ */
+export async function openAdminSetup(deps: { db: Kysely<Database> }): Promise<string | null> {
+  return deps.db.transaction().execute(async (trx) => {
+    await repo.lockAdminSetup(trx);
+    if (await repo.anyAdminExists(trx)) {
+      await repo.deleteSetupTokens(trx, 'all');
+      return null;
+    }
+    await repo.deleteSetupTokens(trx, 'expired');
+    const bytes = new Uint8Array(20);
+    crypto.getRandomValues(bytes);
+    const token = encodeBase32LowerCaseNoPadding(bytes);
+    await repo.insertSetupToken(trx, setupTokenHash(token), ADMIN_SETUP_TOKEN_TTL_MS);
+    return token;
+  });
+}
+
+export const SETUP_TOKEN_REFUSED =
+  'That setup token is not valid: it was used already, it expired, or this server has an administrator. A restart prints a new one while there is none.';
+
+/**
+ * Inside the registration's transaction: spends `token` or throws FORBIDDEN (nothing is
+ * created). Serialized with every other way to become the first administrator.
+ */
+export async function spendAdminSetupTokenInTx(trx: Kysely<Database>, token: string): Promise<void> {
+  await repo.lockAdminSetup(trx);
+  if ((await repo.anyAdminExists(trx)) || !(await repo.deleteValidSetupToken(trx, setupTokenHash(token)))) {
+    throw new AppError('FORBIDDEN', SETUP_TOKEN_REFUSED);
+  }
+  await repo.deleteSetupTokens(trx, 'all');
 }
 
 function splitOnce(value: string): [string, string] {

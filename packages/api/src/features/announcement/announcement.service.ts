@@ -1,5 +1,6 @@
 import { uuidv7 } from 'uuidv7';
 import { pt, ptAs, type Role } from '@parley/db';
+import { REFUSAL } from '@parley/rules';
 import { AppError } from '../../errors.ts';
 import { commitChange } from '../event/event.commit.ts';
 import type { InPartition } from '../room/room.service.ts';
@@ -55,7 +56,7 @@ export async function listAnnouncements(ctx: InPartition): Promise<AnnouncementD
 export async function dismissAnnouncement(ctx: InPartition, input: DismissAnnouncementInput): Promise<{ id: string; dismissed: true }> {
   return commitChange(ctx, { opId: input.opId, kind: 'announcement.dismiss' }, async (trx) => {
     const exists = await trx.selectFrom(pt(ctx.partitionId, 'announcements')).select('id').where('id', '=', input.announcementId).executeTakeFirst();
-    if (!exists) throw new AppError('NOT_FOUND', 'No such announcement.');
+    if (!exists) throw new AppError('NOT_FOUND', REFUSAL.noSuchAnnouncement);
     const r = await trx
       .insertInto(pt(ctx.partitionId, 'announcement_dismissals'))
       .values({ announcement_id: input.announcementId, user_id: ctx.user.id })

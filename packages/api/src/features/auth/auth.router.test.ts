@@ -8,7 +8,7 @@ beforeAll(async () => {
 });
 afterAll(() => api.close());
 
-import { trpcError as errorOf } from '../../test-util.ts';
+import { trpcError as errorOf, wireError } from '../../test-util.ts';
 describe('auth', () => {
   test('register returns a token for programs and stores only its hash', async () => {
     const r = await api.caller().auth.register({ username: 'Alice', password: 'long enough pw', session: 'token' });
@@ -42,6 +42,27 @@ describe('auth', () => {
     expect(e.code).toBe('BAD_REQUEST');
     const count = await api.deps.db.selectFrom('users').select((eb) => eb.fn.countAll().as('n')).where('username', '=', 'x').executeTakeFirstOrThrow();
     expect(Number(count.n)).toBe(0);
+  });
+
+  test('a common or guessable password is BAD_REQUEST with advice, under its field, and creates nothing', async () => {
+    const cases: Array<[string, string, string]> = [
+      ['password', 'weak_one', 'This is a heavily used password. Add more words that are less common.'],
+      ['qwertyuiop', 'weak_two', 'This is a frequently used password. Add more words that are less common.'],
+      // The username counts as a known word: strong for anyone else, weak for zorblatt.
+      ['zorblatt2024', 'zorblatt', 'There should not be any personal or page related data.'],
+    ];
+    for (const [password, username, advice] of cases) {
+      const e = await errorOf(api.caller().auth.register({ username, password, session: 'token' }));
+      expect(e.code).toBe('BAD_REQUEST');
+      const wire = wireError(e);
+      expect(wire.message).toContain(advice);
+      expect(wire.message).toMatch(/^password: /);
+      expect(wire.data.fieldErrors).toEqual({ password: [wire.message.replace(/^password: /, '')] });
+      expect(await api.deps.db.selectFrom('users').select('id').where('username', '=', username).executeTakeFirst()).toBeUndefined();
+    }
+    // The length rule still speaks first, alone.
+    const short = wireError(await errorOf(api.caller().auth.register({ username: 'weak_four', password: 'abc', session: 'token' })));
+    expect(short.message).toBe('password: A password has at least 8 characters.');
   });
 
   test('login with the right password gives a new token; wrong password or unknown user is UNAUTHORIZED', async () => {
@@ -79,11 +100,14 @@ describe('auth', () => {
   });
 
   test('changing the password needs the current one, and a valid new one', async () => {
-    const kim = await api.signUp('kim', 'kim password');
-    const wrong = await errorOf(kim.caller.auth.changePassword({ currentPassword: 'not it', newPassword: 'new password' }));
+    const kim = await api.signUp('kim', 'kims secret phrase');
+    const wrong = await errorOf(kim.caller.auth.changePassword({ currentPassword: 'not it', newPassword: 'a brand new phrase' }));
     expect(wrong.code).toBe('UNAUTHORIZED');
-    const weak = await errorOf(kim.caller.auth.changePassword({ currentPassword: 'kim password', newPassword: 'short' }));
+    const weak = await errorOf(kim.caller.auth.changePassword({ currentPassword: 'kims secret phrase', newPassword: 'short' }));
     expect(weak.code).toBe('BAD_REQUEST');
+    const guessable = await errorOf(kim.caller.auth.changePassword({ currentPassword: 'kims secret phrase', newPassword: 'password1234' }));
+    expect(wireError(guessable).message).toBe('newPassword: This is similar to a commonly used password. Add more words that are less common.');
+    await expect(api.caller().auth.login({ username: 'kim', password: 'kims secret phrase', session: 'token' })).resolves.toBeTruthy();
     expect(await kim.caller.auth.me()).not.toBeNull();
     expect((await errorOf(api.caller().auth.changePassword({ currentPassword: 'x', newPassword: 'long enough' }))).code).toBe('UNAUTHORIZED');
     expect((await errorOf(api.caller().auth.logout())).code).toBe('UNAUTHORIZED');

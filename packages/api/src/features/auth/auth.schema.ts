@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { PLAIN_NAME } from '../../schemas.ts';
+import { PLAIN_NAME, UNSTORABLE_TEXT } from '../../schemas.ts';
+import { passwordWeakness } from './password-strength.ts';
 
 export const usernameSchema = z
   .string()
@@ -12,6 +13,20 @@ export const passwordSchema = z
   .string()
   .min(8, 'A password has at least 8 characters.')
   .max(256, 'A password has at most 256 characters.');
+
+/**
+ * Refuses a guessable new password (common, breached-list, keyboard walks, the username in it:
+ * zxcvbn score below MIN_PASSWORD_SCORE) under `field`, with zxcvbn's advice. Only once the
+ * length is right: that message comes first.
+ */
+function strongPassword<T>(field: keyof T & string, userInputs: (value: T) => (string | undefined)[]) {
+  return async (value: T, ctx: z.RefinementCtx) => {
+    const password = value[field];
+    if (typeof password !== 'string' || !passwordSchema.safeParse(password).success) return;
+    const weakness = await passwordWeakness(password, userInputs(value).filter((s): s is string => !!s));
+    if (weakness) ctx.addIssue({ code: 'custom', path: [field], message: weakness });
+  };
+}
 
 /** `cookie` (browsers: HttpOnly cookie, no token in the body) or `token` (programs: bearer). */
 export const sessionKindSchema = z.enum(['cookie', 'token']).default('cookie');
@@ -27,11 +42,13 @@ export const registerInput = z.object({
     .regex(PLAIN_NAME, 'A display name cannot contain control or text-direction characters.')
     .optional(),
   session: sessionKindSchema,
-});
+  /** The one-time setup token a node prints while Parley has no administrator: this account becomes one. */
+  setupToken: z.string().trim().min(1, 'Paste the setup token from the server log.').max(128, 'That is not a setup token.').optional(),
+}).superRefine(strongPassword('password', (v) => [v.username, v.displayName]));
 export type RegisterInput = z.infer<typeof registerInput>;
 
 export const loginInput = z.object({
-  username: z.string().trim().min(1, 'Enter your username.').max(32),
+  username: z.string().trim().min(1, 'Enter your username.').max(32).refine((s) => !UNSTORABLE_TEXT.test(s), 'That is not a username.'),
   password: z.string().min(1, 'Enter your password.').max(256),
   session: sessionKindSchema,
 });
@@ -40,5 +57,5 @@ export type LoginInput = z.infer<typeof loginInput>;
 export const changePasswordInput = z.object({
   currentPassword: z.string().min(1).max(256),
   newPassword: passwordSchema,
-});
+}).superRefine(strongPassword('newPassword', (v) => [v.currentPassword]));
 export type ChangePasswordInput = z.infer<typeof changePasswordInput>;

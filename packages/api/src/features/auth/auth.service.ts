@@ -4,7 +4,7 @@ import type { Context } from '../../context.ts';
 import { AppError } from '../../errors.ts';
 import { pgErrorCode } from '@parley/db';
 import { enforceRateLimit, ipKey } from '../../rate-limit.ts';
-import { recordAudit } from '../admin/admin.service.ts';
+import { recordAudit, spendAdminSetupTokenInTx } from '../admin/admin.service.ts';
 import * as repo from './auth.repo.ts';
 import type { ChangePasswordInput, LoginInput, RegisterInput } from './auth.schema.ts';
 import { burnPasswordCheck, hashPassword, verifyPassword } from './password.ts';
@@ -35,30 +35,38 @@ export interface SignedIn {
   expiresAt: string;
 }
 
-async function startSession(ctx: Context, user: User, kind: 'cookie' | 'token'): Promise<SignedIn> {
-  const { token, session } = await createSession(ctx, user.id);
-  if (kind === 'cookie') {
-    if (!ctx.req.setSessionCookie) {
-      throw new AppError('BAD_REQUEST', 'Cookie sessions need HTTP; over WebSocket ask for session: "token".');
-    }
-    ctx.req.setSessionCookie(token, new Date(session.expires_at));
+/** A cookie session needs an answer that can set a cookie: refused before anything is written. */
+function assertSessionPossible(ctx: Context, kind: 'cookie' | 'token'): void {
+  if (kind === 'cookie' && !ctx.req.setSessionCookie) {
+    throw new AppError('BAD_REQUEST', 'Cookie sessions need HTTP; over WebSocket ask for session: "token".');
   }
+}
+
+async function startSession(ctx: Context, user: User, kind: 'cookie' | 'token'): Promise<SignedIn> {
+  assertSessionPossible(ctx, kind);
+  const { token, session } = await createSession(ctx, user.id);
+  if (kind === 'cookie') ctx.req.setSessionCookie?.(token, new Date(session.expires_at));
   return { user: toPublicUser(user), token: kind === 'token' ? token : null, expiresAt: session.expires_at };
 }
 
 export async function register(ctx: Context, input: RegisterInput): Promise<SignedIn> {
+  assertSessionPossible(ctx, input.session);
   if (await repo.findUserByUsername(ctx.db, input.username)) {
     throw new AppError('CONFLICT', 'That username is taken.');
   }
   let user: User;
   let adminBecause: AdminGrantReason | null;
   try {
-    ({ user, adminBecause } = await insertUserMaybeAdmin(ctx, {
-      id: uuidv7(),
-      username: input.username,
-      display_name: input.displayName ?? input.username,
-      password_hash: await hashPassword(input.password),
-    }));
+    ({ user, adminBecause } = await insertUserMaybeAdmin(
+      ctx,
+      {
+        id: uuidv7(),
+        username: input.username,
+        display_name: input.displayName ?? input.username,
+        password_hash: await hashPassword(input.password),
+      },
+      input.setupToken,
+    ));
   } catch (error) {
     if (pgErrorCode(error) === '23505') throw new AppError('CONFLICT', 'That username is taken.', { cause: error });
     throw error;
@@ -70,19 +78,31 @@ export async function register(ctx: Context, input: RegisterInput): Promise<Sign
   return startSession(ctx, user, input.session);
 }
 
-type AdminGrantReason = 'first-account' | 'ADMIN_USERNAMES';
+type AdminGrantReason = 'first-account' | 'ADMIN_USERNAMES' | 'setup-token';
 
 /**
- * Inserts the user, as an administrator when ADMIN_USERNAMES names them or when theirs is
- * the first account of the database (someone has to be able to open the admin view). The
- * first-account check runs under a lock, so two registrations racing on a new server cannot
- * both become admin.
+ * Inserts the user, as an administrator when ADMIN_USERNAMES names them, when they present the
+ * setup token a node printed (no administrator yet), or, only where `config.firstAccountIsAdmin`
+ * (a server nobody else can reach, tests), when theirs is the first account of the database.
+ * Each of the last two runs under one lock, so racing registrations cannot both become admin.
  */
-async function insertUserMaybeAdmin(ctx: Context, values: Omit<NewUser, 'is_admin'>): Promise<{ user: User; adminBecause: AdminGrantReason | null }> {
+async function insertUserMaybeAdmin(
+  ctx: Context,
+  values: Omit<NewUser, 'is_admin'>,
+  setupToken: string | undefined,
+): Promise<{ user: User; adminBecause: AdminGrantReason | null }> {
   if (ctx.config.adminUsernames.includes(values.username.toLowerCase())) {
     return { user: await repo.insertUser(ctx.db, { ...values, is_admin: true }), adminBecause: 'ADMIN_USERNAMES' };
   }
-  if (await repo.anyUserExists(ctx.db)) return { user: await repo.insertUser(ctx.db, values), adminBecause: null };
+  if (setupToken !== undefined) {
+    return ctx.db.transaction().execute(async (trx) => {
+      await spendAdminSetupTokenInTx(trx, setupToken);
+      return { user: await repo.insertUser(trx, { ...values, is_admin: true }), adminBecause: 'setup-token' as const };
+    });
+  }
+  if (!ctx.config.firstAccountIsAdmin || (await repo.anyUserExists(ctx.db))) {
+    return { user: await repo.insertUser(ctx.db, values), adminBecause: null };
+  }
   return ctx.db.transaction().execute(async (trx) => {
     await repo.lockFirstAccount(trx);
     const first = !(await repo.anyUserExists(trx));
@@ -106,6 +126,7 @@ async function countPasswordAttempt(ctx: Context, username: string): Promise<str
 }
 
 export async function login(ctx: Context, input: LoginInput): Promise<SignedIn> {
+  assertSessionPossible(ctx, input.session);
   const attemptKey = await countPasswordAttempt(ctx, input.username);
   const user = await repo.findUserByUsername(ctx.db, input.username);
   if (!user) {

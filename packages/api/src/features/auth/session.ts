@@ -69,7 +69,12 @@ export async function validateSession(deps: SessionDeps, token: string): Promise
 
 /** Whether this node holds the token's session validated right now (no database work to check it). */
 export function isSessionCached(deps: Pick<ApiDeps, 'access'>, token: string): boolean {
-  return TOKEN_PATTERN.test(token) && deps.access.session(sessionIdFromToken(token)) !== undefined;
+  return cachedSessionUser(deps, token) !== undefined;
+}
+
+/** The user of the token's session when this node holds it validated right now, else undefined (no database work). */
+export function cachedSessionUser(deps: Pick<ApiDeps, 'access'>, token: string): User | undefined {
+  return TOKEN_PATTERN.test(token) ? deps.access.session(sessionIdFromToken(token))?.user : undefined;
 }
 
 /** The database's answer, and how long it holds: until the session's renewal is due or it expires. */

@@ -1,4 +1,5 @@
 import type { User } from '@parley/db';
+import { REFUSAL } from '@parley/rules';
 import type { Context } from '../../context.ts';
 import { AppError } from '../../errors.ts';
 import * as repo from './block.repo.ts';
@@ -19,8 +20,8 @@ export interface BlockedUserDto {
  * and mark that person's messages from then on.
  */
 export async function blockUser(ctx: Authed, input: BlockInput, blocked: boolean): Promise<{ userId: string; blocked: boolean }> {
-  if (input.userId === ctx.user.id) throw new AppError('BAD_REQUEST', 'You cannot block yourself.');
-  if (!(await repo.userExists(ctx.db, input.userId))) throw new AppError('NOT_FOUND', 'No such person.');
+  if (input.userId === ctx.user.id) throw new AppError('BAD_REQUEST', REFUSAL.blockSelf);
+  if (!(await repo.userExists(ctx.db, input.userId))) throw new AppError('NOT_FOUND', REFUSAL.noSuchPerson);
   const changed = blocked ? await repo.insertBlock(ctx.db, ctx.user.id, input.userId) : await repo.deleteBlock(ctx.db, ctx.user.id, input.userId);
   if (changed) ctx.access.changed({ kind: 'blocks', userId: ctx.user.id });
   return { userId: input.userId, blocked };

@@ -1,15 +1,16 @@
 import { z } from 'zod';
+import { DM_MAX_MEMBERS, REFUSAL } from '@parley/rules';
 import { opIdSchema, userIdSchema } from '../../schemas.ts';
 
 /** People in one direct message, you included. */
-export const DM_MAX_MEMBERS = 8;
+export { DM_MAX_MEMBERS } from '@parley/rules';
 
 export const openDmInput = z.object({
   /** The others (you are added): 1 to 7 people of the workspace. */
   userIds: z
     .array(userIdSchema)
-    .min(1, 'Choose at least one person.')
-    .max(DM_MAX_MEMBERS - 1, `A direct message has at most ${DM_MAX_MEMBERS} people, you included.`),
+    .min(1, REFUSAL.dmNone)
+    .max(DM_MAX_MEMBERS - 1, REFUSAL.dmTooMany),
   opId: opIdSchema.optional(),
 });
 export type OpenDmInput = z.infer<typeof openDmInput>;

@@ -1,11 +1,11 @@
 import { pgErrorCode, type Role } from '@parley/db';
+import { REFUSAL } from '@parley/rules';
 import { AppError } from '../../errors.ts';
 import { isBlockedBetween } from '../block/block.service.ts';
 import { commitChange } from '../event/event.commit.ts';
 import { findMembers } from '../partition/partition.service.ts';
 import type { NewEvent } from '../event/event.types.ts';
-import { findRoomByDmKey, insertRoomMember } from '../room/room.repo.ts';
-import { createRoomInTx, joinedEvent, toRoomDto, type InPartition } from '../room/room.service.ts';
+import { createRoomInTx, findRoomByDmKey, insertRoomMember, joinedEvent, toRoomDto, type InPartition } from '../room/room.service.ts';
 import type { RoomListItem } from '../room/room.types.ts';
 import type { OpenDmInput } from './dm.schema.ts';
 
@@ -13,7 +13,7 @@ import type { OpenDmInput } from './dm.schema.ts';
  * The same words whether someone is not in the workspace or a block stands between you: a
  * blocked person must not learn of the block from this answer.
  */
-export const DM_UNREACHABLE = 'You cannot start a conversation with everyone you chose. Check that they are members of this workspace.';
+export const DM_UNREACHABLE = REFUSAL.dmUnreachable;
 
 /**
  * Opens the direct message of the caller and `userIds`: found by its members' sorted ids, so
@@ -23,7 +23,7 @@ export const DM_UNREACHABLE = 'You cannot start a conversation with everyone you
  */
 export async function openDm(ctx: InPartition & { role: Role }, input: OpenDmInput): Promise<RoomListItem> {
   const others = [...new Set(input.userIds)].filter((id) => id !== ctx.user.id);
-  if (others.length === 0) throw new AppError('BAD_REQUEST', 'Choose someone other than yourself.');
+  if (others.length === 0) throw new AppError('BAD_REQUEST', REFUSAL.dmSelf);
   const memberIds = [ctx.user.id, ...others].sort();
   const dmKey = memberIds.join(',');
   const people = await findMembers(ctx, ctx.partitionId, others);

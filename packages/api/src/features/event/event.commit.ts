@@ -4,7 +4,7 @@ import type { Context } from '../../context.ts';
 import { AppError } from '../../errors.ts';
 import { describeRule, enforceRateLimit } from '../../rate-limit.ts';
 import { appendEvents } from './event.repo.ts';
-import { publishEvents } from './event.service.ts';
+import { publishEvents } from './event.log.ts';
 import type { NewEvent, ParleyEvent } from './event.types.ts';
 
 type InPartition = Context & { user: User; partitionId: PartitionId };

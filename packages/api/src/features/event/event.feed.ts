@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Bus } from '@parley/cluster';
 import type { Database, PartitionId } from '@parley/db';
-import type { Logger } from '../../context.ts';
+import type { Logger } from '../../host.ts';
 import { findLastEventId, listEventsAfter } from './event.repo.ts';
 import type { ParleyEvent } from './event.types.ts';
 

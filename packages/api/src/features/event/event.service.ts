@@ -1,13 +1,12 @@
 import { tracked } from '@trpc/server';
 import type { PartitionId, User } from '@parley/db';
+import { REFUSAL } from '@parley/rules';
 import type { Context } from '../../context.ts';
 import { AppError, appErrorOf } from '../../errors.ts';
 import { validateSession } from '../auth/session.ts';
 import { blockedIds } from '../block/block.service.ts';
-import { findMembership } from '../partition/partition.repo.ts';
-import { findMemberRole } from '../partition/partition.service.ts';
-import { listUserRoomIds } from '../room/room.repo.ts';
-import { eventChannel } from './event.feed.ts';
+import { findMemberRole, findMembership } from '../partition/partition.service.ts';
+import { listUserRoomIds } from '../room/room.service.ts';
 import { EventQueue } from './event.queue.ts';
 import { findLastEventId, listEventsAfter } from './event.repo.ts';
 import { PERSONAL_EVENT_TYPES, type ParleyEvent } from './event.types.ts';
@@ -16,19 +15,6 @@ const BACKFILL_PAGE = 500;
 const MAX_QUEUED = 10_000;
 /** How often a live subscription re-checks its session and membership. */
 const RECHECK_MS = 60_000;
-
-/**
- * After commit: hand events to this node's subscribers at once and to other nodes via the
- * bus. A failed publish loses nothing: every node's feed polls the log.
- */
-export function publishEvents(ctx: Pick<Context, 'bus' | 'feeds' | 'log'>, events: ParleyEvent[]): void {
-  for (const event of events) {
-    ctx.feeds.deliverLocal(event);
-    ctx.bus.publish(eventChannel(event.partitionId), event).catch((error: unknown) => {
-      ctx.log.warn({ err: error, eventId: event.id }, 'bus publish failed; other nodes will poll');
-    });
-  }
-}
 
 /** Events about one user's own room membership: they change what the user sees next. */
 function isOwnMembership(event: ParleyEvent, userId: string): boolean {
@@ -152,6 +138,9 @@ export async function* streamEvents(ctx: Context & { user: User }, opts: StreamO
       return event.type === 'message.created' && blocked.has(event.data.authorId) ? { ...event, data: { ...event.data, authorBlocked: true } } : event;
     };
     let last = opts.lastEventId ?? feed.lastId;
+    // Over a WebSocket: wait until the client has read what it was sent. Meanwhile live events
+    // wait in the bounded queue; past its bound they are dropped and read back from the log.
+    const drained = ctx.req.drained;
 
     const replayUpTo = async function* (upTo: number) {
       while (last < upTo && !signal?.aborted) {
@@ -160,6 +149,7 @@ export async function* streamEvents(ctx: Context & { user: User }, opts: StreamO
         for (const event of page) {
           last = event.id;
           if (visibility.admit(event)) {
+            if (drained) await drained();
             ctx.metrics?.eventDelivered(event, false);
             yield tracked(String(event.id), mark(event));
           }
@@ -183,6 +173,7 @@ export async function* streamEvents(ctx: Context & { user: User }, opts: StreamO
         if (event.id > last + 1 && last < attachedAt) yield* replayUpTo(Math.min(event.id - 1, attachedAt));
         last = event.id;
         if (visibility.admit(event)) {
+          if (drained) await drained();
           ctx.metrics?.eventDelivered(event, true);
           yield tracked(String(event.id), mark(event));
         }
@@ -222,7 +213,7 @@ async function assertStillMember(ctx: Context & { user: User }, partitionId: Par
   if (!(await findMembership(ctx.db, partitionId, ctx.user.id))) throw new AppError('FORBIDDEN', NO_LONGER_MEMBER);
 }
 
-export const NO_LONGER_MEMBER = 'You are no longer a member of this workspace.';
+export const NO_LONGER_MEMBER = REFUSAL.noLongerMember;
 
 /**
  * Ends a live stream whose session expired or whose user left the partition. Runs every

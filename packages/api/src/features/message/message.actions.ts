@@ -1,9 +1,9 @@
 import type { Kysely } from 'kysely';
 import type { Database, Role, RoomRole } from '@parley/db';
+import { canManageRoom, editWindowClosed, PINS_PER_ROOM, REFUSAL } from '@parley/rules';
 import { AppError } from '../../errors.ts';
 import { commitChange } from '../event/event.commit.ts';
-import { findRoom } from '../room/room.repo.ts';
-import { assertRoomMember } from '../room/room.service.ts';
+import { assertRoomMember, findRoom } from '../room/room.service.ts';
 import * as repo from './message.repo.ts';
 import { EDIT_WINDOW_MS, type DeleteMessageInput, type EditMessageInput, type ListPinsInput, type MessageRefInput } from './message.schema.ts';
 import { readAsOf, toMessageDtos, type InPartition } from './message.service.ts';
@@ -15,9 +15,9 @@ export interface EditResult { id: string; roomId: string; body: string; editedAt
 export interface DeleteResult { id: string; roomId: string; scope: 'everyone' | 'me' }
 export interface PinResult { id: string; roomId: string; pinned: boolean }
 
-export const NO_SUCH_MESSAGE = 'No such message in this workspace.';
-export const MESSAGE_DELETED = 'That message was deleted.';
-export const PINS_PER_ROOM = 100;
+export const NO_SUCH_MESSAGE = REFUSAL.noSuchMessage;
+export const MESSAGE_DELETED = REFUSAL.messageDeleted;
+export { PINS_PER_ROOM } from '@parley/rules';
 
 /**
  * The message, locked for the change, and the caller's role in its room. A message of a room
@@ -36,10 +36,6 @@ async function messageToChange(trx: Kysely<Database>, ctx: Acting, messageId: st
   return { message, roomRole };
 }
 
-function formatClosedAt(iso: string): string {
-  return `${new Date(iso).toISOString().slice(0, 19).replace('T', ' ')} UTC`;
-}
-
 /**
  * Changes the text of your own message within {@link EDIT_WINDOW_MS} of sending it, on the
  * database clock (no node's clock decides). The previous text is kept in `message_edits_<pid>`.
@@ -47,13 +43,10 @@ function formatClosedAt(iso: string): string {
 export async function editMessage(ctx: Acting, input: EditMessageInput) {
   return commitChange<EditResult>(ctx, { opId: input.opId, kind: 'message.edit' }, async (trx) => {
     const { message } = await messageToChange(trx, ctx, input.messageId);
-    if (message.author_id !== ctx.user.id) throw new AppError('FORBIDDEN', 'You can only edit your own messages.');
+    if (message.author_id !== ctx.user.id) throw new AppError('FORBIDDEN', REFUSAL.notYourMessage);
     if (message.deleted_at) throw new AppError('BAD_REQUEST', MESSAGE_DELETED);
     if (!message.editable) {
-      throw new AppError(
-        'PRECONDITION_FAILED',
-        `Messages can be edited for 5 minutes after sending; the time to edit this one ended at ${formatClosedAt(message.editable_until)}.`,
-      );
+      throw new AppError('PRECONDITION_FAILED', editWindowClosed(message.editable_until));
     }
     const unchanged = { id: message.id, roomId: message.room_id, body: message.body, editedAt: message.edited_at ?? null };
     if (message.body === input.body) return { result: unchanged, events: [] };
@@ -86,8 +79,8 @@ export async function deleteMessage(ctx: Acting, input: DeleteMessageInput) {
     if (message.deleted_at) return { result, events: [] };
     if (message.author_id !== ctx.user.id) {
       const room = await findRoom(trx, ctx.partitionId, message.room_id);
-      const moderator = room?.kind !== 'dm' && (roomRole === 'admin' || ctx.role === 'owner' || ctx.role === 'admin');
-      if (!moderator) throw new AppError('FORBIDDEN', 'Only the author, the room’s admins and workspace admins can delete this message for everyone.');
+      const moderator = canManageRoom({ kind: room?.kind ?? 'public', myRole: roomRole }, ctx.role);
+      if (!moderator) throw new AppError('FORBIDDEN', REFUSAL.notMessageModerator);
     }
     const deletedAt = await repo.tombstoneMessage(trx, ctx.partitionId, message, ctx.user.id);
     return {
@@ -105,7 +98,7 @@ export async function setPinned(ctx: Acting, input: MessageRefInput, pinned: boo
     if (pinned && message.deleted_at) throw new AppError('BAD_REQUEST', MESSAGE_DELETED);
     if (Boolean(message.pinned_at) === pinned) return { result, events: [] };
     if (pinned && (await repo.countPins(trx, ctx.partitionId, message.room_id)) >= PINS_PER_ROOM) {
-      throw new AppError('BAD_REQUEST', `A room has at most ${PINS_PER_ROOM} pinned messages; unpin one first.`);
+      throw new AppError('BAD_REQUEST', REFUSAL.tooManyPins);
     }
     const { pinned_at } = await repo.setPin(trx, ctx.partitionId, message.id, pinned ? ctx.user.id : null);
     return {

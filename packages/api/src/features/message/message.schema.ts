@@ -1,15 +1,17 @@
 import { z } from 'zod';
-import { idSchema, opIdSchema } from '../../schemas.ts';
+import { MESSAGE_MAX_CHARS, MESSAGE_PAGE_MAX, REFUSAL } from '@parley/rules';
+import { idSchema, opIdSchema, UNSTORABLE_TEXT } from '../../schemas.ts';
 
-export const MESSAGE_MAX_CHARS = 4000;
-/** How long after sending a message its author may still edit it (on the database clock). */
-export const EDIT_WINDOW_MS = 5 * 60_000;
+/** The limits live in `@parley/rules`, shared with the client and the SPA. */
+export { EDIT_WINDOW_MS, MESSAGE_MAX_CHARS } from '@parley/rules';
+
 
 export const messageBodySchema = z
   .string()
   .trim()
-  .min(1, 'A message cannot be empty.')
-  .max(MESSAGE_MAX_CHARS, `A message has at most ${MESSAGE_MAX_CHARS} characters.`);
+  .min(1, REFUSAL.messageEmpty)
+  .max(MESSAGE_MAX_CHARS, REFUSAL.messageTooLong)
+  .refine((s) => !UNSTORABLE_TEXT.test(s), 'A message cannot contain the NUL character or broken Unicode (a lone surrogate).');
 
 export const sendMessageInput = z.object({
   roomId: idSchema,
@@ -24,7 +26,7 @@ export const listMessagesInput = z.object({
   roomId: idSchema,
   /** Page backwards: only messages with an event id below this. */
   before: z.number().int().positive().optional(),
-  limit: z.number().int().min(1).max(100).default(50),
+  limit: z.number().int().min(1).max(MESSAGE_PAGE_MAX).default(50),
   /**
    * Instead of the latest page: the page that holds this message, with up to `limit / 2` newer
    * ones after it (a reply's "jump to the original" in older history).

@@ -1,13 +1,16 @@
 import { uuidv7 } from 'uuidv7';
 import { pgErrorCode, type MessageRow, type PartitionId, type User } from '@parley/db';
+import { REFUSAL, replySnippet } from '@parley/rules';
 import type { Context } from '../../context.ts';
 import { AppError } from '../../errors.ts';
 import { describeRule, rateLimitRefusal, type DeferredIpLimit } from '../../rate-limit.ts';
-import { findLastEventId, toParleyEvent } from '../event/event.repo.ts';
-import { publishEvents } from '../event/event.service.ts';
+import { findLastEventId, publishEvents, toParleyEvent } from '../event/event.log.ts';
 import { stopTyping } from '../presence/presence.service.ts';
 import { assertRoomMember, NO_SUCH_ROOM, ROOM_NOT_JOINED } from '../room/room.service.ts';
 import * as repo from './message.repo.ts';
+
+/** The rows a reaction reads and changes, inside the reaction's transaction (`reactions_<pid>` is stored with the messages). */
+export { countEmojis, deleteReaction, findMessageForUpdate, insertReaction, listReactions } from './message.repo.ts';
 import type { WriteOutcome } from './message.repo.ts';
 import type { ListMessagesInput, SendMessageInput } from './message.schema.ts';
 import type { MessageDto, ReactionDto, ReplyRef } from './message.types.ts';
@@ -17,13 +20,8 @@ import { findMembers } from '../partition/partition.service.ts';
 
 export type InPartition = Context & { user: User; partitionId: PartitionId };
 
-/** How much of the original a reply quotes. */
-export const REPLY_SNIPPET_CHARS = 140;
-
-export function replySnippet(body: string): string {
-  const flat = body.replace(/\s+/g, ' ').trim();
-  return flat.length > REPLY_SNIPPET_CHARS ? `${flat.slice(0, REPLY_SNIPPET_CHARS - 1)}…` : flat;
-}
+/** How much of the original a reply quotes, and the quote: `@parley/rules` (the client makes the same). */
+export { REPLY_SNIPPET_CHARS, replySnippet } from '@parley/rules';
 
 type Extras = {
   reactions?: ReactionDto[] | undefined;
@@ -179,8 +177,8 @@ export async function sendMessage(ctx: InPartition & { ipLimit?: DeferredIpLimit
 /** The message a new one answers: it must be in the same room (and not deleted for everyone). */
 async function findReplyTarget(ctx: InPartition, roomId: string, messageId: string): Promise<ReplyRef> {
   const original = await repo.findMessage(ctx.db, ctx.partitionId, messageId);
-  if (!original || original.room_id !== roomId) throw new AppError('BAD_REQUEST', 'The message you reply to is not in this room.');
-  if (original.deleted_at) throw new AppError('BAD_REQUEST', 'The message you reply to was deleted.');
+  if (!original || original.room_id !== roomId) throw new AppError('BAD_REQUEST', REFUSAL.replyElsewhere);
+  if (original.deleted_at) throw new AppError('BAD_REQUEST', REFUSAL.replyDeleted);
   const [author] = await findMembers(ctx, ctx.partitionId, [original.author_id]);
   return { id: original.id, authorId: original.author_id, authorName: author?.display_name ?? '', snippet: replySnippet(original.body), deleted: false };
 }
@@ -207,7 +205,7 @@ export async function listMessages(ctx: InPartition, input: ListMessagesInput) {
     if (input.around) {
       // The page that holds the message, and a few newer ones after it.
       const target = await repo.findMessage(r.db, r.partitionId, input.around);
-      if (!target || target.room_id !== input.roomId) throw new AppError('NOT_FOUND', 'That message is not in this room.');
+      if (!target || target.room_id !== input.roomId) throw new AppError('NOT_FOUND', REFUSAL.notInThisRoom);
       newer = await repo.listMessagesAfter(r.db, r.partitionId, input.roomId, r.user.id, target.event_id, Math.floor(input.limit / 2));
       before = target.event_id + 1;
     }

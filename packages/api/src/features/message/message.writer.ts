@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database, PartitionId } from '@parley/db';
-import type { ApiMetrics } from '../../context.ts';
+import type { ApiMetrics } from '../../host.ts';
 import { insertMessagesWithEvents, type NewMessage, type WriteOutcome } from './message.repo.ts';
 
 /** Largest group commit: one statement of this many messages stays well under a millisecond of lock time per message. */

@@ -138,7 +138,10 @@ describe('partition.removeMember and partition.leave', () => {
     expect(rooms.find((r) => r.id === side.id)?.memberCount).toBe(1);
     const history = await owner.caller.message.list({ ...P, roomId: general });
     expect(history.messages.map((m) => m.id)).toContain(kept.id);
-    // With a new invite they can come back, as a member.
+    // Not with the invite code they were removed under (see partition.rejoin.test.ts)...
+    expect((await trpcError(rex.caller.partition.join({ inviteCode }))).code).toBe('FORBIDDEN');
+    // ...but with a new one they can come back, as a member.
+    ({ inviteCode } = await owner.caller.partition.rotateInvite(P));
     await rex.caller.partition.join({ inviteCode });
     expect(await roleOf(rex)).toBe('member');
   });

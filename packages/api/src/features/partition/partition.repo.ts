@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Database, Role } from '@parley/db';
 
 export function findMembership(db: Kysely<Database>, partitionId: string, userId: string) {
@@ -86,4 +86,51 @@ export function listMembersByIds(db: Kysely<Database>, partitionId: string, user
     .where('memberships.partition_id', '=', partitionId)
     .where('memberships.user_id', 'in', userIds)
     .execute();
+}
+
+/** How many workspaces the user created (and that still exist). */
+export async function countPartitionsCreatedBy(db: Kysely<Database>, userId: string): Promise<number> {
+  const row = await db
+    .selectFrom('partitions')
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .where('created_by', '=', userId)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+/** Serializes one user's workspace creations until the transaction ends (the cap is checked under it). */
+export async function lockPartitionCreation(trx: Kysely<Database>, userId: string): Promise<void> {
+  await sql`select pg_advisory_xact_lock(hashtext(${`parley:create-partition:${userId}`}))`.execute(trx);
+}
+
+export function findPastMembership(db: Kysely<Database>, partitionId: string, userId: string) {
+  return db
+    .selectFrom('past_memberships')
+    .selectAll()
+    .where('partition_id', '=', partitionId)
+    .where('user_id', '=', userId)
+    .executeTakeFirst();
+}
+
+/** Remembers the membership that ended (the last one wins). */
+export function upsertPastMembership(
+  db: Kysely<Database>,
+  values: { partition_id: string; user_id: string; role: Role; removed_by: string | null; invite_code_hash: string | null },
+) {
+  return db
+    .insertInto('past_memberships')
+    .values(values)
+    .onConflict((oc) =>
+      oc.columns(['partition_id', 'user_id']).doUpdateSet({
+        role: values.role,
+        removed_by: values.removed_by,
+        invite_code_hash: values.invite_code_hash,
+        ended_at: sql`now()`,
+      }),
+    )
+    .execute();
+}
+
+export function deletePastMembership(db: Kysely<Database>, partitionId: string, userId: string) {
+  return db.deleteFrom('past_memberships').where('partition_id', '=', partitionId).where('user_id', '=', userId).execute();
 }

@@ -1,14 +1,15 @@
 import { z } from 'zod';
-import { partitionIdSchema, PLAIN_NAME } from '../../schemas.ts';
+import { ASSIGNABLE_ROLES, WORKSPACE_NAME_MAX_CHARS } from '@parley/rules';
+import { newPartitionIdSchema, PLAIN_NAME } from '../../schemas.ts';
 
 export const createPartitionInput = z.object({
   /** Optional: derived from the name when left out. */
-  id: partitionIdSchema.optional(),
+  id: newPartitionIdSchema.optional(),
   name: z
     .string()
     .trim()
     .min(1, 'Give the workspace a name.')
-    .max(64, 'A workspace name has at most 64 characters.')
+    .max(WORKSPACE_NAME_MAX_CHARS, `A workspace name has at most ${WORKSPACE_NAME_MAX_CHARS} characters.`)
     .regex(PLAIN_NAME, 'A workspace name cannot contain control or text-direction characters.'),
 });
 export type CreatePartitionInput = z.infer<typeof createPartitionInput>;
@@ -18,10 +19,15 @@ export const joinPartitionInput = z.object({
 });
 export type JoinPartitionInput = z.infer<typeof joinPartitionInput>;
 
-/** The roles a member can be given; `owner` is the workspace's creator and is never assigned. */
-export const ASSIGNABLE_ROLES = ['admin', 'member', 'viewer'] as const;
+/** The roles a member can be given (`@parley/rules`); `owner` is the workspace's creator and is never assigned. */
+export { ASSIGNABLE_ROLES } from '@parley/rules';
 
-const memberIdSchema = z.string({ message: 'Say who: userId.' }).trim().min(1, 'Say who: userId.').max(64, 'That is not a user id.');
+const memberIdSchema = z
+  .string({ message: 'Say who: userId.' })
+  .trim()
+  .min(1, 'Say who: userId.')
+  .max(64, 'That is not a user id.')
+  .regex(/^[A-Za-z0-9_-]+$/, 'That is not a user id.');
 
 export const setRoleInput = z.object({
   userId: memberIdSchema,

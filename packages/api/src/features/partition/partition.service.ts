@@ -1,13 +1,16 @@
 import { sha256 } from '@oslojs/crypto/sha2';
 import { encodeBase32UpperCaseNoPadding, encodeHexLowerCase } from '@oslojs/encoding';
-import { applyPartitionTemplates, isPartitionId, parsePartitionId, pgErrorCode, type PartitionId, type Role, type User } from '@parley/db';
+import { applyPartitionTemplates, parsePartitionId, pgErrorCode, type PartitionId, type Role, type User } from '@parley/db';
+import { memberManagementRefusal, REFUSAL } from '@parley/rules';
 import type { Context } from '../../context.ts';
 import { AppError } from '../../errors.ts';
-import { appendEvents } from '../event/event.repo.ts';
-import { publishEvents } from '../event/event.service.ts';
-import { deleteAllRoomMemberships } from '../room/room.repo.ts';
-import { createRoomInTx, DEFAULT_ROOM_NAME, joinRoomInTx } from '../room/room.service.ts';
+import { appendEvents, publishEvents } from '../event/event.log.ts';
+import { createRoomInTx, DEFAULT_ROOM_NAME, deleteAllRoomMemberships, joinRoomInTx } from '../room/room.service.ts';
+import { newPartitionIdSchema } from '../../schemas.ts';
 import * as repo from './partition.repo.ts';
+
+/** The membership row straight from the database, past the access cache (a stream's re-check after `partition.left`). */
+export { findMembership } from './partition.repo.ts';
 import type { CreatePartitionInput, JoinPartitionInput, RemoveMemberInput, SetRoleInput } from './partition.schema.ts';
 
 export interface PartitionDto {
@@ -39,7 +42,7 @@ function slugFromName(name: string): string {
     .slice(0, 24);
   const suffix = Math.random().toString(36).slice(2, 7);
   const id = `${slug || 'ws'}_${suffix}`.replace(/^_/, '');
-  return isPartitionId(id) ? id : `ws_${suffix}`;
+  return newPartitionIdSchema.safeParse(id).success ? id : `ws_${suffix}`;
 }
 
 /**
@@ -58,11 +61,26 @@ export async function findMemberRole(deps: Pick<Context, 'db' | 'access'>, parti
   return membership.role;
 }
 
+/**
+ * Refuses a workspace over the user's cap (`config.maxWorkspacesPerUser`, the ones they created
+ * and that still exist). Parley administrators have none. Runs under a per-user lock, so
+ * parallel creations cannot pass it together.
+ */
+async function assertMayCreatePartition(ctx: Context & { user: User }, trx: Context['db']): Promise<void> {
+  if (ctx.user.is_admin) return;
+  const max = ctx.config.maxWorkspacesPerUser;
+  await repo.lockPartitionCreation(trx, ctx.user.id);
+  if ((await repo.countPartitionsCreatedBy(trx, ctx.user.id)) >= max) {
+    throw new AppError('FORBIDDEN', `You have created ${max} workspaces, the most one account may on this server. Ask its administrator to raise the limit.`);
+  }
+}
+
 export async function createPartition(ctx: Context & { user: User }, input: CreatePartitionInput) {
   const partitionId = parsePartitionId(input.id ?? slugFromName(input.name));
   const inviteCode = generateInviteCode();
   try {
     const { partition, events } = await ctx.db.transaction().execute(async (trx) => {
+      await assertMayCreatePartition(ctx, trx);
       const partition = await repo.insertPartition(trx, {
         id: partitionId,
         name: input.name,
@@ -91,6 +109,14 @@ export async function createPartition(ctx: Context & { user: User }, input: Crea
   }
 }
 
+export const REMOVED_CANNOT_REJOIN =
+  'You were removed from this workspace, so this invite code does not let you back in. Ask one of its admins for a new code.';
+
+/**
+ * Joins by invite code as a member. Someone who was removed cannot come back with the code
+ * that existed when they were removed (only with one made after, see `rotateInvite`); someone
+ * who left comes back with no more than the role they left with (a viewer stays a viewer).
+ */
 export async function joinPartition(ctx: Context & { user: User }, input: JoinPartitionInput) {
   const partition = await repo.findPartitionByInviteHash(ctx.db, hashInviteCode(input.inviteCode));
   if (!partition) throw new AppError('NOT_FOUND', 'That invite code is not valid. Ask for a new one.');
@@ -99,16 +125,24 @@ export async function joinPartition(ctx: Context & { user: User }, input: JoinPa
   if (existing) {
     return { partition: { id: partition.id, name: partition.name, role: existing.role, createdAt: partition.created_at } satisfies PartitionDto };
   }
-  const events = await ctx.db.transaction().execute(async (trx) => {
-    await repo.insertMembership(trx, partitionId, ctx.user.id, 'member');
+  const { role, events } = await ctx.db.transaction().execute(async (trx) => {
+    const past = await repo.findPastMembership(trx, partitionId, ctx.user.id);
+    if (past?.removed_by && past.invite_code_hash === partition.invite_code_hash) {
+      throw new AppError('FORBIDDEN', REMOVED_CANNOT_REJOIN);
+    }
+    // A code makes members; below that only viewer, which a code must not lift.
+    const role: Role = past?.role === 'viewer' ? 'viewer' : 'member';
+    if (past) await repo.deletePastMembership(trx, partitionId, ctx.user.id);
+    await repo.insertMembership(trx, partitionId, ctx.user.id, role);
     const general = await joinRoomInTx(trx, partitionId, ctx.user, { name: DEFAULT_ROOM_NAME });
-    return appendEvents(trx, partitionId, [
-      { type: 'partition.joined', roomId: null, actorId: ctx.user.id, data: { userId: ctx.user.id, displayName: ctx.user.display_name, role: 'member' } },
+    const events = await appendEvents(trx, partitionId, [
+      { type: 'partition.joined', roomId: null, actorId: ctx.user.id, data: { userId: ctx.user.id, displayName: ctx.user.display_name, role } },
       ...general,
     ]);
+    return { role, events };
   });
   publishEvents(ctx, events);
-  return { partition: { id: partition.id, name: partition.name, role: 'member' as Role, createdAt: partition.created_at } satisfies PartitionDto };
+  return { partition: { id: partition.id, name: partition.name, role, createdAt: partition.created_at } satisfies PartitionDto };
 }
 
 export async function listPartitions(ctx: Context & { user: User }): Promise<PartitionDto[]> {
@@ -129,25 +163,12 @@ export async function listMembers(ctx: Context & { partitionId: PartitionId }) {
 
 type Managing = Context & { user: User; partitionId: PartitionId; role: Role };
 
-export const NOT_A_MEMBER = 'That person is not a member of this workspace.';
+export const NOT_A_MEMBER = REFUSAL.notAMember;
 
-/**
- * Who may change whose role: an owner or an admin, never their own, never the owner's; only
- * the owner makes or unmakes admins (an admin manages members and viewers).
- */
+/** Who may change whose role or remove whom: `memberManagementRefusal` (`@parley/rules`, the SPA asks it too). */
 function assertMayManage(ctx: Managing, target: { userId: string; role: Role }, what: 'role' | 'remove', newRole?: Role): void {
-  if (target.userId === ctx.user.id) {
-    throw new AppError(
-      'FORBIDDEN',
-      what === 'role' ? 'You cannot change your own role; ask the owner.' : 'To leave the workspace, use "Leave workspace".',
-    );
-  }
-  if (target.role === 'owner') {
-    throw new AppError('FORBIDDEN', what === 'role' ? "The owner's role cannot be changed." : 'The owner cannot be removed.');
-  }
-  if (ctx.role !== 'owner' && (target.role === 'admin' || newRole === 'admin')) {
-    throw new AppError('FORBIDDEN', what === 'role' ? 'Only the owner can make or unmake admins.' : 'Only the owner can remove an admin.');
-  }
+  const refusal = memberManagementRefusal({ id: ctx.user.id, role: ctx.role }, target, what, newRole);
+  if (refusal) throw new AppError('FORBIDDEN', refusal);
 }
 
 /** Gives a member another role. The change is an event of the workspace; every node forgets the old role at once. */
@@ -184,9 +205,12 @@ async function endMembership(ctx: Managing, userId: string, removedBy: string | 
     const target = await repo.findMembershipForUpdate(trx, ctx.partitionId, userId);
     if (!target) throw new AppError('NOT_FOUND', NOT_A_MEMBER);
     if (removedBy) assertMayManage(ctx, { userId, role: target.role }, 'remove');
-    else if (target.role === 'owner') throw new AppError('FORBIDDEN', 'The owner cannot leave the workspace.');
+    else if (target.role === 'owner') throw new AppError('FORBIDDEN', REFUSAL.ownerCannotLeave);
     const rooms = await deleteAllRoomMemberships(trx, ctx.partitionId, userId);
     await repo.deleteMembership(trx, ctx.partitionId, userId);
+    // What an invite code may give back (see joinPartition); a removal also bars the code of the moment.
+    const inviteCodeHash = removedBy ? ((await repo.findPartition(trx, ctx.partitionId))?.invite_code_hash ?? null) : null;
+    await repo.upsertPastMembership(trx, { partition_id: ctx.partitionId, user_id: userId, role: target.role, removed_by: removedBy, invite_code_hash: inviteCodeHash });
     return appendEvents(trx, ctx.partitionId, [
       ...rooms.map((roomId) => ({ type: 'member.left' as const, roomId, actorId: ctx.user.id, data: { roomId, userId } })),
       { type: 'partition.left', roomId: null, actorId: ctx.user.id, data: { userId, removedBy } },

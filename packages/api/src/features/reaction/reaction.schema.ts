@@ -1,15 +1,14 @@
 import { z } from 'zod';
+import { REACTION_EMOJI_MAX_CHARS, REACTION_EMOJI_PATTERN, REFUSAL } from '@parley/rules';
 import { idSchema, opIdSchema } from '../../schemas.ts';
 
-// One emoji as Unicode defines it (skin tones, flags, keycaps and ZWJ sequences included), or a
-// lone pictograph with or without its emoji variation selector. (Built at run time: the `v`
-// flag is newer than the compile target.)
-const EMOJI = new RegExp('^(?:\\p{RGI_Emoji}|\\p{Extended_Pictographic}\\uFE0F?)$', 'v');
+// Strict here (the client's `isReactionEmoji` lets an engine without the `v` flag through).
+const EMOJI = new RegExp(REACTION_EMOJI_PATTERN, 'v');
 
 export const emojiSchema = z
   .string({ message: 'Choose an emoji.' })
-  .max(32, 'That is not a single emoji.')
-  .refine((s) => EMOJI.test(s), 'A reaction is one emoji, such as 👍.');
+  .max(REACTION_EMOJI_MAX_CHARS, 'That is not a single emoji.')
+  .refine((s) => EMOJI.test(s), REFUSAL.notEmoji);
 
 export const reactionInput = z.object({ messageId: idSchema, emoji: emojiSchema, opId: opIdSchema });
 export type ReactionInput = z.infer<typeof reactionInput>;

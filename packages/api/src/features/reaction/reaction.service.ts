@@ -1,14 +1,15 @@
 import type { Role } from '@parley/db';
+import { EMOJIS_PER_MESSAGE, REFUSAL } from '@parley/rules';
 import { AppError } from '../../errors.ts';
 import { commitChange } from '../event/event.commit.ts';
-import * as messages from '../message/message.repo.ts';
+import * as messages from '../message/message.service.ts';
 import { assertRoomMember } from '../room/room.service.ts';
 import type { InPartition } from '../message/message.service.ts';
 import { MESSAGE_DELETED, NO_SUCH_MESSAGE } from '../message/message.actions.ts';
 import type { ReactionInput } from './reaction.schema.ts';
 
 /** Different emoji on one message (each person may use each once). */
-export const EMOJIS_PER_MESSAGE = 20;
+export { EMOJIS_PER_MESSAGE } from '@parley/rules';
 
 /** Adds or takes back the caller's `emoji` on a message of a room they are in. Repeating either changes nothing. */
 export async function setReaction(ctx: InPartition & { role: Role }, input: ReactionInput, on: boolean) {
@@ -27,7 +28,7 @@ export async function setReaction(ctx: InPartition & { role: Role }, input: Reac
     if (on && (await messages.countEmojis(trx, ctx.partitionId, message.id)) >= EMOJIS_PER_MESSAGE) {
       const existing = await messages.listReactions(trx, ctx.partitionId, [message.id]);
       if (!existing.some((r) => r.emoji === input.emoji)) {
-        throw new AppError('BAD_REQUEST', `A message can have at most ${EMOJIS_PER_MESSAGE} different reactions.`);
+        throw new AppError('BAD_REQUEST', REFUSAL.tooManyEmojis);
       }
     }
     const changed = on

@@ -1,18 +1,19 @@
 import type { Kysely } from 'kysely';
 import { pgErrorCode, type Database, type Role, type RoomRole } from '@parley/db';
+import { DEFAULT_ROOM_NAME, REFUSAL, roomExists } from '@parley/rules';
 import { AppError } from '../../errors.ts';
 import { isBlockedBetween } from '../block/block.service.ts';
 import { commitChange } from '../event/event.commit.ts';
 import { findMembers, NOT_A_MEMBER } from '../partition/partition.service.ts';
 import * as repo from './room.repo.ts';
 import type { RoomMemberInput, RoomRefInput, SetRoomRoleInput, UpdateRoomInput } from './room.schema.ts';
-import { DEFAULT_ROOM_NAME, joinedEvent, leaveRoomInTx, NO_SUCH_ROOM, toRoomDto, type InPartition } from './room.service.ts';
+import { joinedEvent, leaveRoomInTx, NO_SUCH_ROOM, toRoomDto, type InPartition } from './room.service.ts';
 import type { RoomDto, RoomMemberDto } from './room.types.ts';
 
 type Managing = InPartition & { role: Role };
 
-export const NOT_ROOM_ADMIN = 'Only the room’s admins (and workspace owners and admins) can do that.';
-export const DM_FIXED = 'The people in a direct message are fixed; open another one instead.';
+export const NOT_ROOM_ADMIN = REFUSAL.notRoomAdmin;
+export const DM_FIXED = REFUSAL.dmFixed;
 
 /**
  * The room, if the caller may manage it: a room admin, or a workspace owner or admin (who
@@ -50,7 +51,7 @@ export async function updateRoom(ctx: Managing, input: UpdateRoomInput): Promise
       const room = await roomToManage(trx, ctx, input.roomId);
       const rename = input.name !== undefined && input.name !== room.name;
       if (rename && room.name.toLowerCase() === DEFAULT_ROOM_NAME) {
-        throw new AppError('BAD_REQUEST', `#${DEFAULT_ROOM_NAME} keeps its name.`);
+        throw new AppError('BAD_REQUEST', REFUSAL.generalKeepsName);
       }
       const topicChange = input.topic !== undefined && input.topic !== room.topic;
       if (!rename && !topicChange) return { result: toRoomDto(ctx.partitionId, room), events: [] };
@@ -62,7 +63,7 @@ export async function updateRoom(ctx: Managing, input: UpdateRoomInput): Promise
       return { result: dto, events: [{ type: 'room.updated', roomId: room.id, actorId: ctx.user.id, data: dto }] };
     });
   } catch (error) {
-    if (pgErrorCode(error) === '23505') throw new AppError('CONFLICT', `A room named "${input.name}" already exists.`, { cause: error });
+    if (pgErrorCode(error) === '23505') throw new AppError('CONFLICT', roomExists(String(input.name)), { cause: error });
     throw error;
   }
 }
@@ -101,11 +102,11 @@ export async function setRoomRole(ctx: Managing, input: SetRoomRoleInput): Promi
   return commitChange<{ userId: string; role: RoomRole; changed: boolean }>(ctx, { opId: input.opId, kind: 'room.setRole' }, async (trx) => {
     const room = await roomToManage(trx, ctx, input.roomId);
     const previous = await repo.findRoomRole(trx, ctx.partitionId, room.id, input.userId);
-    if (!previous) throw new AppError('NOT_FOUND', 'That person is not in this room.');
+    if (!previous) throw new AppError('NOT_FOUND', REFUSAL.notInRoom);
     const role: RoomRole = input.role;
     if (previous === role) return { result: { userId: input.userId, role, changed: false }, events: [] };
     if (previous === 'admin' && (await repo.countRoomAdmins(trx, ctx.partitionId, room.id)) <= 1) {
-      throw new AppError('BAD_REQUEST', 'A room keeps at least one admin: make someone else an admin first.');
+      throw new AppError('BAD_REQUEST', REFUSAL.lastRoomAdmin);
     }
     await repo.updateRoomRole(trx, ctx.partitionId, room.id, input.userId, role);
     return {

@@ -1,19 +1,20 @@
 import { z } from 'zod';
+import { REFUSAL, ROOM_NAME_MAX_CHARS, ROOM_TOPIC_MAX_CHARS } from '@parley/rules';
 import { idSchema, opIdSchema, PLAIN_NAME, userIdSchema } from '../../schemas.ts';
 
-export const ROOM_TOPIC_MAX_CHARS = 250;
+export { ROOM_TOPIC_MAX_CHARS } from '@parley/rules';
 
 export const roomNameSchema = z
   .string()
   .trim()
-  .min(1, 'Give the room a name.')
-  .max(48, 'A room name has at most 48 characters.')
+  .min(1, REFUSAL.roomNameMissing)
+  .max(ROOM_NAME_MAX_CHARS, REFUSAL.roomNameTooLong)
   .regex(PLAIN_NAME, 'A room name cannot contain control or text-direction characters.');
 
 export const roomTopicSchema = z
   .string()
   .trim()
-  .max(ROOM_TOPIC_MAX_CHARS, `A topic has at most ${ROOM_TOPIC_MAX_CHARS} characters.`)
+  .max(ROOM_TOPIC_MAX_CHARS, REFUSAL.topicTooLong)
   .regex(PLAIN_NAME, 'A topic cannot contain control or text-direction characters.');
 
 export const createRoomInput = z.object({

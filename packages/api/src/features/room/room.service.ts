@@ -1,16 +1,20 @@
 import { uuidv7 } from 'uuidv7';
 import type { Kysely } from 'kysely';
 import { pgErrorCode, type Database, type PartitionId, type Role, type RoomKind, type RoomRole, type User } from '@parley/db';
+import { DEFAULT_ROOM_NAME, REFUSAL, roomExists } from '@parley/rules';
 import type { Context } from '../../context.ts';
 import { AppError } from '../../errors.ts';
 import { commitChange } from '../event/event.commit.ts';
 import type { NewEvent } from '../event/event.types.ts';
 import * as repo from './room.repo.ts';
+
+/** Room rows other features read or change inside their own transaction (dm, message, partition, event). */
+export { deleteAllRoomMemberships, findRoom, findRoomByDmKey, insertRoomMember, listUserRoomIds } from './room.repo.ts';
 import type { CreateRoomInput, RoomRefInput } from './room.schema.ts';
 import type { RoomDto, RoomListItem } from './room.types.ts';
 
 /** Every workspace has it, and every member joins it. */
-export const DEFAULT_ROOM_NAME = 'general';
+export { DEFAULT_ROOM_NAME } from '@parley/rules';
 
 export type InPartition = Context & { user: User; partitionId: PartitionId };
 
@@ -113,7 +117,7 @@ export async function createRoom(ctx: InPartition, input: CreateRoomInput): Prom
     });
   } catch (error) {
     if (pgErrorCode(error) === '23505') {
-      throw new AppError('CONFLICT', `A room named "${input.name}" already exists.`, { cause: error });
+      throw new AppError('CONFLICT', roomExists(input.name), { cause: error });
     }
     throw error;
   }
@@ -136,7 +140,7 @@ export async function leaveRoomInTx(
   removedBy: string | null,
 ): Promise<NewEvent[]> {
   if (room.kind === 'dm') throw new AppError('BAD_REQUEST', 'The people in a direct message are fixed: nobody leaves or is removed.');
-  if (room.name.toLowerCase() === DEFAULT_ROOM_NAME) throw new AppError('BAD_REQUEST', `Everyone stays in #${DEFAULT_ROOM_NAME}.`);
+  if (room.name.toLowerCase() === DEFAULT_ROOM_NAME) throw new AppError('BAD_REQUEST', REFUSAL.stayInGeneral);
   if (!(await repo.deleteRoomMember(trx, ctx.partitionId, room.id, userId))) return [];
   return [{ type: 'member.left', roomId: room.id, actorId: ctx.user.id, data: { roomId: room.id, userId, ...(removedBy ? { removedBy } : {}) } }];
 }
@@ -157,8 +161,8 @@ export function listJoinedRoomIds(ctx: InPartition): Promise<string[]> {
   return repo.listUserRoomIds(ctx.db, ctx.partitionId, ctx.user.id);
 }
 
-export const NO_SUCH_ROOM = 'No such room in this workspace.';
-export const ROOM_NOT_JOINED = 'Join the room first.';
+export const NO_SUCH_ROOM = REFUSAL.noSuchRoom;
+export const ROOM_NOT_JOINED = REFUSAL.joinRoomFirst;
 
 /**
  * Throws unless the user is in the room: FORBIDDEN for a public room they have not joined,

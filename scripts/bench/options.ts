@@ -1,0 +1,125 @@
+import { parseArgs } from 'node:util';
+import { join } from 'node:path';
+import { REPO_ROOT } from '../cluster/index.ts';
+
+// The command line (`pnpm bench --help`) and the constants every step shares.
+
+export const USAGE = `usage: pnpm bench [options]
+
+  --nodes N          Parley nodes behind nginx (default 3)
+  --clients N        WebSocket clients through nginx, one user each (default 300; --quick 120)
+  --rooms M          rooms the clients are spread over, client i in room i mod M (default 10)
+  --partitions P     workspaces the rooms are spread over, room r in workspace r mod P (default 1)
+  --rate R           the latency step's send rate, messages/s (default 100)
+  --rates a,b,…      the knee's rising send rates (default 100,250,500,1000,2000,4000)
+  --step-seconds S   length of each knee step (default 8; --quick 3)
+  --latency-seconds S  length of the latency step (default 15; --quick 5)
+  --p99-bound MS     a knee step fails when p99 delivery exceeds this (default 1000)
+  --idle K           idle subscribed WebSockets opened on node-1 for the RSS step (default 10000; --quick 2000; 0 skips)
+  --send ws|http     how messages are sent: over each sender's own WebSocket, as @parley/client does with a
+                     token (default), or tRPC HTTP POST through nginx, as a browser's client (cookie session) does
+  --quick            a short run (under a minute)
+  --profile          sample the nodes' CPU (the inspector's profiler, as --cpu-prof) and print where it went
+  --out FILE         where to write the report (default docs/benchmarks.md); --no-write to only print
+  --no-write
+
+  DATABASE_URL  the PostgreSQL server to make the run's database on (default postgres://postgres@127.0.0.1:5432/postgres);
+                a fresh database parley_bench_* is created and dropped after
+  NGINX         the nginx binary (default /usr/sbin/nginx, else nginx on PATH)
+  Redis: a private redis-server (on PATH) on a free port, stopped after.`;
+
+/** As e2e/cluster/harness.ts: every bench client comes from 127.0.0.1, so the per-address and per-user limits would refuse it. */
+export const RELAXED_RATE_LIMIT_ENV = {
+  RATE_LIMIT_MESSAGES: '1000000/1m',
+  RATE_LIMIT_REQUESTS_PER_IP: '1000000/1m',
+  RATE_LIMIT_LOGIN: '1000000/1m',
+  RATE_LIMIT_LOGIN_PER_IP: '1000000/1m',
+};
+/** Sends in flight at once (an open-loop generator that stops offering past this). */
+export const MAX_IN_FLIGHT = 1500;
+export const PASSWORD = 'correct horse battery';
+export const IDLE_PARTITION = 'bench_idle';
+/** The per-call cost step's workspace: its owner alone, so its sends reach no subscriber. */
+export const COST_PARTITION = 'bench_cost';
+
+export interface Options {
+  nodes: number;
+  clients: number;
+  rooms: number;
+  partitions: number;
+  rate: number;
+  rates: number[];
+  stepSeconds: number;
+  latencySeconds: number;
+  p99BoundMs: number;
+  idle: number;
+  send: 'http' | 'ws';
+  quick: boolean;
+  profile: boolean;
+  out: string | null;
+}
+
+export function fail(message: string): never {
+  console.error(`pnpm bench: ${message}`);
+  process.exit(2);
+}
+
+export function parseOptions(): Options {
+  const { values } = parseArgs({
+    options: {
+      nodes: { type: 'string' },
+      clients: { type: 'string' },
+      rooms: { type: 'string' },
+      partitions: { type: 'string' },
+      rate: { type: 'string' },
+      rates: { type: 'string' },
+      'step-seconds': { type: 'string' },
+      'latency-seconds': { type: 'string' },
+      'p99-bound': { type: 'string' },
+      idle: { type: 'string' },
+      send: { type: 'string' },
+      quick: { type: 'boolean', default: false },
+      profile: { type: 'boolean', default: false },
+      out: { type: 'string' },
+      'no-write': { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  const int = (v: string | undefined, name: string, def: number, min: number, max: number) => {
+    if (v === undefined) return def;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min || n > max) fail(`${name} must be a whole number from ${min} to ${max} (got "${v}")\n\n${USAGE}`);
+    return n;
+  };
+  const quick = values.quick;
+  const rates = values.rates
+    ? values.rates.split(',').map((r) => int(r.trim(), '--rates', 0, 1, 1_000_000))
+    : quick
+      ? [250, 1000, 2000]
+      : [100, 250, 500, 1000, 2000, 4000];
+  const send = values.send ?? 'ws';
+  if (send !== 'http' && send !== 'ws') fail(`--send must be http or ws (got "${send}")`);
+  const o: Options = {
+    nodes: int(values.nodes, '--nodes', 3, 1, 16),
+    clients: int(values.clients, '--clients', quick ? 120 : 300, 2, 5000),
+    rooms: int(values.rooms, '--rooms', 10, 1, 1000),
+    partitions: int(values.partitions, '--partitions', 1, 1, 100),
+    rate: int(values.rate, '--rate', 100, 1, 100_000),
+    rates,
+    stepSeconds: int(values['step-seconds'], '--step-seconds', quick ? 3 : 8, 1, 600),
+    latencySeconds: int(values['latency-seconds'], '--latency-seconds', quick ? 5 : 15, 1, 600),
+    p99BoundMs: int(values['p99-bound'], '--p99-bound', 1000, 1, 600_000),
+    idle: int(values.idle, '--idle', quick ? 2000 : 10_000, 0, 100_000),
+    send,
+    quick,
+    profile: values.profile,
+    out: values['no-write'] ? null : (values.out ?? join(REPO_ROOT, 'docs/benchmarks.md')),
+  };
+  if (o.partitions > o.rooms) fail('--partitions cannot be more than --rooms');
+  if (o.clients < o.rooms) fail('--clients must be at least --rooms (every room needs a client)');
+  return o;
+}

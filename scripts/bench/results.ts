@@ -1,0 +1,112 @@
+import type { MachineCpu } from './procstat.ts';
+import type { Percentiles } from './stats.ts';
+
+// What the steps measure, as the report reads it.
+
+export interface CpuReading {
+  wall: number;
+  nodes: Map<number, number>;
+  nginx: Map<number, number>;
+  pg: Map<number, number>;
+  redis: Map<number, number>;
+  generator: NodeJS.CpuUsage;
+  machine: MachineCpu;
+}
+
+export interface CpuUsed {
+  wallMs: number;
+  nodesMs: number;
+  nginxMs: number;
+  pgMs: number;
+  redisMs: number;
+  generatorMs: number;
+  /** Everything busy on the machine, all cores. */
+  machineBusyMs: number;
+  machineTotalMs: number;
+  /** Busy CPU not accounted for by the above: other work on the machine (other engineers' tests, PostgreSQL's background writers). */
+  otherMs: number;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+export interface StepResult {
+  label: string;
+  kind: 'latency' | 'knee';
+  targetRate: number;
+  seconds: number;
+  offered: number;
+  acked: number;
+  errors: number;
+  errorSamples: string[];
+  persisted: number;
+  persistedRate: number;
+  expectedDeliveries: number;
+  deliveries: number;
+  lost: number;
+  duplicates: number;
+  drainMs: number;
+  all: Percentiles | null;
+  same: Percentiles | null;
+  cross: Percentiles | null;
+  batches: { count: number; mean: number; p50: number; p99: number; max: number } | null;
+  maxQueued: number;
+  cpu: CpuUsed;
+  /** PostgreSQL transactions (commits + rollbacks) of the run's database in the step, from pg_stat_database. */
+  pgTransactions: number;
+  /** Redis commands in the step (INFO commandstats), with the most called. */
+  redisCommands: number;
+  redisTop: { command: string; calls: number }[];
+  pass: boolean;
+  why: string;
+}
+
+export interface RssResult {
+  node: string;
+  connections: number;
+  opened: number;
+  failedToOpen: number;
+  openSeconds: number;
+  rssBefore: number;
+  rssAfter: number;
+  perTenThousand: number;
+  healthConnections: number | null;
+  idleCpuPercent: number;
+  rssAfterClose: number | null;
+  /** The same reading just before the collection. */
+  rssBeforeGc: number;
+  /** V8 heap in use (after the GC), and external memory, grown per 10,000. */
+  heapPerTenThousand: number;
+  externalPerTenThousand: number;
+}
+
+export interface ResumeResult {
+  victim: string;
+  clientsOnVictim: number;
+  resumed: number;
+  failed: number;
+  p50: number | null;
+  p99: number | null;
+  max: number | null;
+  resubscribedP99: number | null;
+  markersDelivered: number;
+  markersExpected: number;
+  duplicates: number;
+  restarted: boolean;
+}
+
+export interface MachineInfo {
+  date: string;
+  nproc: number;
+  cpuModel: string;
+  memory: string;
+  node: string;
+  postgres: string;
+  redis: string;
+  nginx: string;
+  loadBefore: [number, number, number];
+  loadAfter?: [number, number, number];
+  uptimeBefore: string;
+  uptimeAfter?: string;
+  openFiles: string;
+  portRange: string;
+}
