@@ -41,6 +41,8 @@ export default tseslint.config(
       '@typescript-eslint/no-unsafe-argument': 'off',
       '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true, allowBoolean: true, allowNullish: true }],
       '@typescript-eslint/require-await': 'off',
+      // Passing on a caught `unknown` is what reject is for (only-throw-error allows the same for throw).
+      '@typescript-eslint/prefer-promise-reject-errors': ['error', { allowThrowingUnknown: true }],
       'no-constant-condition': ['error', { checkLoops: false }],
       // `let x; … x = make(() => x?.y)`: a late-bound name read in a closure; `const` there would be a TDZ error, not a no-op.
       'prefer-const': ['error', { ignoreReadBeforeAssign: true }],

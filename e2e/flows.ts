@@ -140,14 +140,14 @@ export async function savedOnDevice(page: Page, needles: string[], timeout = 15_
         const db = await new Promise<IDBDatabase>((resolve, reject) => {
           const open = indexedDB.open(info.name!);
           open.onsuccess = () => resolve(open.result);
-          open.onerror = () => reject(open.error);
+          open.onerror = () => reject(open.error ?? new Error('indexedDB.open failed'));
         });
         try {
           for (const storeName of Array.from(db.objectStoreNames)) {
             const values = await new Promise<unknown[]>((resolve, reject) => {
               const req = db.transaction(storeName, 'readonly').objectStore(storeName).getAll();
               req.onsuccess = () => resolve(req.result);
-              req.onerror = () => reject(req.error);
+              req.onerror = () => reject(req.error ?? new Error('getAll failed'));
             });
             for (const value of values) texts.push(typeof value === 'string' ? value : JSON.stringify(value));
           }

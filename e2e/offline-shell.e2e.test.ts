@@ -37,11 +37,11 @@ function savedCache(page: Page): Promise<string | null> {
     () =>
       new Promise<string | null>((resolve, reject) => {
         const open = indexedDB.open('parley-web');
-        open.onerror = () => reject(open.error);
+        open.onerror = () => reject(open.error ?? new Error('indexedDB.open failed'));
         open.onsuccess = () => {
           const db = open.result;
           const get = db.transaction('query-cache').objectStore('query-cache').get('session');
-          get.onerror = () => reject(get.error);
+          get.onerror = () => reject(get.error ?? new Error('get failed'));
           get.onsuccess = () => {
             db.close();
             resolve(typeof get.result === 'string' ? get.result : null);

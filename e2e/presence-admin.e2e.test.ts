@@ -6,7 +6,7 @@ import type { Browser, Page } from 'playwright-core';
 import { startTestNode } from '../apps/server/test/helpers.ts';
 import type { ParleyNode } from '../apps/server/src/node.ts';
 import { findChromium, launchChromium, shoot } from './browser.ts';
-import { createWorkspace, joinWorkspace, register, send } from './flows.ts';
+import { createWorkspace, joinWorkspace, register } from './flows.ts';
 
 /**
  * What a person sees of the others and of the cluster: Bob online in Ada's member list, his

@@ -53,7 +53,7 @@ describe.skipIf(!baseUrl || !redis || !nginxBinary)('three nodes behind nginx', 
     roomId = (await owner.client.trpc.room.list.query({ partitionId }))[0]!.id;
     for (const name of ['bob', 'carol', 'dave']) {
       const person = await clusterClient(cluster, name);
-      await person.client.trpc.partition.join.mutate({ inviteCode: inviteCode! });
+      await person.client.trpc.partition.join.mutate({ inviteCode });
       people.push(person);
     }
     // Every stream starts after the joins: from here on each event is a message in the room

@@ -96,7 +96,7 @@ async function measureIdle(opts: Options, node: NodeProcess, tokens: string[], c
   const rssNoGc = rssBytes(node.pid) ?? 0;
   const rssAfter = await rssAfterGc();
   const heapAfter = await heap();
-  let healthConnections: number | null = null;
+  let healthConnections: number | null;
   try {
     healthConnections = ((await (await fetch(`${node.url}/health`)).json()) as { connections: number }).connections;
   } catch {

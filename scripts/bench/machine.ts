@@ -24,7 +24,7 @@ export function machineInfo(postgresVersion: string): MachineInfo {
       return null;
     }
   })();
-  let portRange = '';
+  let portRange: string;
   try {
     portRange = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().replace(/\s+/, '–');
   } catch {

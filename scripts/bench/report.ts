@@ -139,7 +139,6 @@ export function renderMarkdown(r: Report): string {
   const i = r.info;
   const o = r.opts;
   const l = r.latency;
-  const k = r.kneeStep;
   const cpuShare = (s: StepResult) => (s.cpu.nodesMs / s.cpu.wallMs) * 100;
   return `# Benchmarks
 

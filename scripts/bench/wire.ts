@@ -96,7 +96,7 @@ export class TrpcSocket {
     });
     this.opened.catch(() => {});
     this.ws.on('error', () => {});
-    this.ws.on('message', (raw, isBinary) => this.#message(isBinary ? raw.toString() : raw.toString()));
+    this.ws.on('message', (raw) => this.#message(new TextDecoder().decode(Array.isArray(raw) ? Buffer.concat(raw) : raw)));
     this.ws.once('close', (code) => {
       this.#closed = true;
       const error = new TrpcError(`socket closed (${code})`, undefined, undefined);

@@ -87,8 +87,8 @@ export function createNodeProcess(options: NodeProcessOptions): NodeProcess {
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       child = proc;
-      onLines(proc.stdout!, line);
-      onLines(proc.stderr!, line);
+      onLines(proc.stdout, line);
+      onLines(proc.stderr, line);
       exited = new Promise((resolve) => {
         proc.once('exit', (code, signal) => {
           if (child === proc) child = undefined;

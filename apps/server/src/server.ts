@@ -176,7 +176,7 @@ export function createParleyServer(opts: ServerOptions): ParleyServer {
   /** Open subscriptions over server-sent events (the client's HTTP fallback), ended at once on close(). */
   const eventStreams = new Set<IncomingMessage>();
 
-  const http = createServer(async (req, res) => {
+  const handleRequest = async (req: IncomingMessage, res: ServerResponse) => {
     // While draining, every answer closes its connection: nginx stops reusing its pooled
     // connections to this node by itself instead of finding them cut under a request.
     if (draining) res.setHeader('connection', 'close');
@@ -238,6 +238,14 @@ export function createParleyServer(opts: ServerOptions): ParleyServer {
     if (staticHandler) return staticHandler(req, res, () => json(res, 404, { error: 'not found' }));
     res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
     res.end('Parley API is running. The web app is not built: run `pnpm build` (or `pnpm start`).\n');
+  };
+  // A handler that throws (the database, /metrics) answers 500 instead of an unhandled rejection.
+  const http = createServer((req, res) => {
+    handleRequest(req, res).catch((error: unknown) => {
+      deps.log.error({ err: error, path: req.url }, 'request failed');
+      if (res.headersSent) res.destroy();
+      else json(res, 500, { error: 'internal error' });
+    });
   });
 
   const wsLimits: WsLimits = { ...defaultWsLimits, ...opts.wsLimits };

@@ -125,7 +125,7 @@ export class ConnectionGuard {
     const path = typeof call.params?.path === 'string' ? call.params.path : undefined;
     if (id === undefined || id === null || path === undefined) return true;
     if (this.inFlight.has(id) || this.subscriptions.has(id)) {
-      this.refuse(call, new TRPCError({ code: 'BAD_REQUEST', message: `A call with id ${String(id)} is already running on this connection.` }));
+      this.refuse(call, new TRPCError({ code: 'BAD_REQUEST', message: `A call with id ${JSON.stringify(id)} is already running on this connection.` }));
       return false;
     }
     if (method === 'subscription') {
@@ -141,7 +141,7 @@ export class ConnectionGuard {
       this.inFlight.add(id);
       void this.hooks.refuseUnknown(path, this.req).then((error) => {
         this.inFlight.delete(id);
-        this.refuse(call, new TRPCError({ code: error.code as TRPCError['code'], message: error.message, cause: error }));
+        this.refuse(call, new TRPCError({ code: error.code, message: error.message, cause: error }));
       });
       return false;
     }
@@ -241,10 +241,10 @@ export function guardedConnectionHandler<TRouter extends AnyRouter>(opts: Guarde
       router: opts.router,
       keepAlive: opts.keepAlive,
       onError: opts.onError,
-      wss: undefined as never, // only applyWSSHandler reads it
+      wss: undefined, // only applyWSSHandler reads it
       experimental_encoder: guard.encoder,
       createContext: ({ req, info }) => opts.createContext({ req, connectionParams: info.connectionParams, guard }),
-    } as WSSHandlerOptions<TRouter>);
+    });
     handler(ws, req);
     return guard;
   };

@@ -15,7 +15,7 @@ interface Health {
   partitions: { configured: number; initialized: number } | null;
   connections: number;
   leases: { job: string; scope: string; generation: number; since: string }[];
-  queues: { eventsWaitingForGaps: number; sendsWaitingToCommit: number };
+  queues: { eventsWaitingForGaps: number; sendsWaitingToCommit: number; webSocketBufferedBytes: number };
   groupCommit: { batches: number; messages: number; inserted: number; largestBatch: number };
 }
 const getHealth = async (url: string) => (await (await fetch(`${url}/health`)).json()) as Health;
@@ -39,7 +39,7 @@ describe('health, metrics and drain of one node', () => {
   test('/health names the node and its status, counts partitions, connections and queues, and lists the leases it runs', async () => {
     const before = await getHealth(node.url);
     expect(before).toMatchObject({ status: 'ok', node: 'solo-node', nodeStatus: 'active', partitions: { configured: 0, initialized: 0 } });
-    expect(before.queues).toEqual({ eventsWaitingForGaps: 0, sendsWaitingToCommit: 0 });
+    expect(before.queues).toEqual({ eventsWaitingForGaps: 0, sendsWaitingToCommit: 0, webSocketBufferedBytes: 0 });
     expect(before.groupCommit).toEqual({ batches: 0, messages: 0, inserted: 0, largestBatch: 0 });
 
     const ann = await signUp(node.url, 'ann');

@@ -148,8 +148,8 @@ export async function spawnNode(env: Record<string, string>): Promise<NodeProces
         resolve(m[1]!);
       }
     };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', (c: Buffer) => output.push(c.toString()));
+    child.stdout.on('data', onData);
+    child.stderr.on('data', (c: Buffer) => output.push(c.toString()));
     void exited.then((code) => {
       clearTimeout(timer);
       reject(new Error(`node exited with ${code}:\n${output.join('')}`));

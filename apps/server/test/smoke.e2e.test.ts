@@ -59,12 +59,12 @@ describe('smoke on the embedded database', () => {
     expect(res.status).toBe(200);
     const setCookie = res.headers.get('set-cookie')!;
     expect(setCookie).toMatch(/^parley_session=[a-z2-7]{40}; Path=\/; HttpOnly; SameSite=Lax/);
-    const body = (await res.json()) as any;
+    const body = (await res.json()) as { result: { data: { token: string | null } } };
     expect(body.result.data.token).toBeNull();
     const cookie = setCookie.split(';')[0]!;
 
     const me = await fetch(`${node.url}/trpc/auth.me`, { headers: { cookie } });
-    expect(((await me.json()) as any).result.data.username).toBe('browser');
+    expect(((await me.json()) as { result: { data: { username: string } } }).result.data.username).toBe('browser');
 
     const forged = await fetch(`${node.url}/trpc/partition.create`, {
       method: 'POST',
@@ -72,7 +72,7 @@ describe('smoke on the embedded database', () => {
       body: JSON.stringify({ name: 'CSRF' }),
     });
     expect(forged.status).toBe(403);
-    expect(((await forged.json()) as any).error.message).toBe('This origin is not allowed to call Parley.');
+    expect(((await forged.json()) as { error: { message: string } }).error.message).toBe('This origin is not allowed to call Parley.');
 
     const upgrade = (headers: Record<string, string>) =>
       new Promise<number>((resolve) => {
@@ -95,7 +95,7 @@ describe('smoke on the embedded database', () => {
       body: JSON.stringify({ username: 'ok_name', password: 'short', session: 'token' }),
     });
     expect(res.status).toBe(400);
-    const { error } = (await res.json()) as any;
+    const { error } = (await res.json()) as { error: { message: string; data: { code: string; stack?: string } } };
     expect(error.message).toBe('password: A password has at least 8 characters.');
     expect(error.data.code).toBe('BAD_REQUEST');
     expect(error.data.stack).toBeUndefined();

@@ -10,7 +10,7 @@ const PER_SENDER = 10;
 
 describe.skipIf(!baseUrl)('two server processes on one PostgreSQL database', () => {
   let testDb: TestDatabase;
-  let nodes: NodeProcess[] = [];
+  const nodes: NodeProcess[] = [];
   const partitionId = 'duo';
 
   beforeAll(async () => {

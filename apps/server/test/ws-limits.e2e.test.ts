@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { Socket } from 'node:net';
 import WebSocket from 'ws';
 import type { ParleyNode } from '../src/node.ts';
 import { signUp, sleep, startTestNode, until, uuidv7 } from './helpers.ts';
@@ -12,7 +13,7 @@ class RawSocket {
   closed: { code: number; reason: string } | null = null;
   private constructor(readonly ws: WebSocket) {
     ws.on('message', (data) => {
-      const text = data.toString();
+      const text = new TextDecoder().decode(Array.isArray(data) ? Buffer.concat(data) : data);
       if (text !== 'PING' && text !== 'PONG') this.messages.push(JSON.parse(text));
     });
     ws.on('close', (code, reason) => (this.closed = { code, reason: reason.toString() }));
@@ -38,11 +39,11 @@ class RawSocket {
 
   /** Stops reading: the node's answers pile up in the kernel, then in the node. */
   stopReading(): void {
-    (this.ws as unknown as { _socket: import('node:net').Socket })._socket.pause();
+    (this.ws as unknown as { _socket: Socket })._socket.pause();
   }
 
   resumeReading(): void {
-    (this.ws as unknown as { _socket: import('node:net').Socket })._socket.resume();
+    (this.ws as unknown as { _socket: Socket })._socket.resume();
   }
 
   close(): void {

@@ -84,6 +84,6 @@ function Session({ onSessionChanged }: { onSessionChanged: (change: { signedOut:
 }
 
 function SignedIn({ me, onSignOut, signingOut }: { me: Me; onSignOut: () => void; signingOut: boolean }) {
-  const signOut = useSignOut(me.id, onSignOut);
+  const signOut = useSignOut(onSignOut);
   return <WorkspaceRoot me={me} onSignOut={signOut} signingOut={signingOut} />;
 }

@@ -71,6 +71,6 @@ export function toTRPCError(error: unknown): TRPCError | undefined {
   if (error instanceof AppError) return new TRPCError({ code: error.code, message: error.message, cause: error });
   const sqlstate = pgErrorCode(error);
   const known = sqlstate ? KNOWN_SQLSTATE[sqlstate] : undefined;
-  if (known) return new TRPCError({ code: known.code, message: known.message, cause: error as Error });
+  if (known) return new TRPCError({ code: known.code, message: known.message, cause: error });
   return undefined;
 }

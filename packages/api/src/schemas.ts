@@ -28,6 +28,7 @@ export const newPartitionIdSchema = partitionIdSchema.refine(
  * NUL, or a UTF-16 surrogate without its pair: text PostgreSQL cannot store (NUL anywhere, a lone
  * surrogate in jsonb). Refused in every input that reaches a query, never a server error.
  */
+// eslint-disable-next-line no-control-regex -- NUL is the point: PostgreSQL cannot store it.
 export const UNSTORABLE_TEXT = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /** The id of a room, message or announcement (Parley makes them: UUIDs, or digits). */

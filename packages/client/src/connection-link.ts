@@ -19,7 +19,7 @@ export function connectionLink<TRouter extends AnyTRPCRouter>(connection: Connec
     ({ op }) =>
       observable((observer) => {
         let lastEventId: string | undefined;
-        const initial = op.input as { lastEventId?: unknown } | undefined;
+        const initial = op.input as { lastEventId?: string | number | null } | undefined;
         if (initial && typeof initial === 'object' && initial.lastEventId != null) lastEventId = String(initial.lastEventId);
         let inner: Unsubscribable | null = null;
         let done = false;

@@ -59,7 +59,7 @@ const latest = () => FakeEventSource.all.at(-1)!;
 let probeOk: boolean | 'html';
 let fetchCalls: { url: string; headers: Record<string, string> }[];
 const fakeFetch = (async (input: string | URL | Request, init?: RequestInit) => {
-  fetchCalls.push({ url: String(input), headers: (init?.headers ?? {}) as Record<string, string> });
+  fetchCalls.push({ url: input instanceof Request ? input.url : String(input), headers: (init?.headers ?? {}) as Record<string, string> });
   if (probeOk === 'html') return new Response('<!doctype html><title>Parley</title>', { status: 200, headers: { 'content-type': 'text/html' } });
   if (!probeOk) throw new TypeError('fetch failed');
   return new Response('{"status":"ok"}', { status: 200, headers: { 'content-type': 'application/json' } });

@@ -63,12 +63,12 @@ export interface HttpTransport extends SubscriptionTransport {
  * resumed at once from its last event id.
  */
 export function openHttpTransport(options: HttpTransportOptions): HttpTransport {
-  const now = options.now ?? Date.now;
+  const now = options.now ?? (() => Date.now());
   const fetchImpl: typeof globalThis.fetch = (input, init) => (options.fetch ?? globalThis.fetch)(input, init);
   const probes = new Set<AbortController>();
   const life = transportLifecycle();
   const streams = new Set<() => void>();
-  const activity = life.activity;
+  const activity = () => life.activity();
 
   const stopAll = () => {
     for (const probe of probes) probe.abort();
@@ -177,8 +177,8 @@ export function openHttpTransport(options: HttpTransportOptions): HttpTransport 
                 startedAt = now();
                 clearTimeout(connectTimer);
               }
-              const tracked = result as { type?: string; id?: unknown };
-              if (tracked.type === undefined && tracked.id != null) last = String(tracked.id);
+              const tracked = result as { type?: string; id?: string };
+              if (tracked.type === undefined && tracked.id != null) last = tracked.id;
               observer.next(envelope);
             },
             error(error) {

@@ -178,7 +178,10 @@ test('hostile inputs of 4,000 characters parse quickly, keep every character, an
     const started = performance.now();
     const blocks = parseMarkdown(body);
     const ms = performance.now() - started;
-    expect(ms, body.slice(0, 20)).toBeLessThan(100);
+    // Catastrophic backtracking takes seconds to minutes here; the parser takes about a
+    // millisecond. The bound is far from both, so a loaded machine cannot fail it (the
+    // linearity test below is the precise check).
+    expect(ms, body.slice(0, 20)).toBeLessThan(1000);
     expect(depthOf(blocks), body.slice(0, 20)).toBeLessThanOrEqual(40);
   }
   // Nothing is lost: markers that are used are the only characters missing.

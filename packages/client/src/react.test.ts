@@ -338,7 +338,9 @@ describe('usePresence', () => {
       presenceServer.presence(P, { userId: 'u-ada', status: 'reconnecting', lastSeenAt: presenceServer.iso(), offlineAt: presenceServer.iso(60_000) }),
     );
     expect(items()).toEqual(['u-ada reconnecting', 'u-bob offline']);
-    act(() => vi.advanceTimersByTime(60_000));
+    act(() => {
+      vi.advanceTimersByTime(60_000);
+    });
     expect(items()).toEqual(['u-ada offline', 'u-bob offline']);
 
     view.unmount();
@@ -356,7 +358,9 @@ describe('useTyping', () => {
       presenceServer.typingOf(P, 'u-ada', 'elsewhere');
     });
     expect(screen.getByTestId('typing').textContent).toBe('u-bob');
-    act(() => vi.advanceTimersByTime(5_000));
+    act(() => {
+      vi.advanceTimersByTime(5_000);
+    });
     expect(screen.getByTestId('typing').textContent).toBe('nobody');
 
     const draft = screen.getByLabelText('Draft');

@@ -240,9 +240,9 @@ export interface TypingView {
   /** Who else is typing in the room, oldest first. */
   users: readonly TypingUser[];
   /** Call on every keystroke: signals "typing" at most every 2 s. */
-  signal(): void;
+  signal: () => void;
   /** Call when the message is sent: the next keystroke signals at once. */
-  stop(): void;
+  stop: () => void;
 }
 
 /**

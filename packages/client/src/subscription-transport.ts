@@ -52,9 +52,9 @@ export function withLastEventId(input: unknown, lastEventId: string | undefined)
 
 /** The tracked id of a `data` envelope (WebSocket: `type: 'data'`; server-sent events: no type). */
 export function trackedId(envelope: SubscriptionEnvelope): string | undefined {
-  const result = envelope.result as { type?: string; id?: unknown };
+  const result = envelope.result as { type?: string; id?: string }; // tRPC's tracked ids are strings
   if (result.type !== undefined && result.type !== 'data') return undefined;
-  return result.id != null ? String(result.id) : undefined;
+  return result.id ?? undefined;
 }
 
 /**

@@ -155,7 +155,7 @@ export class TransportFallback {
     let timer: ReturnType<typeof setTimeout> | undefined;
 
     const opened = new Promise<void>((resolve, reject) => {
-      let wsError: unknown = null;
+      let wsFailure: { error: unknown } | null = null;
       let httpState: 'pending' | 'open' | 'failed' = 'pending';
       const choose = (winner: SubscriptionTransport, loser: SubscriptionTransport) => {
         clearTimeout(timer);
@@ -174,7 +174,7 @@ export class TransportFallback {
         },
         (error: unknown) => {
           if (settled()) return;
-          wsError = error;
+          wsFailure = { error };
           if (httpState === 'open') choose(http, ws);
           else if (httpState === 'failed') reject(error);
         },
@@ -183,7 +183,7 @@ export class TransportFallback {
         () => {
           if (settled()) return;
           httpState = 'open';
-          if (wsError !== null) return choose(http, ws);
+          if (wsFailure !== null) return choose(http, ws);
           timer = setTimeout(() => {
             if (!settled()) choose(http, ws);
           }, WS_OPEN_TIMEOUT_MS);
@@ -191,7 +191,7 @@ export class TransportFallback {
         () => {
           if (settled()) return;
           httpState = 'failed';
-          if (wsError !== null) reject(wsError);
+          if (wsFailure !== null) reject(wsFailure.error);
         },
       );
     });

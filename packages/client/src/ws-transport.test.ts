@@ -30,7 +30,7 @@ beforeEach(async () => {
   server.on('connection', (socket) => {
     sockets.push(socket);
     socket.on('message', (data) => {
-      const text = String(data);
+      const text = new TextDecoder().decode(Array.isArray(data) ? Buffer.concat(data) : data);
       if (text === 'PING') return;
       const messages = [JSON.parse(text) as Received | Received[]].flat();
       for (const message of messages) {

@@ -189,9 +189,7 @@ export async function pruneNodes(db: Kysely<Database>, olderThanMs: number, acto
     const rows = await trx
       .deleteFrom('nodes')
       .where(sql<boolean>`heartbeat_at < now() - ${olderThanMs} * interval '1 millisecond'`)
-      .where(({ not, exists, selectFrom }) =>
-        not(exists(selectFrom('leases').select('leases.job').whereRef('leases.holder', '=', 'nodes.id'))),
-      )
+      .where((eb) => eb.not(eb.exists(eb.selectFrom('leases').select('leases.job').whereRef('leases.holder', '=', 'nodes.id'))))
       .returning(['id', 'heartbeat_at'])
       .execute();
     await writeAudit(

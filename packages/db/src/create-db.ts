@@ -69,8 +69,7 @@ export async function createDb(options: CreateDbOptions): Promise<DbHandle> {
       connectionString: options.databaseUrl,
       max: options.poolSize ?? 10,
       types: {
-        getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-          parsers[oid] ?? pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+        getTypeParser: (oid: number, format?: 'text' | 'binary') => parsers[oid] ?? pg.types.getTypeParser(oid, format),
       },
     });
     // Without a listener, an idle connection dropped by the server would crash the process.
@@ -87,7 +86,7 @@ export async function createDb(options: CreateDbOptions): Promise<DbHandle> {
     startParams: [...PGlite.defaultStartParams, ...settings],
     initDbStartParams: settings,
   });
-  const db = new Kysely<Database>({ dialect: new PGliteDialect({ pglite: pglite as never }) });
+  const db = new Kysely<Database>({ dialect: new PGliteDialect({ pglite }) });
   const close = () => db.destroy();
   return { db, driver: 'pglite', singleConnection: true, close, [Symbol.asyncDispose]: close };
 }

@@ -1,4 +1,4 @@
-import { Kysely, sql } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { Migrator, type Migration, type MigrationProvider } from 'kysely/migration';
 import type { Database } from './schema.ts';
 import { type PartitionId, pt } from './partition-id.ts';
@@ -23,6 +23,7 @@ export async function migrateToLatest(db: Kysely<Database>): Promise<string[]> {
 
 /** A per-partition template file: creates or alters that partition's tables. */
 export interface PartitionTemplate {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the frozen templates type their own tables
   up(db: Kysely<any>, table: (name: string) => string, partitionId: string): Promise<void>;
 }
 
@@ -52,6 +53,7 @@ export async function applyPartitionTemplates(
   const target = Math.min(toVersion ?? templates.length, templates.length);
   const table = (name: string) => pt(partitionId, name as 'messages');
   for (const template of templates.slice(fromVersion, target)) {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- see PartitionTemplate
     await template.up(trx as Kysely<any>, table, partitionId);
   }
   await trx.updateTable('partitions').set({ template_version: target }).where('id', '=', partitionId).execute();

@@ -8,8 +8,8 @@ afterEach(cleanup);
 function setup(props: { disabledReason?: string } = {}) {
   const onSend = vi.fn<(body: string) => void>();
   render(<Composer roomLabel="#general" onSend={onSend} {...props} />);
-  const input = screen.getByLabelText('Message #general') as HTMLTextAreaElement;
-  const button = screen.getByRole('button', { name: 'Send' }) as HTMLButtonElement;
+  const input = screen.getByLabelText<HTMLTextAreaElement>('Message #general');
+  const button = screen.getByRole<HTMLButtonElement>('button', { name: 'Send' });
   return { onSend, input, button };
 }
 

@@ -19,7 +19,7 @@ afterEach(async () => {
 const EDIT = /^Edit \(\d:\d\d left\)$/;
 
 function composer(): HTMLTextAreaElement {
-  return screen.getByLabelText('Message #general') as HTMLTextAreaElement;
+  return screen.getByLabelText<HTMLTextAreaElement>('Message #general');
 }
 
 function write(text: string) {
@@ -63,7 +63,7 @@ test('I edit my message within the window: “(edited)” with the edit time; an
   const row = await sentRow('helo all');
 
   fireEvent.click(within(toolbarOf(row)).getByRole('button', { name: EDIT }));
-  const field = within(row).getByLabelText('Edit message') as HTMLTextAreaElement;
+  const field = within(row).getByLabelText<HTMLTextAreaElement>('Edit message');
   expect(document.activeElement).toBe(field);
   fireEvent.change(field, { target: { value: 'hello all' } });
   fireEvent.keyDown(field, { key: 'Enter' });
@@ -269,7 +269,7 @@ test('Up-arrow in the empty composer edits my last message in place; Escape canc
   await sentRow('secnod');
   composer().focus();
   fireEvent.keyDown(composer(), { key: 'ArrowUp' });
-  const field = screen.getByLabelText('Edit message') as HTMLTextAreaElement;
+  const field = screen.getByLabelText<HTMLTextAreaElement>('Edit message');
   expect(field.value).toBe('secnod');
   expect(document.activeElement).toBe(field);
   fireEvent.keyDown(field, { key: 'Escape' });
@@ -277,7 +277,7 @@ test('Up-arrow in the empty composer edits my last message in place; Escape canc
   expect(document.activeElement).toBe(composer());
 
   fireEvent.keyDown(composer(), { key: 'ArrowUp' });
-  const again = screen.getByLabelText('Edit message') as HTMLTextAreaElement;
+  const again = screen.getByLabelText<HTMLTextAreaElement>('Edit message');
   fireEvent.change(again, { target: { value: 'second' } });
   fireEvent.keyDown(again, { key: 'Enter' });
   await waitFor(() => expect(bodyOf(theRow('second'))).toBe('second (edited)'));
@@ -294,7 +294,7 @@ test('Up-arrow in the empty composer edits my last message in place; Escape canc
   write('still queued');
   await waitFor(() => expect(within(theRow('still queued')).getByRole('img').getAttribute('aria-label')).toBe('Waiting to send'));
   fireEvent.keyDown(composer(), { key: 'ArrowUp' });
-  const queuedField = screen.getByLabelText('Edit message') as HTMLTextAreaElement;
+  const queuedField = screen.getByLabelText<HTMLTextAreaElement>('Edit message');
   expect(queuedField.value).toBe('still queued');
   fireEvent.change(queuedField, { target: { value: 'queued, then edited' } });
   fireEvent.keyDown(queuedField, { key: 'Enter' });
@@ -312,14 +312,20 @@ test('a long press (500 ms, no move) opens the action sheet; a moving finger doe
   vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'], shouldAdvanceTime: true });
   fireEvent.touchStart(row, { touches: [{ clientX: 40, clientY: 40 }] });
   fireEvent.touchMove(row, { touches: [{ clientX: 40, clientY: 80 }] });
-  act(() => vi.advanceTimersByTime(600));
+  act(() => {
+    vi.advanceTimersByTime(600);
+  });
   fireEvent.touchEnd(row, { touches: [] });
   expect(screen.queryByRole('dialog', { name: 'Message actions' })).toBeNull();
 
   fireEvent.touchStart(row, { touches: [{ clientX: 40, clientY: 40 }] });
-  act(() => vi.advanceTimersByTime(499));
+  act(() => {
+    vi.advanceTimersByTime(499);
+  });
   expect(screen.queryByRole('dialog', { name: 'Message actions' })).toBeNull();
-  act(() => vi.advanceTimersByTime(1));
+  act(() => {
+    vi.advanceTimersByTime(1);
+  });
   fireEvent.touchEnd(row, { touches: [] });
   vi.useRealTimers();
 
@@ -348,7 +354,9 @@ test('a long press on a reaction says who reacted, without opening the message�
 
   vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'], shouldAdvanceTime: true });
   fireEvent.touchStart(pray, { touches: [{ clientX: 10, clientY: 10 }] });
-  act(() => vi.advanceTimersByTime(500));
+  act(() => {
+    vi.advanceTimersByTime(500);
+  });
   fireEvent.touchEnd(pray, { touches: [] });
   vi.useRealTimers();
   expect(within(row).getByRole('status').textContent).toBe('Bob reacted with 🙏');

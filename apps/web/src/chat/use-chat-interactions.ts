@@ -52,7 +52,7 @@ export function useChatInteractions({ items, room, nameOf, actions, outbox, load
 
   const jumpTo = useCallback(async (messageId: string) => {
     setNotice(null);
-    let found = false;
+    let found: boolean;
     try {
       found = await latest.current.loadUntil(messageId);
     } catch {

@@ -8,13 +8,13 @@ const MOVE_TOLERANCE_PX = 10;
 const CLICK_AFTER_PRESS_MS = 800;
 
 export interface LongPressHandlers {
-  onTouchStart(event: TouchEvent): void;
-  onTouchMove(event: TouchEvent): void;
-  onTouchEnd(event: TouchEvent): void;
-  onTouchCancel(): void;
+  onTouchStart: (event: TouchEvent) => void;
+  onTouchMove: (event: TouchEvent) => void;
+  onTouchEnd: (event: TouchEvent) => void;
+  onTouchCancel: () => void;
   /** The click a long press ends with, and the browser's own context menu, are swallowed. */
-  onClickCapture(event: MouseEvent): void;
-  onContextMenu(event: MouseEvent): void;
+  onClickCapture: (event: MouseEvent) => void;
+  onContextMenu: (event: MouseEvent) => void;
 }
 
 /**

@@ -10,7 +10,7 @@ afterEach(cleanup);
 const offline: NetworkStatus = { isOnline: () => false, subscribe: () => () => {} };
 
 function SignOutButton({ onSignOut, confirm }: { onSignOut: () => void; confirm: (q: string) => boolean }) {
-  const signOut = useSignOut('u1', onSignOut, confirm);
+  const signOut = useSignOut(onSignOut, confirm);
   return (
     <button type="button" onClick={signOut}>
       Sign out

@@ -42,7 +42,7 @@ export function ParleySession({ userId, children }: { userId: string; children: 
  * deleted from the browser. Messages still waiting to be sent would be lost with them, so the
  * person is asked first.
  */
-export function useSignOut(userId: string, signOut: () => void, confirm: (question: string) => boolean = (q) => window.confirm(q)) {
+export function useSignOut(signOut: () => void, confirm: (question: string) => boolean = (q) => window.confirm(q)) {
   const client = useParleyClient();
   return useCallback(() => {
     const waiting = client.outbox.getSnapshot().filter((e) => e.status !== 'failed').length;
@@ -51,5 +51,5 @@ export function useSignOut(userId: string, signOut: () => void, confirm: (questi
       if (!confirm(`${what} not been sent yet and will be lost if you sign out now. Sign out anyway?`)) return;
     }
     void client.forget().finally(signOut);
-  }, [client, userId, signOut, confirm]);
+  }, [client, signOut, confirm]);
 }

@@ -28,7 +28,7 @@ async function savedVisit(buildId: string) {
 }
 
 const fetchFails = vi.fn((_url: string | URL | Request) => Promise.reject(new TypeError('Failed to fetch')));
-const authMeAttempts = () => fetchFails.mock.calls.filter(([url]) => String(url).includes('auth.me')).length;
+const authMeAttempts = () => fetchFails.mock.calls.filter(([url]) => (url instanceof Request ? url.url : String(url)).includes('auth.me')).length;
 
 beforeEach(() => {
   window.location.hash = '#/';

@@ -785,7 +785,7 @@ export class MockParley {
             };
             this.#sockets.add(socket);
             request.signal.addEventListener('abort', end);
-            this.#onSocketMessage(socket, { id: 0, method: 'subscription', params: { path, input } } as TRPCClientOutgoingMessage);
+            this.#onSocketMessage(socket, { id: 0, method: 'subscription', params: { path, input } });
             this.#changed();
           },
           cancel: end,
@@ -822,7 +822,8 @@ export class MockParley {
       });
       client.addEventListener('message', (event) => {
         if (event.data === 'PING') return client.send('PONG');
-        const parsed = JSON.parse(String(event.data)) as unknown;
+        if (typeof event.data !== 'string') throw new Error('The Parley client sends text frames only.');
+        const parsed = JSON.parse(event.data) as unknown;
         for (const message of (Array.isArray(parsed) ? parsed : [parsed]) as TRPCClientOutgoingMessage[]) this.#onSocketMessage(socket, message);
         this.#changed();
       });

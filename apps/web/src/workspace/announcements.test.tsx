@@ -69,5 +69,5 @@ test('an announcement over 4000 characters cannot be posted, and says so', async
   const form = screen.getByRole('form', { name: 'Post announcement' });
   fireEvent.change(within(form).getByLabelText('Announcement to everyone in the workspace'), { target: { value: 'x'.repeat(4001) } });
   expect(within(form).getByText('4001 / 4000 — too long to post.')).toBeTruthy();
-  expect((within(form).getByRole('button', { name: 'Post' }) as HTMLButtonElement).disabled).toBe(true);
+  expect(within(form).getByRole<HTMLButtonElement>('button', { name: 'Post' }).disabled).toBe(true);
 });

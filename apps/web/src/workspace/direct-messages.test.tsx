@@ -90,7 +90,7 @@ test('“New message” takes at most 7 people and says so when more are chosen'
   await renderLiveGeneral({ parley });
   fireEvent.click(within(sidebar()).getByRole('button', { name: 'New message' }));
   const dialog = await screen.findByRole('dialog', { name: 'New message' });
-  const start7 = within(dialog).getByRole('button', { name: 'Start conversation' }) as HTMLButtonElement;
+  const start7 = within(dialog).getByRole<HTMLButtonElement>('button', { name: 'Start conversation' });
   expect(start7.disabled).toBe(true);
 
   for (const name of ['Bob', ...CROWD.slice(0, 7).map((m) => m.displayName)]) fireEvent.click(within(dialog).getByLabelText(name));

@@ -52,7 +52,7 @@ function row(name: string): HTMLElement {
 const memberNames = () => [...sidebar().querySelectorAll('.member-list .member-name')].map((n) => n.textContent);
 
 function roleSelect(name: string): HTMLSelectElement {
-  return screen.getByRole('combobox', { name: `Role of ${name}` }) as HTMLSelectElement;
+  return screen.getByRole<HTMLSelectElement>('combobox', { name: `Role of ${name}` });
 }
 
 const options = (select: HTMLSelectElement) => [...select.options].map((o) => o.value);
@@ -228,12 +228,12 @@ test('the notice goes once I open a workspace again', async () => {
 test('made a viewer while looking, I can read but no longer write', async () => {
   start('member');
   await openGeneral();
-  const input = screen.getByLabelText('Message #general') as HTMLTextAreaElement;
+  const input = screen.getByLabelText<HTMLTextAreaElement>('Message #general');
   expect(input.disabled).toBe(false);
   parley.changeRole(ADA.id, 'viewer', { by: OWEN.userId });
 
   await screen.findByText('Viewers can read but not write in this workspace.');
-  expect((screen.getByLabelText('Message #general') as HTMLTextAreaElement).disabled).toBe(true);
+  expect(screen.getByLabelText<HTMLTextAreaElement>('Message #general').disabled).toBe(true);
   expect(sidebar().querySelector('.workspace-meta .role')?.textContent).toBe('viewer');
   await waitFor(() => expect(row('Ada').textContent).toContain('viewer'));
 });

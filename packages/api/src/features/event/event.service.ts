@@ -89,7 +89,7 @@ class FeedFilter {
     if (isOthersPersonal(event, this.userId)) return false;
     if (!this.rooms || event.roomId === null || isPublicRoomNews(event)) return true;
     if (isOwnMembership(event, this.userId) || isCreatedWith(event, this.userId)) {
-      if (event.type !== 'member.left') this.rooms.add(event.roomId!);
+      if (event.type !== 'member.left') this.rooms.add(event.roomId);
       return true;
     }
     return this.rooms.has(event.roomId);

@@ -58,7 +58,7 @@ function open<T>(user: TestUser, start: (caller: ReturnType<typeof createCaller>
     until(predicate: (items: T[]) => boolean, what = 'items', timeoutMs = 5_000): Promise<T[]> {
       return new Promise((resolve, reject) => {
         const check = () => {
-          if (failure) reject(failure instanceof Error ? failure : new Error(String(failure)));
+          if (failure) reject(failure instanceof Error ? failure : new Error(`${what}: the subscription failed`, { cause: failure }));
           else if (predicate(items)) resolve(items);
           else return;
           waiters.delete(check);
