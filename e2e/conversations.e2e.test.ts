@@ -107,7 +107,16 @@ describe.skipIf(!chromiumPath)('message actions between two browsers (embedded d
     const result = await node.deps.db
       .updateTable(pt(parsePartitionId(partitionId), 'messages'))
       // now() - make_interval(mins => minutes), on the database's clock.
-      .set((eb) => ({ created_at: eb(eb.fn('now'), '-', eb.fn('make_interval', [0, 0, 0, 0, 0, minutes].map((n) => eb.lit(n)))).$castTo<string>() }))
+      .set((eb) => ({
+        created_at: eb(
+          eb.fn('now'),
+          '-',
+          eb.fn(
+            'make_interval',
+            [0, 0, 0, 0, 0, minutes].map((n) => eb.lit(n)),
+          ),
+        ).$castTo<string>(),
+      }))
       .where('id', '=', messageId)
       .executeTakeFirstOrThrow();
     expect(result.numUpdatedRows).toBe(1n);
@@ -123,7 +132,9 @@ describe.skipIf(!chromiumPath)('message actions between two browsers (embedded d
 
     // Within the window: the toolbar's Edit, in place; Bob's page follows without a reload.
     await editMessage(messageRow(ada, 'see you at 5'), 'see you at 6');
-    await rowById(bob, first).locator('.message-body', { hasText: /^see you at 6\s*\(edited\)$/ }).waitFor();
+    await rowById(bob, first)
+      .locator('.message-body', { hasText: /^see you at 6\s*\(edited\)$/ })
+      .waitFor();
     await rowById(ada, first).locator('.edited-mark').waitFor();
     await rowById(ada, first).getByText('saving…').waitFor({ state: 'detached' });
 
@@ -290,7 +301,9 @@ describe.skipIf(!chromiumPath)('message actions between two browsers (embedded d
     const pendingShown = async () => {
       await reactionChip(rowById(ada, reacted), '🎉', 1).waitFor();
       await rowById(ada, reacted).getByText('saving…').waitFor();
-      await rowById(ada, edited).locator('.message-body', { hasText: /^meeting moved to 4pm\b/ }).waitFor();
+      await rowById(ada, edited)
+        .locator('.message-body', { hasText: /^meeting moved to 4pm\b/ })
+        .waitFor();
       await rowById(ada, edited).getByText('saving…').waitFor();
       await rowById(ada, deleted).locator('.message-body.tombstone').waitFor();
     };
@@ -308,7 +321,9 @@ describe.skipIf(!chromiumPath)('message actions between two browsers (embedded d
 
     await adaContext.setOffline(false);
     await reactionChip(rowById(bob, reacted), '🎉', 1).waitFor({ timeout: 30_000 });
-    await rowById(bob, edited).locator('.message-body', { hasText: /^meeting moved to 4pm\s*\(edited\)$/ }).waitFor({ timeout: 30_000 });
+    await rowById(bob, edited)
+      .locator('.message-body', { hasText: /^meeting moved to 4pm\s*\(edited\)$/ })
+      .waitFor({ timeout: 30_000 });
     await rowById(bob, deleted).locator('.message-body.tombstone', { hasText: 'This message was deleted' }).waitFor({ timeout: 30_000 });
     // Ada's page: all confirmed.
     await ada.getByText('saving…').first().waitFor({ state: 'detached', timeout: 30_000 });
@@ -359,7 +374,9 @@ describe.skipIf(!chromiumPath)('message actions between two browsers (embedded d
     await editMessage(rowById(bob, reply), 'Looks good, one typo in step 4');
     await reactTo(rowById(ada, reply), '🎉');
     await reactionChip(rowById(bob, reply), '🎉', 1).waitFor();
-    await rowById(ada, reply).locator('.message-body', { hasText: /^Looks good, one typo in step 4\s*\(edited\)$/ }).waitFor();
+    await rowById(ada, reply)
+      .locator('.message-body', { hasText: /^Looks good, one typo in step 4\s*\(edited\)$/ })
+      .waitFor();
     await rowById(bob, reply).getByText('saving…').waitFor({ state: 'detached' });
     await rowById(ada, reply).getByText('saving…').waitFor({ state: 'detached' });
 

@@ -36,9 +36,9 @@ export const bodies = (page: Page) => page.locator('.message-body').allTextConte
 
 /** Each message's text and state (`sent`, `sending`, `queued`, `failed`), in the order shown. */
 export const messagesWithStatus = (page: Page) =>
-  page.locator('li.message').evaluateAll((rows) =>
-    rows.map((row) => [row.querySelector('.message-body')?.textContent ?? '', row.getAttribute('data-status') ?? '']),
-  );
+  page
+    .locator('li.message')
+    .evaluateAll((rows) => rows.map((row) => [row.querySelector('.message-body')?.textContent ?? '', row.getAttribute('data-status') ?? '']));
 
 // ── Conversations (issue 9): a message's actions, as a person reaches them ──────────────────
 
@@ -90,7 +90,10 @@ export async function editMessage(row: Locator, newBody: string) {
 export async function reactTo(row: Locator, emoji: string) {
   const toolbar = await hoverToolbar(row);
   await toolbar.getByRole('button', { name: 'React', exact: true }).click();
-  await row.getByRole('group', { name: 'Choose a reaction' }).getByRole('button', { name: `React with ${emoji}` }).click();
+  await row
+    .getByRole('group', { name: 'Choose a reaction' })
+    .getByRole('button', { name: `React with ${emoji}` })
+    .click();
 }
 
 /** "Delete for everyone" from the hover toolbar, answered in the confirmation dialog (`confirm`: Delete, else Cancel). */

@@ -38,7 +38,10 @@ async function main() {
         cdp.on('Network.loadingFinished', (e: { encodedDataLength: number }) => (transferred += e.encodedDataLength));
         const started = performance.now();
         await page.goto(url, { waitUntil: 'commit' });
-        await page.getByRole('button', { name: /sign in/i }).first().waitFor({ timeout: 60_000 });
+        await page
+          .getByRole('button', { name: /sign in/i })
+          .first()
+          .waitFor({ timeout: 60_000 });
         times.push(performance.now() - started);
         bytes = transferred;
         await context.close();

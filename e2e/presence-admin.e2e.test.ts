@@ -20,8 +20,7 @@ const chromiumPath = findChromium();
 const GRACE_MS = 3_000;
 
 /** The presence dot of a member in the sidebar's member list, by its accessible name ("Online", …). */
-const presenceOf = (page: Page, name: string) =>
-  page.locator('.member-list li', { has: page.locator('.member-name', { hasText: name }) }).getByRole('img');
+const presenceOf = (page: Page, name: string) => page.locator('.member-list li', { has: page.locator('.member-name', { hasText: name }) }).getByRole('img');
 
 describe.skipIf(!chromiumPath)('presence, typing and the admin view in the browser (embedded database)', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'parley-presence-'));
@@ -63,9 +62,7 @@ describe.skipIf(!chromiumPath)('presence, typing and the admin view in the brows
     // Bob's page goes away: reconnecting during the grace period, then offline with a last-seen time.
     await bobContext.close();
     await expect.poll(() => presenceOf(ada, 'bob').getAttribute('aria-label'), { timeout: 15_000 }).toBe('Reconnecting…');
-    await expect
-      .poll(() => presenceOf(ada, 'bob').getAttribute('aria-label'), { timeout: GRACE_MS + 15_000 })
-      .toMatch(/^Offline · last seen /);
+    await expect.poll(() => presenceOf(ada, 'bob').getAttribute('aria-label'), { timeout: GRACE_MS + 15_000 }).toMatch(/^Offline · last seen /);
     await expect.poll(() => ada.locator('.member-list .last-seen').textContent()).toMatch(/^last seen /);
 
     // The first account of a new database administers Parley.

@@ -88,7 +88,8 @@ async function main() {
   } catch (error) {
     fail(`PostgreSQL at ${databaseUrl} is not reachable (${error instanceof Error ? error.message : String(error)}); set DATABASE_URL`);
   }
-  if (!(await redisAnswers(redisUrl))) console.warn(`warning: Redis at ${redisUrl} does not answer; the nodes start degraded (log polling) and catch up when it comes`);
+  if (!(await redisAnswers(redisUrl)))
+    console.warn(`warning: Redis at ${redisUrl} does not answer; the nodes start degraded (log polling) and catch up when it comes`);
 
   if (!existsSync(join(REPO_ROOT, 'apps/web/dist/index.html'))) {
     console.log('building the web app (apps/web/dist is missing)…');

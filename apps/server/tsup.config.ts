@@ -16,7 +16,11 @@ const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 
   dependencies: Record<string, string>;
 };
 const runtimeDependencies = Object.keys(pkg.dependencies);
-const packageName = (specifier: string) => specifier.split('/').slice(0, specifier.startsWith('@') ? 2 : 1).join('/');
+const packageName = (specifier: string) =>
+  specifier
+    .split('/')
+    .slice(0, specifier.startsWith('@') ? 2 : 1)
+    .join('/');
 
 /** Fails the build when bundled code imports an npm package the production install would not have. */
 const declaredDependenciesOnly: Plugin = {
@@ -26,7 +30,9 @@ const declaredDependenciesOnly: Plugin = {
       if (isBuiltin(path) || path.startsWith('@parley/') || runtimeDependencies.includes(packageName(path))) return undefined;
       return {
         errors: [
-          { text: `${importer} imports '${path}': add ${packageName(path)} to apps/server/package.json "dependencies" (the compiled server imports it from node_modules)` },
+          {
+            text: `${importer} imports '${path}': add ${packageName(path)} to apps/server/package.json "dependencies" (the compiled server imports it from node_modules)`,
+          },
         ],
       };
     });

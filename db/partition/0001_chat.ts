@@ -16,17 +16,31 @@ export async function up(db: Kysely<any>, t: (name: string) => string): Promise<
 
   await db.schema
     .createTable(t('room_members'))
-    .addColumn('room_id', 'text', (c) => c.notNull().references(`${t('rooms')}.id`).onDelete('cascade'))
+    .addColumn('room_id', 'text', (c) =>
+      c
+        .notNull()
+        .references(`${t('rooms')}.id`)
+        .onDelete('cascade'),
+    )
     .addColumn('user_id', 'text', (c) => c.notNull())
     .addColumn('joined_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .addPrimaryKeyConstraint(`${t('room_members')}_pkey`, ['room_id', 'user_id'])
     .execute();
-  await db.schema.createIndex(`${t('room_members')}_user_id_idx`).on(t('room_members')).column('user_id').execute();
+  await db.schema
+    .createIndex(`${t('room_members')}_user_id_idx`)
+    .on(t('room_members'))
+    .column('user_id')
+    .execute();
 
   await db.schema
     .createTable(t('messages'))
     .addColumn('id', 'text', (c) => c.primaryKey())
-    .addColumn('room_id', 'text', (c) => c.notNull().references(`${t('rooms')}.id`).onDelete('cascade'))
+    .addColumn('room_id', 'text', (c) =>
+      c
+        .notNull()
+        .references(`${t('rooms')}.id`)
+        .onDelete('cascade'),
+    )
     .addColumn('author_id', 'text', (c) => c.notNull())
     .addColumn('client_id', 'uuid', (c) => c.notNull())
     .addColumn('body', 'text', (c) => c.notNull())

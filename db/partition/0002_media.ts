@@ -12,5 +12,8 @@ export async function up(db: Kysely<any>, t: (name: string) => string): Promise<
     .addColumn('data', 'bytea', (c) => c.notNull())
     .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .execute();
-  await db.schema.alterTable(t('messages')).addColumn('media_id', 'text', (c) => c.references(`${t('media')}.id`)).execute();
+  await db.schema
+    .alterTable(t('messages'))
+    .addColumn('media_id', 'text', (c) => c.references(`${t('media')}.id`))
+    .execute();
 }

@@ -9,9 +9,17 @@ import { type Kysely, sql } from 'kysely';
 export async function up(db: Kysely<any>, t: (name: string) => string): Promise<void> {
   await db.schema
     .alterTable(t('rooms'))
-    .addColumn('kind', 'text', (c) => c.notNull().defaultTo('public').check(sql`kind in ('public', 'private', 'dm')`))
+    .addColumn('kind', 'text', (c) =>
+      c
+        .notNull()
+        .defaultTo('public')
+        .check(sql`kind in ('public', 'private', 'dm')`),
+    )
     .execute();
-  await db.schema.alterTable(t('rooms')).addColumn('topic', 'text', (c) => c.notNull().defaultTo('')).execute();
+  await db.schema
+    .alterTable(t('rooms'))
+    .addColumn('topic', 'text', (c) => c.notNull().defaultTo(''))
+    .execute();
   // A direct message's sorted member ids: opening the same conversation again finds it.
   await db.schema.alterTable(t('rooms')).addColumn('dm_key', 'text').execute();
   await sql`create unique index ${sql.id(`${t('rooms')}_dm_key_key`)} on ${sql.table(t('rooms'))} (dm_key) where dm_key is not null`.execute(db);
@@ -21,10 +29,17 @@ export async function up(db: Kysely<any>, t: (name: string) => string): Promise<
 
   await db.schema
     .alterTable(t('room_members'))
-    .addColumn('role', 'text', (c) => c.notNull().defaultTo('member').check(sql`role in ('admin', 'member')`))
+    .addColumn('role', 'text', (c) =>
+      c
+        .notNull()
+        .defaultTo('member')
+        .check(sql`role in ('admin', 'member')`),
+    )
     .execute();
   // Every room's creator administers it.
-  await sql`update ${sql.table(t('room_members'))} rm set role = 'admin' from ${sql.table(t('rooms'))} r where r.id = rm.room_id and r.created_by = rm.user_id`.execute(db);
+  await sql`update ${sql.table(t('room_members'))} rm set role = 'admin' from ${sql.table(t('rooms'))} r where r.id = rm.room_id and r.created_by = rm.user_id`.execute(
+    db,
+  );
 
   await db.schema.alterTable(t('messages')).addColumn('reply_to', 'text').execute();
   // A delete for everyone finds the replies that quote the message.
@@ -40,7 +55,12 @@ export async function up(db: Kysely<any>, t: (name: string) => string): Promise<
   // delete for everyone can remove every copy of the text).
   await db.schema
     .createTable(t('message_edits'))
-    .addColumn('message_id', 'text', (c) => c.notNull().references(`${t('messages')}.id`).onDelete('cascade'))
+    .addColumn('message_id', 'text', (c) =>
+      c
+        .notNull()
+        .references(`${t('messages')}.id`)
+        .onDelete('cascade'),
+    )
     .addColumn('event_id', 'bigint', (c) => c.notNull())
     .addColumn('editor_id', 'text', (c) => c.notNull())
     .addColumn('previous_body', 'text', (c) => c.notNull())
@@ -51,7 +71,12 @@ export async function up(db: Kysely<any>, t: (name: string) => string): Promise<
   // "Delete for me" (seed 003's per-user deletion records).
   await db.schema
     .createTable(t('message_hides'))
-    .addColumn('message_id', 'text', (c) => c.notNull().references(`${t('messages')}.id`).onDelete('cascade'))
+    .addColumn('message_id', 'text', (c) =>
+      c
+        .notNull()
+        .references(`${t('messages')}.id`)
+        .onDelete('cascade'),
+    )
     .addColumn('user_id', 'text', (c) => c.notNull())
     .addColumn('hidden_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .addPrimaryKeyConstraint(`${t('message_hides')}_pkey`, ['user_id', 'message_id'])
@@ -59,7 +84,12 @@ export async function up(db: Kysely<any>, t: (name: string) => string): Promise<
 
   await db.schema
     .createTable(t('reactions'))
-    .addColumn('message_id', 'text', (c) => c.notNull().references(`${t('messages')}.id`).onDelete('cascade'))
+    .addColumn('message_id', 'text', (c) =>
+      c
+        .notNull()
+        .references(`${t('messages')}.id`)
+        .onDelete('cascade'),
+    )
     .addColumn('user_id', 'text', (c) => c.notNull())
     .addColumn('emoji', 'text', (c) => c.notNull())
     .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
@@ -76,7 +106,12 @@ export async function up(db: Kysely<any>, t: (name: string) => string): Promise<
     .execute();
   await db.schema
     .createTable(t('announcement_dismissals'))
-    .addColumn('announcement_id', 'text', (c) => c.notNull().references(`${t('announcements')}.id`).onDelete('cascade'))
+    .addColumn('announcement_id', 'text', (c) =>
+      c
+        .notNull()
+        .references(`${t('announcements')}.id`)
+        .onDelete('cascade'),
+    )
     .addColumn('user_id', 'text', (c) => c.notNull())
     .addColumn('dismissed_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .addPrimaryKeyConstraint(`${t('announcement_dismissals')}_pkey`, ['user_id', 'announcement_id'])

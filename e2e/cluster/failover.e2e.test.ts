@@ -87,8 +87,7 @@ describe.skipIf(!baseUrl || !redis || !nginxBinary)('three nodes behind nginx', 
     }
   }
 
-  const logs = () =>
-    [...cluster.nodes.map((n) => `--- ${n.id}\n${n.recentOutput()}`), `--- nginx\n${cluster.nginx.recentOutput()}`].join('\n');
+  const logs = () => [...cluster.nodes.map((n) => `--- ${n.id}\n${n.recentOutput()}`), `--- nginx\n${cluster.nginx.recentOutput()}`].join('\n');
 
   /** A fresh checker that every client reports to from here on. */
   function newChecker(): DeliveryChecker {
@@ -123,7 +122,7 @@ describe.skipIf(!baseUrl || !redis || !nginxBinary)('three nodes behind nginx', 
     return [...counts].sort((a, b) => b[1] - a[1])[0]![0];
   };
 
-  test('clients on different nodes see each other\'s messages live', async () => {
+  test("clients on different nodes see each other's messages live", async () => {
     // Connected one after another, least_conn put the first three on three different nodes.
     expect(new Set(people.map((p) => p.node()?.id)).size).toBe(3);
     expect(bob().node()).not.toBe(alice().node());

@@ -101,8 +101,7 @@ export async function clusterClient(cluster: Cluster, username: string): Promise
       const entry = client.outbox.send({ partitionId, roomId, body });
       checker?.sent(username, { clientId: entry.clientId, body });
     },
-    connected: (timeoutMs = 30_000) =>
-      waitUntil(() => client.connection.getSnapshot().state === 'CONNECTED', timeoutMs, `${username} to connect`),
+    connected: (timeoutMs = 30_000) => waitUntil(() => client.connection.getSnapshot().state === 'CONNECTED', timeoutMs, `${username} to connect`),
     async drained(timeoutMs = 60_000) {
       await waitUntil(
         () => {
@@ -131,11 +130,14 @@ export function sendContinuously(senders: ClusterClient[], target: { partitionId
   const intervals: ReturnType<typeof setInterval>[] = [];
   const timers = senders.map((s, i) =>
     // Staggered, so the senders do not always hit nginx in the same millisecond.
-    setTimeout(() => {
-      const tick = () => s.send(target.partitionId, target.roomId, `${label} ${s.name} #${++n}`);
-      tick();
-      intervals[i] = setInterval(tick, everyMs);
-    }, Math.round((everyMs / senders.length) * i)),
+    setTimeout(
+      () => {
+        const tick = () => s.send(target.partitionId, target.roomId, `${label} ${s.name} #${++n}`);
+        tick();
+        intervals[i] = setInterval(tick, everyMs);
+      },
+      Math.round((everyMs / senders.length) * i),
+    ),
   );
   return {
     stop() {

@@ -39,7 +39,12 @@ export async function connectClients(run: Run): Promise<Connected> {
     await waitFor(() => startedCount >= i + group.length, 30_000);
   }
   if (!(await waitFor(() => startedCount >= clients.length, 30_000))) {
-    throw new Error(`only ${startedCount} of ${clients.length} subscriptions started:\n${clients.flatMap((c) => c.errors).slice(0, 5).join('\n')}`);
+    throw new Error(
+      `only ${startedCount} of ${clients.length} subscriptions started:\n${clients
+        .flatMap((c) => c.errors)
+        .slice(0, 5)
+        .join('\n')}`,
+    );
   }
   const perNode = nodes.map((_, n) => clients.filter((c) => c.node === n).length);
   log(`clients per node: ${nodes.map((n, i) => `${n.id} ${perNode[i]}`).join(', ')}`);

@@ -22,7 +22,12 @@ export async function measureIdleStep(run: Run): Promise<RssResult | null> {
     onCleanup('idle node', async () => void (await idleNode.stop('SIGTERM')));
     log(`RSS: starting node-idle (not behind nginx) for ${opts.idle} idle connections…`);
     await idleNode.start();
-    rss = await measureIdle(opts, idleNode, people.slice(0, idleUsers).map((p) => p.token), opts.idle);
+    rss = await measureIdle(
+      opts,
+      idleNode,
+      people.slice(0, idleUsers).map((p) => p.token),
+      opts.idle,
+    );
     await idleNode.stop('SIGTERM');
   }
   return rss;

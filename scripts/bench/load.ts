@@ -175,6 +175,5 @@ export function createLoad(run: Run, connected: Connected, m: Measures) {
     return result;
   };
 
-
   return { runStep, results, nextStep: () => ++stepNo };
 }

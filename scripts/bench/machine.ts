@@ -16,7 +16,7 @@ export function sh(cmd: string, args: string[]): string {
 }
 
 export function machineInfo(postgresVersion: string): MachineInfo {
-  const model = cpus()[0]?.model ?? (/Model name:\s*(.*)/.exec(sh('lscpu', []))?.[1] ?? 'unknown');
+  const model = cpus()[0]?.model ?? /Model name:\s*(.*)/.exec(sh('lscpu', []))?.[1] ?? 'unknown';
   const limits = (() => {
     try {
       return /Max open files\s+(\S+)\s+(\S+)/.exec(readFileSync('/proc/self/limits', 'utf8'));

@@ -36,7 +36,12 @@ export async function main(): Promise<void> {
 
   const { background } = measures;
   await measures.measureBackground(opts.quick ? 2 : 4, opts.quick ? 2000 : 10_000);
-  log(`background with no traffic: ${num(background.pgPerS, 1)} PostgreSQL transactions/s, ${num([...background.redisPerS.values()].reduce((a, b) => a + b, 0), 1)} Redis commands/s (subtracted from each step's counts)`);
+  log(
+    `background with no traffic: ${num(background.pgPerS, 1)} PostgreSQL transactions/s, ${num(
+      [...background.redisPerS.values()].reduce((a, b) => a + b, 0),
+      1,
+    )} Redis commands/s (subtracted from each step's counts)`,
+  );
 
   const { latency, latencyTries } = await measureLatency(run, load);
   const { knee, kneeStep } = await findKnee(run, load);

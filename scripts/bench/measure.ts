@@ -15,9 +15,7 @@ export type Measures = ReturnType<typeof createMeasures>;
 export function createMeasures(run: Run) {
   const { db, ownBackend, nodes, nginxMaster, redis, partitionIds } = run;
   const pgPids = async () =>
-    (await db.client.query<{ pid: number }>('select pid from pg_stat_activity where datname = $1 and pid <> $2', [db.name, ownBackend])).rows.map(
-      (r) => r.pid,
-    );
+    (await db.client.query<{ pid: number }>('select pid from pg_stat_activity where datname = $1 and pid <> $2', [db.name, ownBackend])).rows.map((r) => r.pid);
   const readCpu = async (): Promise<CpuReading> => ({
     wall: performance.now(),
     nodes: cpuOf(nodes.flatMap((n) => (n.pid ? [n.pid] : []))),
@@ -43,7 +41,6 @@ export function createMeasures(run: Run) {
     used.otherMs = Math.max(0, used.machineBusyMs - used.nodesMs - used.nginxMs - used.pgMs - used.redisMs - used.generatorMs);
     return used;
   };
-
 
   /** Polls every node's /health while a step runs: the deepest group-commit queue seen. */
   const watchQueues = () => {
@@ -95,8 +92,7 @@ export function createMeasures(run: Run) {
 
   const pgXacts = async () =>
     Number(
-      (await db.client.query<{ n: string }>('select (xact_commit + xact_rollback)::text as n from pg_stat_database where datname = $1', [db.name]))
-        .rows[0]!.n,
+      (await db.client.query<{ n: string }>('select (xact_commit + xact_rollback)::text as n from pg_stat_database where datname = $1', [db.name])).rows[0]!.n,
     );
   const redisCounts = () => redisCommandCounts(redis.url).catch(() => new Map<string, number>());
 

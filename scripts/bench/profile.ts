@@ -109,13 +109,20 @@ export function summarizeProfile(path: string, top = 25): ProfileSummary {
     const a = areaOf(url, functionName);
     area.set(a, (area.get(a) ?? 0) + us);
   }
-  const rank = (m: Map<string, number>) =>
-    [...m].sort((x, y) => y[1] - x[1]).map(([k, us]) => ({ k, ms: us / 1000, share: total ? us / total : 0 }));
+  const rank = (m: Map<string, number>) => [...m].sort((x, y) => y[1] - x[1]).map(([k, us]) => ({ k, ms: us / 1000, share: total ? us / total : 0 }));
   return {
     totalMs: total / 1000,
-    functions: rank(fn).slice(0, top).map(({ k, ms, share }) => ({ name: k, ms, share })),
-    areas: rank(area).slice(0, top).map(({ k, ms, share }) => ({ area: k, ms, share })),
-    parley: rank(inclusive).slice(0, top).map(({ k, ms, share }) => ({ name: k, ms, share })),
-    writesBy: rank(writes).slice(0, top).map(({ k, ms, share }) => ({ area: k, ms, share })),
+    functions: rank(fn)
+      .slice(0, top)
+      .map(({ k, ms, share }) => ({ name: k, ms, share })),
+    areas: rank(area)
+      .slice(0, top)
+      .map(({ k, ms, share }) => ({ area: k, ms, share })),
+    parley: rank(inclusive)
+      .slice(0, top)
+      .map(({ k, ms, share }) => ({ name: k, ms, share })),
+    writesBy: rank(writes)
+      .slice(0, top)
+      .map(({ k, ms, share }) => ({ area: k, ms, share })),
   };
 }

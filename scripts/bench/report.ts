@@ -131,7 +131,17 @@ export function renderText(r: Report): string {
     `every message: ${r.ackedTotal} acknowledged, ${r.rowsTotal} rows, ${r.eventsTotal} events; duplicates seen by clients: ${r.duplicatesTotal}`,
     '',
     textTable(COST_HEADER, costRows(r.callCosts)),
-    ...r.profiles.flatMap((p) => ['', `CPU profile ${p.node}: ${num(p.summary.totalMs, 0)} ms busy`, ...p.summary.areas.slice(0, 12).map((a) => `  ${num(a.share * 100, 1).padStart(5)}%  ${a.area}`), '  top functions (self time):', ...p.summary.functions.slice(0, 15).map((f) => `  ${num(f.share * 100, 1).padStart(5)}%  ${f.name}`), '  socket writes by caller:', ...p.summary.writesBy.slice(0, 8).map((a) => `  ${num(a.share * 100, 1).padStart(5)}%  ${a.area}`), '  Parley functions (total time, callees included):', ...p.summary.parley.slice(0, 15).map((f) => `  ${num(f.share * 100, 1).padStart(5)}%  ${f.name}`)]),
+    ...r.profiles.flatMap((p) => [
+      '',
+      `CPU profile ${p.node}: ${num(p.summary.totalMs, 0)} ms busy`,
+      ...p.summary.areas.slice(0, 12).map((a) => `  ${num(a.share * 100, 1).padStart(5)}%  ${a.area}`),
+      '  top functions (self time):',
+      ...p.summary.functions.slice(0, 15).map((f) => `  ${num(f.share * 100, 1).padStart(5)}%  ${f.name}`),
+      '  socket writes by caller:',
+      ...p.summary.writesBy.slice(0, 8).map((a) => `  ${num(a.share * 100, 1).padStart(5)}%  ${a.area}`),
+      '  Parley functions (total time, callees included):',
+      ...p.summary.parley.slice(0, 15).map((f) => `  ${num(f.share * 100, 1).padStart(5)}%  ${f.name}`),
+    ]),
   ].join('\n');
 }
 
@@ -156,7 +166,7 @@ are from one machine, shared with other work: read the load figures before compa
 | command | \`${r.commandLine}\` |
 | topology | ${o.nodes} Parley node process${o.nodes === 1 ? '' : 'es'} behind nginx (the repository's nginx.conf, rendered by \`@parley/scripts/cluster\`), one fresh PostgreSQL database, a private redis-server; all on this machine, with the load generator |
 | clients | ${o.clients} WebSocket clients through nginx (${r.perNode.map((n, j) => `${r.nodeIds[j]} ${n}`).join(', ')}), client *i* in room *i* mod ${o.rooms}, ${o.rooms} rooms in ${o.partitions} workspace${o.partitions === 1 ? '' : 's'} (${Math.round(o.clients / o.rooms)} people per room); each one \`event.onEvent\` subscription |
-| sends | ${o.send === 'http' ? 'tRPC HTTP `POST /trpc/message.send?batch=1` through nginx, as `@parley/client` sends in a browser (cookie session; keep-alive, up to 256 connections)' : 'tRPC mutations over each sender\'s own WebSocket, as `@parley/client` sends with a token while its socket is open'}, open loop, round-robin over the rooms, sender a member of the room |
+| sends | ${o.send === 'http' ? 'tRPC HTTP `POST /trpc/message.send?batch=1` through nginx, as `@parley/client` sends in a browser (cookie session; keep-alive, up to 256 connections)' : "tRPC mutations over each sender's own WebSocket, as `@parley/client` sends with a token while its socket is open"}, open loop, round-robin over the rooms, sender a member of the room |
 | steps | latency ${o.rate} msg/s for ${o.latencySeconds} s; knee ${o.rates.join(', ')} msg/s, ${o.stepSeconds} s each, until a step fails, then ${o.quick ? 'one step' : 'two steps'} halfway between the last that kept up and the first that did not; each step starts once the nodes are quiet (under 15% of a core); a step fails when a send fails, a message is missing from the table or from a client, the persisted rate is below 95% of the offered one, or p99 delivery > ${o.p99BoundMs} ms |
 | limits | open files ${i.openFiles}; local ports ${i.portRange}; nginx \`worker_connections 4096\` |
 
@@ -226,13 +236,35 @@ The load generator is one Node process speaking tRPC's WebSocket protocol direct
 (connectionParams, \`subscription\` with \`lastEventId\`, \`PING\`/\`PONG\`) and tRPC's batched
 HTTP POST, no \`@trpc/client\` observables; its CPU share is in the table. It runs on the same
 2 cores as everything else, so the nodes never have the machine to themselves.
-${r.profiles.length ? `\n## CPU profile (\`--profile\`: the nodes ran with \`--cpu-prof\`, so this run's other numbers are slower)\n\n${r.profiles.map((p) => `### ${p.node}: ${num(p.summary.totalMs, 0)} ms on CPU\n\n${markdownTable(['share', 'where'], p.summary.areas.slice(0, 12).map((a) => [`${num(a.share * 100, 1)}%`, a.area]))}\n\n${markdownTable(['share', 'function (self time)'], p.summary.functions.slice(0, 20).map((f) => [`${num(f.share * 100, 1)}%`, f.name]))}\n\n${markdownTable(['share of all samples', 'socket writes (writev, writeUtf8String) made by'], p.summary.writesBy.slice(0, 8).map((a) => [`${num(a.share * 100, 1)}%`, a.area]))}\n\n${markdownTable(['share', 'Parley function (total time, callees included)'], p.summary.parley.slice(0, 20).map((f) => [`${num(f.share * 100, 1)}%`, f.name]))}`).join('\n\n')}\n` : ''}`;
+${
+  r.profiles.length
+    ? `\n## CPU profile (\`--profile\`: the nodes ran with \`--cpu-prof\`, so this run's other numbers are slower)\n\n${r.profiles
+        .map(
+          (p) =>
+            `### ${p.node}: ${num(p.summary.totalMs, 0)} ms on CPU\n\n${markdownTable(
+              ['share', 'where'],
+              p.summary.areas.slice(0, 12).map((a) => [`${num(a.share * 100, 1)}%`, a.area]),
+            )}\n\n${markdownTable(
+              ['share', 'function (self time)'],
+              p.summary.functions.slice(0, 20).map((f) => [`${num(f.share * 100, 1)}%`, f.name]),
+            )}\n\n${markdownTable(
+              ['share of all samples', 'socket writes (writev, writeUtf8String) made by'],
+              p.summary.writesBy.slice(0, 8).map((a) => [`${num(a.share * 100, 1)}%`, a.area]),
+            )}\n\n${markdownTable(
+              ['share', 'Parley function (total time, callees included)'],
+              p.summary.parley.slice(0, 20).map((f) => [`${num(f.share * 100, 1)}%`, f.name]),
+            )}`,
+        )
+        .join('\n\n')}\n`
+    : ''
+}`;
 }
 
 /** A warning when other work took a real share of the machine during the steps. */
 export function noiseNote(r: Report): string {
   const steps = [...r.latencyTries, ...r.knee];
-  const retried = r.latencyTries.length > 1 ? ` The latency step ran ${r.latencyTries.length} times because other work disturbed it; the headline is the quietest try.` : '';
+  const retried =
+    r.latencyTries.length > 1 ? ` The latency step ran ${r.latencyTries.length} times because other work disturbed it; the headline is the quietest try.` : '';
   const worst = steps.reduce((a, b) => (b.cpu.otherMs / b.cpu.wallMs > a.cpu.otherMs / a.cpu.wallMs ? b : a));
   const share = (worst.cpu.otherMs / worst.cpu.wallMs) * 100;
   if (share < 20 && !retried) return '';
@@ -258,7 +290,7 @@ export function bottlenecks(r: Report): string {
   const pgTxLatency = l.acked ? l.pgTransactions / l.acked : 0;
   const redisCmds = k.acked ? k.redisCommands / k.acked : 0;
   const redisCmdsLatency = l.acked ? l.redisCommands / l.acked : 0;
-  const how = r.opts.send === 'ws' ? 'over its WebSocket (as `@parley/client` sends with a token)' : 'over HTTP (as a browser\'s `@parley/client` sends)';
+  const how = r.opts.send === 'ws' ? 'over its WebSocket (as `@parley/client` sends with a token)' : "over HTTP (as a browser's `@parley/client` sends)";
   return [
     `- **The limit is CPU, and most of it is the nodes'.** At ${k.label} the machine was ${num((k.cpu.machineBusyMs / k.cpu.machineTotalMs) * 100, 0)}% busy; ` +
       `in % of one core: nodes ${share(k.cpu.nodesMs, k)}, PostgreSQL ${share(k.cpu.pgMs, k)}, nginx ${share(k.cpu.nginxMs, k)}, Redis ${share(k.cpu.redisMs, k)}, ` +

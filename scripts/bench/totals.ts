@@ -10,9 +10,7 @@ export async function countMessages(run: Run): Promise<{ rowsTotal: number; even
   for (const p of partitionIds) {
     rowsTotal += (await db.client.query<{ n: number }>(`select count(*)::int as n from "messages_${p}" where body like 'b|%'`)).rows[0]!.n;
     eventsTotal += (
-      await db.client.query<{ n: number }>(
-        `select count(*)::int as n from "events_${p}" where type = 'message.created' and data->>'body' like 'b|%'`,
-      )
+      await db.client.query<{ n: number }>(`select count(*)::int as n from "events_${p}" where type = 'message.created' and data->>'body' like 'b|%'`)
     ).rows[0]!.n;
   }
   const ackedTotal = tracker.acked.reduce((s, a) => s + a, 0);

@@ -193,10 +193,7 @@ export class TrpcHttp {
   readonly #host: string;
   readonly #port: number;
 
-  constructor(
-    baseUrl: string,
-    options: { maxSockets?: number } = {},
-  ) {
+  constructor(baseUrl: string, options: { maxSockets?: number } = {}) {
     const u = new URL(baseUrl);
     this.#host = u.hostname;
     this.#port = Number(u.port || 80);

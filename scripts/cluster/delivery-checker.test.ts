@@ -100,7 +100,7 @@ describe('the delivery checker', () => {
     expect(checker.report().clients[0]!.received).toBe(3);
   });
 
-  test('reordered: one sender\'s messages in another order than sent', () => {
+  test("reordered: one sender's messages in another order than sent", () => {
     const { checker } = scene(0);
     for (const i of [0, 1, 2]) checker.sent('ada', { clientId: `a${i}`, body: `a${i}` });
     // Dense ids, so only the sender's order shows it: a2 was committed before a1.
@@ -122,7 +122,7 @@ describe('the delivery checker', () => {
     expect(checker.report().totals).toEqual(clean);
   });
 
-  test('the table shows each client\'s counts', () => {
+  test("the table shows each client's counts", () => {
     const { checker, deliver } = scene(2);
     deliver('carol', 0);
     deliver('carol', 0);

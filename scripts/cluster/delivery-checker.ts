@@ -232,7 +232,11 @@ export function formatReport(report: DeliveryReport, title = 'delivery'): string
     c.latencyMs ? String(c.latencyMs.max) : '-',
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
   const t = report.totals;
   return [
     `${title}: ${report.sent} sent; lost ${t.lost}, duplicated ${t.duplicated}, outOfOrder ${t.outOfOrder}, reordered ${t.reordered}`,

@@ -144,7 +144,7 @@ describe('nginx.conf', () => {
     for (const loc of findAll(server, 'location')) expect(findAll(loc.block!, 'proxy_set_header')).toEqual([]);
   });
 
-  test('adds no header that shows a node\'s internal address (the nodes name themselves in X-Parley-Node)', () => {
+  test("adds no header that shows a node's internal address (the nodes name themselves in X-Parley-Node)", () => {
     const added = findAll(nginxConf, 'add_header');
     for (const header of added) expect(header.args.join(' ')).not.toMatch(/\$upstream_|\$server_addr|\$proxy_host/);
     expect(added.map((h) => h.args[0]!.toLowerCase())).not.toContain('x-parley-node');
@@ -160,7 +160,10 @@ describe('nginx.conf', () => {
   test('a per-address request limit on everything proxied', () => {
     const zone = findAll(http, 'limit_req_zone');
     expect(zone).toHaveLength(1);
-    const zoneName = zone[0]!.args.find((a) => a.startsWith('zone='))!.split('=')[1]!.split(':')[0];
+    const zoneName = zone[0]!.args
+      .find((a) => a.startsWith('zone='))!
+      .split('=')[1]!
+      .split(':')[0];
     for (const path of [['/trpc'], ['/']]) {
       expect(only(location(...path), 'limit_req').args[0]).toBe(`zone=${zoneName}`);
     }
@@ -201,7 +204,7 @@ describe('nginx.conf rendered for local processes', () => {
     expect(withoutBlocks(rendered)).toBe(withoutBlocks(template));
   });
 
-  test('lists the given servers with the template\'s health-check parameters, minus Docker\'s DNS', () => {
+  test("lists the given servers with the template's health-check parameters, minus Docker's DNS", () => {
     const servers = findAll(only(only(parseNginxConf(rendered), 'http').block, 'upstream', 'parley_nodes').block!, 'server');
     expect(servers.map((s) => s.args)).toEqual([
       ['127.0.0.1:4001', 'max_fails=2', 'fail_timeout=5s'],
@@ -238,7 +241,14 @@ describe('the nginx.conf reader', () => {
     const parsed: Directive[] = parseNginxConf(`a 1 "two words";  # a comment; not a directive\nb { c 'x;y' ; d { } }`);
     expect(parsed).toEqual([
       { name: 'a', args: ['1', 'two words'] },
-      { name: 'b', args: [], block: [{ name: 'c', args: ['x;y'] }, { name: 'd', args: [], block: [] }] },
+      {
+        name: 'b',
+        args: [],
+        block: [
+          { name: 'c', args: ['x;y'] },
+          { name: 'd', args: [], block: [] },
+        ],
+      },
     ]);
     expect(() => parseNginxConf('a { b;')).toThrow(/not closed/);
     expect(nginxTimeMs('60s')).toBe(60_000);

@@ -13,12 +13,5 @@ export {
   type RenderOptions,
   type Upstream,
 } from './nginx.ts';
-export {
-  DeliveryChecker,
-  formatReport,
-  type ClientReport,
-  type DeliveredEvent,
-  type DeliveryReport,
-  type SentMessage,
-} from './delivery-checker.ts';
+export { DeliveryChecker, formatReport, type ClientReport, type DeliveredEvent, type DeliveryReport, type SentMessage } from './delivery-checker.ts';
 export { freePort } from './process-util.ts';

@@ -46,7 +46,14 @@ export function serverParameters(conf: string): string[] {
     .split('\n')
     .map((l) => l.trim())
     .filter((l) => l.startsWith('server '));
-  const params = lines.map((l) => l.replace(/;$/, '').split(/\s+/).slice(2).filter((p) => p !== 'resolve').join(' '));
+  const params = lines.map((l) =>
+    l
+      .replace(/;$/, '')
+      .split(/\s+/)
+      .slice(2)
+      .filter((p) => p !== 'resolve')
+      .join(' '),
+  );
   if (params.length === 0 || params.some((p) => p !== params[0])) {
     throw new Error(`nginx.conf's upstream servers should all carry the same parameters: ${lines.join(' | ')}`);
   }

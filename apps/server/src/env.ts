@@ -30,7 +30,12 @@ const envSchema = z.object({
   ALLOWED_ORIGINS: z
     .string()
     .default('')
-    .transform((s) => s.split(',').map((o) => o.trim()).filter(Boolean)),
+    .transform((s) =>
+      s
+        .split(',')
+        .map((o) => o.trim())
+        .filter(Boolean),
+    ),
   /**
    * The proxies whose X-Forwarded-For/-Proto/-Host are believed, by the connecting socket:
    * addresses, CIDR ranges, `loopback`, `private` (comma-separated). Default: none.
@@ -45,16 +50,18 @@ const envSchema = z.object({
     }),
   /** `auto`: Secure cookies when the request came over https. */
   COOKIE_SECURE: z.enum(['auto', 'true', 'false']).default('auto'),
-  SESSION_IDLE_MINUTES: z.coerce.number().positive().max(60 * 24 * 30).default(30),
+  SESSION_IDLE_MINUTES: z.coerce
+    .number()
+    .positive()
+    .max(60 * 24 * 30)
+    .default(30),
   SESSION_ABSOLUTE_DAYS: z.coerce.number().positive().max(365).default(30),
   /**
    * Redis (`redis://` or `rediss://`): cross-node fan-out and cluster-wide rate limits.
    * Without it: an in-process bus and in-memory limits (one node; other nodes on the same
    * database are still seen, through the event log poll).
    */
-  REDIS_URL: z
-    .url({ protocol: /^rediss?$/, error: 'REDIS_URL must be a redis:// or rediss:// URL' })
-    .optional(),
+  REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'REDIS_URL must be a redis:// or rediss:// URL' }).optional(),
   /** Event log poll while the bus cannot be relied on (no Redis, or Redis down). */
   EVENT_POLL_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
   /** Event log poll while Redis is up: a safety net for a lost publish. */
@@ -78,9 +85,19 @@ const envSchema = z.object({
   /** Subscriptions open on one connection; more are refused (TOO_MANY_REQUESTS). */
   WS_MAX_SUBSCRIPTIONS: z.coerce.number().int().min(1).max(10_000).default(100),
   /** KiB queued for a client that does not read: above it the node stops reading its calls and its subscriptions wait. */
-  WS_HIGH_WATER_KB: z.coerce.number().int().min(16).max(1024 * 1024).default(512),
+  WS_HIGH_WATER_KB: z.coerce
+    .number()
+    .int()
+    .min(16)
+    .max(1024 * 1024)
+    .default(512),
   /** KiB queued past which the connection is dropped (the client resumes from its last event). */
-  WS_MAX_BUFFERED_KB: z.coerce.number().int().min(64).max(1024 * 1024).default(8192),
+  WS_MAX_BUFFERED_KB: z.coerce
+    .number()
+    .int()
+    .min(64)
+    .max(1024 * 1024)
+    .default(8192),
   /** Open WebSocket connections from one address; more are refused at the upgrade (429). */
   WS_MAX_CONNECTIONS_PER_ADDRESS: z.coerce.number().int().min(1).max(1_000_000).default(1000),
   /** Open WebSocket connections signed in as one user; more are closed (1008). */
@@ -106,7 +123,14 @@ const envSchema = z.object({
   ADMIN_USERNAMES: z
     .string()
     .default('')
-    .transform((s) => [...new Set(s.split(',').map((u) => u.trim().toLowerCase()).filter(Boolean))]),
+    .transform((s) => [
+      ...new Set(
+        s
+          .split(',')
+          .map((u) => u.trim().toLowerCase())
+          .filter(Boolean),
+      ),
+    ]),
   /** Workspaces one account may create; Parley administrators have no cap. */
   MAX_WORKSPACES_PER_USER: z.coerce.number().int().min(1).max(1_000_000).default(20),
   /**
@@ -118,7 +142,10 @@ const envSchema = z.object({
     .string()
     .default('127.0.0.0/8,::1,10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,fc00::/7')
     .transform((s, ctx) => {
-      const entries = s.split(',').map((e) => e.trim()).filter(Boolean);
+      const entries = s
+        .split(',')
+        .map((e) => e.trim())
+        .filter(Boolean);
       for (const entry of entries) {
         if (!isAddressOrRange(entry)) ctx.addIssue({ code: 'custom', message: `"${entry}" is not an IP address or a CIDR range` });
       }
@@ -128,7 +155,10 @@ const envSchema = z.object({
 
 /** HOST names only this machine (127.0.0.0/8, ::1, localhost): nobody else can connect. */
 export function isLoopbackHost(host: string): boolean {
-  const h = host.trim().toLowerCase().replace(/^\[|\]$/g, '');
+  const h = host
+    .trim()
+    .toLowerCase()
+    .replace(/^\[|\]$/g, '');
   return h === 'localhost' || h === '::1' || (isIP(h) === 4 && h.startsWith('127.'));
 }
 

@@ -36,7 +36,9 @@ describe('TRUST_PROXY', () => {
   });
 
   test('true (which once trusted every peer) and anything else that is no address is refused, each by name', () => {
-    expect(parseTrustProxy('true').problems).toEqual([expect.stringMatching(/"true" would believe X-Forwarded-For from anyone: list the proxies instead, e\.g\. TRUST_PROXY=loopback/)]);
+    expect(parseTrustProxy('true').problems).toEqual([
+      expect.stringMatching(/"true" would believe X-Forwarded-For from anyone: list the proxies instead, e\.g\. TRUST_PROXY=loopback/),
+    ]);
     expect(parseTrustProxy('nginx,10.0.0.0/33,10.0.0.1/8x').problems).toEqual([
       '"nginx" is not an IP address, a CIDR range, "loopback" or "private"',
       '"10.0.0.0/33" is not an IP address, a CIDR range, "loopback" or "private"',

@@ -92,7 +92,10 @@ function isAddressOrRange(entry: string): boolean {
 export function parseTrustProxy(value: string): { entries: string[]; problems: string[] } {
   const entries: string[] = [];
   const problems: string[] = [];
-  const words = value.split(',').map((w) => w.trim()).filter(Boolean);
+  const words = value
+    .split(',')
+    .map((w) => w.trim())
+    .filter(Boolean);
   if (words.length === 1 && ['false', '0', 'no'].includes(words[0]!.toLowerCase())) return { entries, problems };
   for (const word of words) {
     const named = PROXY_RANGE_NAMES[word.toLowerCase()];
@@ -152,7 +155,10 @@ function header(req: IncomingMessage, name: string): string | undefined {
 
 /** The entries of a comma-separated header, in order (repeated headers are joined by Node). */
 function listHeader(req: IncomingMessage, name: string): string[] {
-  return (header(req, name) ?? '').split(',').map((v) => v.trim()).filter(Boolean);
+  return (header(req, name) ?? '')
+    .split(',')
+    .map((v) => v.trim())
+    .filter(Boolean);
 }
 
 const fromTrustedProxy = (req: IncomingMessage, isTrustedProxy: AddressCheck) => isTrustedProxy(req.socket.remoteAddress);

@@ -19,15 +19,7 @@ import type { RunningLease } from '@parley/cluster';
 import { latestTemplateVersion, type NodeStatus } from '@parley/db';
 import type { ServerMetrics } from './metrics.ts';
 import { ConnectionCounter, defaultWsLimits, guardedConnectionHandler, WS_POLICY_VIOLATION, type WsLimits } from './ws-guard.ts';
-import {
-  bearerToken,
-  clientIp,
-  isHttps,
-  isOriginAllowed,
-  sessionCookieHeaders,
-  sessionCookieToken,
-  type OriginPolicy,
-} from './http-util.ts';
+import { bearerToken, clientIp, isHttps, isOriginAllowed, sessionCookieHeaders, sessionCookieToken, type OriginPolicy } from './http-util.ts';
 import { createStaticHandler } from './static.ts';
 
 /** Largest WebSocket message accepted: a 4,000-character message plus its envelope, with room. */
@@ -105,8 +97,7 @@ export function createParleyServer(opts: ServerOptions): ParleyServer {
       originAllowed: isOriginAllowed(req, origins),
       ip: clientIp(req, origins.isTrustedProxy),
       setSessionCookie: res
-        ? (token, expiresAt) =>
-            res.appendHeader('Set-Cookie', sessionCookieHeaders(token, { secure, expiresAt, cookieHeader: req.headers.cookie }))
+        ? (token, expiresAt) => res.appendHeader('Set-Cookie', sessionCookieHeaders(token, { secure, expiresAt, cookieHeader: req.headers.cookie }))
         : undefined,
     };
   };
@@ -165,10 +156,7 @@ export function createParleyServer(opts: ServerOptions): ParleyServer {
     const latest = await latestTemplateVersion();
     const row = await deps.db
       .selectFrom('partitions')
-      .select([
-        sql<number>`count(*)::int`.as('configured'),
-        sql<number>`(count(*) filter (where template_version >= ${latest}))::int`.as('initialized'),
-      ])
+      .select([sql<number>`count(*)::int`.as('configured'), sql<number>`(count(*) filter (where template_version >= ${latest}))::int`.as('initialized')])
       .executeTakeFirstOrThrow();
     return { configured: row.configured, initialized: row.initialized };
   };
@@ -313,7 +301,9 @@ export function createParleyServer(opts: ServerOptions): ParleyServer {
       const error = await refuseUnknownProcedure(deps, ip, name);
       if (error.code === 'TOO_MANY_REQUESTS') {
         if (error.retryAfterMs) res.setHeader('retry-after', String(Math.ceil(error.retryAfterMs / 1000)));
-        json(res, 429, { error: { message: error.message, code: -32029, data: { code: 'TOO_MANY_REQUESTS', httpStatus: 429, retryAfterMs: error.retryAfterMs } } });
+        json(res, 429, {
+          error: { message: error.message, code: -32029, data: { code: 'TOO_MANY_REQUESTS', httpStatus: 429, retryAfterMs: error.retryAfterMs } },
+        });
         return true;
       }
     }

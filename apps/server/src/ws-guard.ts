@@ -231,10 +231,16 @@ export interface GuardedHandlerOptions<TRouter extends AnyRouter> {
   hooks: GuardHooks;
   keepAlive?: WSSHandlerOptions<TRouter>['keepAlive'];
   onError?: WSSHandlerOptions<TRouter>['onError'];
-  createContext: (opts: { req: IncomingMessage; connectionParams: Record<string, string | undefined> | null; guard: ConnectionGuard }) => inferRouterContext<TRouter>;
+  createContext: (opts: {
+    req: IncomingMessage;
+    connectionParams: Record<string, string | undefined> | null;
+    guard: ConnectionGuard;
+  }) => inferRouterContext<TRouter>;
 }
 
-export function guardedConnectionHandler<TRouter extends AnyRouter>(opts: GuardedHandlerOptions<TRouter>): (ws: WebSocket, req: IncomingMessage) => ConnectionGuard {
+export function guardedConnectionHandler<TRouter extends AnyRouter>(
+  opts: GuardedHandlerOptions<TRouter>,
+): (ws: WebSocket, req: IncomingMessage) => ConnectionGuard {
   return (ws, req) => {
     const guard = new ConnectionGuard(ws, req, opts.limits, opts.router, opts.hooks);
     const handler = getWSConnectionHandler<TRouter>({

@@ -127,7 +127,12 @@ describe.skipIf(!baseUrl || !redis)('revoking a session across two nodes', () =>
       expect((await onTwo.trpc.auth.me.query())?.username).toBe('cat');
       const signedOut = Date.now();
       await cat.client.trpc.auth.logout.mutate();
-      const stopped = await msUntil(signedOut, async () => (await onTwo.trpc.auth.me.query()) === null, ACCESS_CACHE_TTL_MS + 2_000, 'node 2 to refuse the session');
+      const stopped = await msUntil(
+        signedOut,
+        async () => (await onTwo.trpc.auth.me.query()) === null,
+        ACCESS_CACHE_TTL_MS + 2_000,
+        'node 2 to refuse the session',
+      );
       expect(stopped).toBeLessThanOrEqual(ACCESS_CACHE_TTL_MS + 1_000);
     } finally {
       await Promise.all([onTwo.close(), cat.client.close()]);

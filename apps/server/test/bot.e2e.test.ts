@@ -34,8 +34,7 @@ test('the example bot, a separate typed program, answers in the room it was aske
   await botUser.client.trpc.partition.join.mutate({ inviteCode });
   const general = (await ann.client.trpc.room.list.query({ partitionId: partition.id }))[0]!;
   const statePath = join(dir, 'bot-state.json');
-  const ask = (body: string) =>
-    ann.client.trpc.message.send.mutate({ partitionId: partition.id, roomId: general.id, clientId: uuidv7(), body });
+  const ask = (body: string) => ann.client.trpc.message.send.mutate({ partitionId: partition.id, roomId: general.id, clientId: uuidv7(), body });
 
   let bot = await startBot({ url: node.url, token: botUser.token, partitionId: partition.id, statePath });
   await connected(bot);
@@ -52,7 +51,10 @@ test('the example bot, a separate typed program, answers in the room it was aske
   // `pong` answers `!ping` as a reply quoting it, and the bot put a 👍 on the question.
   const created = watch.events.flatMap((e) => (e.type === 'message.created' ? [e.data] : []));
   const ping = created.find((m) => m.body === '!ping')!;
-  expect(created.find((m) => m.body === 'pong')).toMatchObject({ authorId: bot.userId, replyTo: { id: ping.id, authorId: ann.user.id, snippet: '!ping', deleted: false } });
+  expect(created.find((m) => m.body === 'pong')).toMatchObject({
+    authorId: bot.userId,
+    replyTo: { id: ping.id, authorId: ann.user.id, snippet: '!ping', deleted: false },
+  });
   expect(created.find((m) => m.body === 'hello <there>')?.replyTo).toBeNull();
   await watch.until((es) => es.some((e) => e.type === 'reaction.added'));
   expect(watch.events.filter((e) => e.type === 'reaction.added').map((e) => e.data)).toEqual([

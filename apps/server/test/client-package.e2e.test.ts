@@ -143,7 +143,10 @@ describe('the packed @parley/client in a project outside the workspace', () => {
     mkdirSync(join(app, 'src'), { recursive: true });
     mkdirSync(join(app, 'bad'), { recursive: true });
     await ok('pnpm', ['--filter', '@parley/client', 'pack', '--pack-destination', dir], REPO_ROOT);
-    tarball = join(dir, readdirSync(dir).find((f) => f.endsWith('.tgz'))!);
+    tarball = join(
+      dir,
+      readdirSync(dir).find((f) => f.endsWith('.tgz'))!,
+    );
 
     writeFileSync(
       join(app, 'package.json'),
@@ -184,9 +187,11 @@ describe('the packed @parley/client in a project outside the workspace', () => {
     const dist = join(installed, 'dist');
     const files = readdirSync(dist);
     // Code without comments: the JSDoc examples mention `import WebSocket from 'ws'`.
-    const code = (file: string) => readFileSync(join(dist, file), 'utf8').replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '');
-    const specifiers = (file: string) =>
-      [...code(file).matchAll(/\bfrom\s*['"]([^'"]+)['"]|\bimport\s*\(?\s*['"]([^'"]+)['"]/g)].map((m) => (m[1] ?? m[2])!);
+    const code = (file: string) =>
+      readFileSync(join(dist, file), 'utf8')
+        .replace(/\/\*[\s\S]*?\*\//g, '')
+        .replace(/^\s*\/\/.*$/gm, '');
+    const specifiers = (file: string) => [...code(file).matchAll(/\bfrom\s*['"]([^'"]+)['"]|\bimport\s*\(?\s*['"]([^'"]+)['"]/g)].map((m) => (m[1] ?? m[2])!);
     const packageOf = (spec: string) => (spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]!);
     // Declarations: the router's types are inside; what they import, the consumer has installed.
     for (const file of files.filter((f) => f.endsWith('.d.ts'))) {
@@ -202,7 +207,10 @@ describe('the packed @parley/client in a project outside the workspace', () => {
     for (const file of js) {
       for (const spec of specifiers(file)) {
         if (spec.startsWith('./')) continue;
-        expect(RUNTIME_IMPORTS.some((allowed) => spec === allowed || spec.startsWith(`${allowed}/`)), `${file} imports ${spec}`).toBe(true);
+        expect(
+          RUNTIME_IMPORTS.some((allowed) => spec === allowed || spec.startsWith(`${allowed}/`)),
+          `${file} imports ${spec}`,
+        ).toBe(true);
       }
       expect(code(file)).not.toMatch(/initTRPC|@parley\/|kysely|argon2|ioredis|pglite/);
     }

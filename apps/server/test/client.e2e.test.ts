@@ -61,13 +61,22 @@ describe('@parley/client against a real server', () => {
     b.messages.watch(partitionId);
     await a.messages.loadRoom(partitionId, roomId);
     await b.messages.loadRoom(partitionId, roomId);
-    await until(() => a.connection.getSnapshot().state, (s) => s === 'CONNECTED');
+    await until(
+      () => a.connection.getSnapshot().state,
+      (s) => s === 'CONNECTED',
+    );
 
     a.outbox.send({ partitionId, roomId, body: 'hello bob' });
-    await until(() => bodies(b.messages.getRoom(partitionId, roomId)), (xs) => xs.includes('hello bob'));
+    await until(
+      () => bodies(b.messages.getRoom(partitionId, roomId)),
+      (xs) => xs.includes('hello bob'),
+    );
 
     await node.close();
-    await until(() => a.connection.getSnapshot().state, (s) => s === 'RECONNECTING');
+    await until(
+      () => a.connection.getSnapshot().state,
+      (s) => s === 'RECONNECTING',
+    );
     for (const body of ['one', 'two', 'three']) a.outbox.send({ partitionId, roomId, body });
     const pendingView = a.messages.getRoom(partitionId, roomId);
     expect(pendingView.messages.slice(-3).map((m) => [m.body, m.status])).toEqual([
@@ -79,14 +88,21 @@ describe('@parley/client against a real server', () => {
     expect(a.outbox.getSnapshot().map((e) => (e.kind === 'send' ? e.body : e.kind))).toEqual(['one', 'two', 'three']);
 
     node = await startTestNode({ dataDir: join(dir, 'data'), port });
-    await until(() => a.connection.getSnapshot().state, (s) => s === 'CONNECTED', 60_000);
+    await until(
+      () => a.connection.getSnapshot().state,
+      (s) => s === 'CONNECTED',
+      60_000,
+    );
     const seenByBob = await until(
       () => bodies(b.messages.getRoom(partitionId, roomId)),
       (xs) => xs.includes('three'),
       60_000,
     );
     expect(seenByBob.filter((x) => ['one', 'two', 'three'].includes(x))).toEqual(['one', 'two', 'three']);
-    const aView = await until(() => a.messages.getRoom(partitionId, roomId), (v) => v.messages.every((m) => m.status === 'SENT'));
+    const aView = await until(
+      () => a.messages.getRoom(partitionId, roomId),
+      (v) => v.messages.every((m) => m.status === 'SENT'),
+    );
     expect(bodies(aView)).toEqual(seenByBob);
     expect(new Set(aView.messages.map((m) => m.id)).size).toBe(aView.messages.length);
     const onServer = await bob.client.trpc.message.list.query({ partitionId, roomId });
@@ -103,11 +119,17 @@ describe('@parley/client against a real server', () => {
     const [m1, m2, m3] = await Promise.all(
       ['edit me', 'delete me', 'react to me'].map((body) => alice.client.trpc.message.send.mutate({ partitionId, roomId, clientId: uuidv7(), body })),
     );
-    await until(() => bodies(a.messages.getRoom(partitionId, roomId)), (xs) => xs.includes('react to me'));
+    await until(
+      () => bodies(a.messages.getRoom(partitionId, roomId)),
+      (xs) => xs.includes('react to me'),
+    );
     const head = (await bob.client.trpc.event.head.query({ partitionId })).lastEventId;
 
     await node.close();
-    await until(() => a.connection.getSnapshot().state, (s) => s === 'RECONNECTING');
+    await until(
+      () => a.connection.getSnapshot().state,
+      (s) => s === 'RECONNECTING',
+    );
     a.actions.edit(partitionId, m1!.id, 'edited on the train');
     a.actions.react(partitionId, m3!.id, '👍');
     a.actions.pin(partitionId, m3!.id);
@@ -120,10 +142,19 @@ describe('@parley/client against a real server', () => {
     const again = client(alice.token, 'alice-ops.json');
     again.messages.watch(partitionId);
     await again.outbox.ready;
-    expect(again.outbox.getSnapshot().map((e) => (e.kind === 'op' ? e.op.type : e.kind))).toEqual(['message.edit', 'reaction.add', 'message.pin', 'message.delete']);
+    expect(again.outbox.getSnapshot().map((e) => (e.kind === 'op' ? e.op.type : e.kind))).toEqual([
+      'message.edit',
+      'reaction.add',
+      'message.pin',
+      'message.delete',
+    ]);
 
     node = await startTestNode({ dataDir: join(dir, 'data'), port });
-    await until(() => again.outbox.getSnapshot().length, (n) => n === 0, 60_000);
+    await until(
+      () => again.outbox.getSnapshot().length,
+      (n) => n === 0,
+      60_000,
+    );
     const seen = await until(
       () => b.messages.getRoom(partitionId, roomId).messages,
       (ms) => Boolean(ms.find((m) => m.id === m2!.id)?.deletedAt) && ms.find((m) => m.id === m1!.id)?.body === 'edited on the train',
@@ -154,7 +185,10 @@ describe('@parley/client against a real server', () => {
     // From storage alone: what was there before, nothing fetched yet.
     expect(bodies(again.messages.getRoom(partitionId, roomId))).toEqual(before);
     again.messages.watch(partitionId);
-    const after = await until(() => bodies(again.messages.getRoom(partitionId, roomId)), (xs) => xs.includes(sent.body));
+    const after = await until(
+      () => bodies(again.messages.getRoom(partitionId, roomId)),
+      (xs) => xs.includes(sent.body),
+    );
     expect(after).toEqual([...before, sent.body]);
   });
 });

@@ -34,16 +34,23 @@ async function runCompiled(env: Record<string, string>) {
   child.stdout.on('data', (c: Buffer) => (output += c.toString()));
   child.stderr.on('data', (c: Buffer) => (output += c.toString()));
   const url = `http://127.0.0.1:${port}`;
-  for (const deadline = Date.now() + 90_000; ; ) {
+  for (const deadline = Date.now() + 90_000; ;) {
     if (child.exitCode !== null) throw new Error(`the compiled server exited with ${child.exitCode}:\n${output}`);
     if (Date.now() > deadline) throw new Error(`the compiled server never became ready:\n${output}`);
-    const ready = await fetch(`${url}/ready`).then((r) => r.status, () => 0);
+    const ready = await fetch(`${url}/ready`).then(
+      (r) => r.status,
+      () => 0,
+    );
     if (ready === 200) break;
     await new Promise((r) => setTimeout(r, 100));
   }
   return {
     url,
-    logLines: () => output.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>),
+    logLines: () =>
+      output
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as Record<string, unknown>),
     stop: () => new Promise<number | null>((resolve) => (child.once('exit', resolve), child.kill('SIGTERM'))),
   };
 }

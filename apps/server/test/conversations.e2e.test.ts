@@ -57,7 +57,8 @@ describe.skipIf(!baseUrl || !redis)('conversations stay private across nodes', (
       const marker = (events: ParleyEvent[]) => events.some((e) => e.type === 'announcement.created' && e.data.body === 'marker');
       await Promise.all([bobLog, cidLog, deeLog].map((log) => log.until(marker)));
 
-      const of = (events: ParleyEvent[], roomId: string) => events.filter((e) => e.roomId === roomId).map((e) => (e.type === 'message.created' ? `${e.type}:${e.data.body}` : e.type));
+      const of = (events: ParleyEvent[], roomId: string) =>
+        events.filter((e) => e.roomId === roomId).map((e) => (e.type === 'message.created' ? `${e.type}:${e.data.body}` : e.type));
       expect(of(cidLog.events, secret.id)).toEqual([]);
       expect(of(cidLog.events, dm.id)).toEqual([]);
       expect(of(bobLog.events, dm.id)).toEqual([]);

@@ -109,9 +109,7 @@ export function subscribe(client: ParleyClient, partitionId: string, lastEventId
   };
 }
 
-export const messageBodies = (events: ParleyEvent[]) =>
-  events.flatMap((e) => (e.type === 'message.created' ? [e.data.body] : []));
-
+export const messageBodies = (events: ParleyEvent[]) => events.flatMap((e) => (e.type === 'message.created' ? [e.data.body] : []));
 
 const MAIN = fileURLToPath(new URL('../src/main.ts', import.meta.url));
 /**

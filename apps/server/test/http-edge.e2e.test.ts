@@ -142,8 +142,12 @@ describe('the SPA and its assets', () => {
   });
 
   test('switching to Secure cookies: a session under the old name still works, and the prefixed name wins when both are sent', async () => {
-    const ann = String((await register(node.url, 'edge_ann')).headers['set-cookie']).split(';')[0]!.split('=')[1]!;
-    const bob = String((await register(node.url, 'edge_bob')).headers['set-cookie']).split(';')[0]!.split('=')[1]!;
+    const ann = String((await register(node.url, 'edge_ann')).headers['set-cookie'])
+      .split(';')[0]!
+      .split('=')[1]!;
+    const bob = String((await register(node.url, 'edge_bob')).headers['set-cookie'])
+      .split(';')[0]!
+      .split('=')[1]!;
     expect((await me(node.url, `parley_session=${ann}`))?.username).toBe('edge_ann');
     expect((await me(node.url, `__Host-parley_session=${ann}`))?.username).toBe('edge_ann');
     expect((await me(node.url, `parley_session=${bob}; __Host-parley_session=${ann}`))?.username).toBe('edge_ann');

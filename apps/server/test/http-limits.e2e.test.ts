@@ -51,7 +51,9 @@ describe('HTTP limits (a hostile client costs bounded memory)', () => {
   });
 
   test('an ordinary call is untouched', async () => {
-    const r = await post(node.url, '/trpc/auth.register', {}, [Buffer.from(JSON.stringify({ username: `limits_${Date.now().toString(36)}`, password: 'correct horse battery', session: 'token' }))]);
+    const r = await post(node.url, '/trpc/auth.register', {}, [
+      Buffer.from(JSON.stringify({ username: `limits_${Date.now().toString(36)}`, password: 'correct horse battery', session: 'token' })),
+    ]);
     expect(r.status).toBe(200);
   });
 });

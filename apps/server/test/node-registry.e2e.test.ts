@@ -47,7 +47,10 @@ describe.skipIf(!baseUrl)('node registry and leases across three processes', () 
   const holderOf = async (job: string, scope: string) =>
     (await db.db.selectFrom('leases').select('holder').where('job', '=', job).where('scope', '=', scope).executeTakeFirst())?.holder ?? null;
   const audit = (action: string, actor?: string) => {
-    let q = db.db.selectFrom('audit_log').select(['actor', 'subject', sql<string | null>`details->>'from'`.as('from'), sql<string | null>`details->>'reason'`.as('reason')]).where('action', '=', action);
+    let q = db.db
+      .selectFrom('audit_log')
+      .select(['actor', 'subject', sql<string | null>`details->>'from'`.as('from'), sql<string | null>`details->>'reason'`.as('reason')])
+      .where('action', '=', action);
     if (actor) q = q.where('actor', '=', actor);
     return q.orderBy('id').execute();
   };
@@ -71,7 +74,10 @@ describe.skipIf(!baseUrl)('node registry and leases across three processes', () 
       async () => {
         const reports = await Promise.all(ids.map(async (id) => (await health(nodes.get(id)!)).leases.map((l) => `${key(l)}@${id}`)));
         held = reports.flat().sort();
-        const table = (await leaseRows()).filter((l) => l.holder !== null).map((l) => `${key(l)}@${l.holder}`).sort();
+        const table = (await leaseRows())
+          .filter((l) => l.holder !== null)
+          .map((l) => `${key(l)}@${l.holder}`)
+          .sort();
         return held.length > 0 && JSON.stringify(held) === JSON.stringify(table);
       },
       20_000,
@@ -118,7 +124,9 @@ describe.skipIf(!baseUrl)('node registry and leases across three processes', () 
     const drainedId = (await holderOf('session-sweep', 'global'))!;
     const drained = nodes.get(drainedId)!;
     const holding = (await leaseRows()).filter((l) => l.holder === drainedId).map(key);
-    const survivorId = live().map(([id]) => id).find((id) => id !== drainedId)!;
+    const survivorId = live()
+      .map(([id]) => id)
+      .find((id) => id !== drainedId)!;
     const stoppedAt = Date.now();
     expect(await drained.stop('SIGTERM')).toBe(0);
     const exitMs = Date.now() - stoppedAt;

@@ -11,7 +11,6 @@ const redis = await privateRedisForTests();
 /** Short, so the test sees offline soon; long enough that a reconnect within it cannot miss. */
 const GRACE_MS = 5_000;
 
-
 /**
  * Two node processes on one PostgreSQL database and one Redis, with the presence-sweep job
  * running under its lease on one of them. Ada uses node 1, Bob watches from node 2.

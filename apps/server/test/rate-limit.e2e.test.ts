@@ -22,7 +22,9 @@ describe('rate limit refusals over HTTP', () => {
     expect(retryAfter).toBeGreaterThan(55);
     expect(retryAfter).toBeLessThanOrEqual(60);
     const body = (await res.json()) as { error: { message: string; data: { code: string; retryAfterMs: number } } };
-    expect(body.error.message).toMatch(/^Too many requests from your network \(at most 3 in 1 minute\)\. Try again in (59|60) seconds\.$|Try again in 1 minute\.$/);
+    expect(body.error.message).toMatch(
+      /^Too many requests from your network \(at most 3 in 1 minute\)\. Try again in (59|60) seconds\.$|Try again in 1 minute\.$/,
+    );
     expect(body.error.data.code).toBe('TOO_MANY_REQUESTS');
     expect(body.error.data.retryAfterMs).toBeGreaterThan(55_000);
     expect(body.error.data.retryAfterMs).toBeLessThanOrEqual(60_000);

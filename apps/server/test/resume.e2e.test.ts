@@ -69,10 +69,7 @@ describe.skipIf(!baseUrl)('resume over a real WebSocket (PostgreSQL)', () => {
 
     await live.until((es) => messageBodies(es).length >= 55, 60_000);
     await new Promise((r) => setTimeout(r, 300));
-    expect(messageBodies(live.events)).toEqual([
-      ...Array.from({ length: 5 }, (_, i) => `before-${i}`),
-      ...Array.from({ length: 50 }, (_, i) => `after-${i}`),
-    ]);
+    expect(messageBodies(live.events)).toEqual([...Array.from({ length: 5 }, (_, i) => `before-${i}`), ...Array.from({ length: 50 }, (_, i) => `after-${i}`)]);
     const ids = live.ids;
     expect(new Set(ids).size).toBe(ids.length);
     expect(ids).toEqual([...ids].sort((x, y) => x - y));

@@ -152,7 +152,10 @@ describe('subscriptions over server-sent events where WebSockets are refused', (
     a.messages.watch(partitionId);
     a.presence.watch(partitionId);
     await a.messages.loadRoom(partitionId, roomId);
-    await until(() => a.connection.getSnapshot(), (s) => s.state === 'CONNECTED' && s.transport === 'http');
+    await until(
+      () => a.connection.getSnapshot(),
+      (s) => s.state === 'CONNECTED' && s.transport === 'http',
+    );
     // The rule: WebSockets refused in a row, then one more refused while HTTP answered.
     expect(proxy.upgrades.refused).toBeGreaterThanOrEqual(WS_FAILURES_BEFORE_HTTP + 1);
     expect(proxy.upgrades.passed).toBe(0);
@@ -160,7 +163,10 @@ describe('subscriptions over server-sent events where WebSockets are refused', (
     await bobSends('live-', 5);
     await until(bodies, (xs) => xs.length >= 5);
     expect(bodies()).toEqual(['live-0', 'live-1', 'live-2', 'live-3', 'live-4']);
-    await until(() => a.presence.getSnapshot(partitionId).status, (s) => s === 'live');
+    await until(
+      () => a.presence.getSnapshot(partitionId).status,
+      (s) => s === 'live',
+    );
     expect(a.presence.getSnapshot(partitionId).members[bob.user.id]?.status).toBe('online');
 
     const streams = proxy.requests.filter((r) => r.headers.accept === 'text/event-stream');
@@ -171,20 +177,33 @@ describe('subscriptions over server-sent events where WebSockets are refused', (
 
   test('sends go through the outbox as usual, and others see them', async () => {
     a.outbox.send({ partitionId, roomId, body: 'hello over http' });
-    await until(() => bob.client.messages.getRoom(partitionId, roomId).messages.map((m) => m.body), (xs) => xs.includes('hello over http'));
-    await until(() => a.messages.getRoom(partitionId, roomId).messages.at(-1), (m) => m?.body === 'hello over http' && m.status === 'SENT');
+    await until(
+      () => bob.client.messages.getRoom(partitionId, roomId).messages.map((m) => m.body),
+      (xs) => xs.includes('hello over http'),
+    );
+    await until(
+      () => a.messages.getRoom(partitionId, roomId).messages.at(-1),
+      (m) => m?.body === 'hello over http' && m.status === 'SENT',
+    );
     expect(bodies().filter((b) => b === 'hello over http')).toHaveLength(1);
   });
 
   test('after a server restart the streams resume with exactly the missed events; a send made meanwhile goes once', async () => {
     const before = bodies();
     await node.close();
-    await until(() => a.connection.getSnapshot().state, (s) => s === 'RECONNECTING');
+    await until(
+      () => a.connection.getSnapshot().state,
+      (s) => s === 'RECONNECTING',
+    );
     a.outbox.send({ partitionId, roomId, body: 'written while down' });
 
     node = await startTestNode({ dataDir: join(dir, 'data'), port });
     await bobSends('missed-', 20);
-    await until(() => a.connection.getSnapshot(), (s) => s.state === 'CONNECTED' && s.transport === 'http', 60_000);
+    await until(
+      () => a.connection.getSnapshot(),
+      (s) => s.state === 'CONNECTED' && s.transport === 'http',
+      60_000,
+    );
     const missed = Array.from({ length: 20 }, (_, i) => `missed-${i}`);
     await until(bodies, (xs) => missed.every((m) => xs.includes(m)) && xs.includes('written while down'), 60_000);
     await sleep(500);
@@ -200,7 +219,11 @@ describe('subscriptions over server-sent events where WebSockets are refused', (
 
   test('once upgrades pass again it moves back to the WebSocket, with no event lost or repeated', async () => {
     proxy.refuseUpgrades = false;
-    await until(() => a.connection.getSnapshot(), (s) => s.state === 'CONNECTED' && s.transport === 'websocket', 30_000);
+    await until(
+      () => a.connection.getSnapshot(),
+      (s) => s.state === 'CONNECTED' && s.transport === 'websocket',
+      30_000,
+    );
     expect(proxy.upgrades.passed).toBeGreaterThanOrEqual(1);
 
     await bobSends('ws-', 5);
@@ -209,7 +232,10 @@ describe('subscriptions over server-sent events where WebSockets are refused', (
     expect(bodies().slice(-5)).toEqual(['ws-0', 'ws-1', 'ws-2', 'ws-3', 'ws-4']);
     const ids = received.map((e) => e.id);
     expect(ids).toEqual(ids.map((_, i) => ids[0]! + i));
-    await until(() => a.presence.getSnapshot(partitionId), (p) => p.status === 'live' && !p.stale);
+    await until(
+      () => a.presence.getSnapshot(partitionId),
+      (p) => p.status === 'live' && !p.stale,
+    );
   });
 
   test("the Origin check applies to event streams: the cookie with the server's own origin streams, a cross-site page is refused", async () => {

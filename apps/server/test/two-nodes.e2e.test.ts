@@ -60,7 +60,10 @@ describe.skipIf(!baseUrl)('two server processes on one PostgreSQL database', () 
       expect(ids).toEqual(ids.map((_, i) => i + 1));
       const counter = await db.selectFrom('partitions').select('last_event_id').where('id', '=', partitionId).executeTakeFirstOrThrow();
       expect(counter.last_event_id).toBe(ids.length);
-      const msgs = await db.selectFrom('messages_duo').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+      const msgs = await db
+        .selectFrom('messages_duo')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow();
       expect(Number(msgs.n)).toBe(SENDERS * PER_SENDER);
 
       await watcher.until((es) => messageBodies(es).length >= SENDERS * PER_SENDER);

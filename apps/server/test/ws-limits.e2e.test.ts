@@ -59,7 +59,14 @@ describe('WebSocket limits (a hostile client costs a node bounded memory)', () =
   beforeAll(async () => {
     node = await startTestNode({
       api: { rateLimits: { requestsPerIp: { limit: 40, windowMs: 60_000 } } },
-      wsLimits: { maxCallsPerFrame: 50, maxInFlight: 5, maxSubscriptions: 2, highWaterBytes: 64 * 1024, maxBufferedBytes: 1024 * 1024, maxConnectionsPerUser: 3 },
+      wsLimits: {
+        maxCallsPerFrame: 50,
+        maxInFlight: 5,
+        maxSubscriptions: 2,
+        highWaterBytes: 64 * 1024,
+        maxBufferedBytes: 1024 * 1024,
+        maxConnectionsPerUser: 3,
+      },
     });
   });
   afterAll(() => node?.close());
@@ -67,7 +74,11 @@ describe('WebSocket limits (a hostile client costs a node bounded memory)', () =
   test('a frame with more calls than the limit closes the connection (1008) and none of them runs', async () => {
     const s = await RawSocket.open(node.url);
     s.send(Array.from({ length: 51 }, (_, i) => query(i + 1, 'auth.me')));
-    await until(() => s.closed, (c) => c !== null, 5_000);
+    await until(
+      () => s.closed,
+      (c) => c !== null,
+      5_000,
+    );
     expect(s.closed).toEqual({ code: 1008, reason: 'At most 50 calls in one message.' });
     expect(s.messages).toEqual([]);
   });
@@ -75,14 +86,22 @@ describe('WebSocket limits (a hostile client costs a node bounded memory)', () =
   test('calls past the in-flight bound are answered TOO_MANY_REQUESTS at once; the others run', async () => {
     const s = await RawSocket.open(node.url);
     s.send(Array.from({ length: 8 }, (_, i) => query(i + 1, 'auth.me')));
-    await until(() => s.messages.length, (n) => n >= 8, 5_000);
+    await until(
+      () => s.messages.length,
+      (n) => n >= 8,
+      5_000,
+    );
     const codes = Array.from({ length: 8 }, (_, i) => s.answer(i + 1)?.error?.data?.code ?? 'ok');
     expect(codes.filter((c) => c === 'TOO_MANY_REQUESTS')).toHaveLength(3);
     expect(codes.filter((c) => c === 'ok')).toHaveLength(5);
     expect(s.answer(8)?.error?.message).toBe('At most 5 calls waiting for an answer on one connection.');
     // Answered calls free their slots: the next frame runs.
     s.send([query(9, 'auth.me')]);
-    await until(() => s.answer(9), (a) => a !== undefined, 5_000);
+    await until(
+      () => s.answer(9),
+      (a) => a !== undefined,
+      5_000,
+    );
     expect(s.answer(9)?.error).toBeUndefined();
     s.close();
   });
@@ -92,13 +111,32 @@ describe('WebSocket limits (a hostile client costs a node bounded memory)', () =
     const partitionId = `wsl${uuidv7().slice(-6)}`;
     await alice.client.trpc.partition.create.mutate({ id: partitionId, name: 'Limits' });
     const s = await RawSocket.open(node.url, alice.token);
-    s.send([subscription(1, 'event.onEvent', { partitionId }), subscription(2, 'event.onEvent', { partitionId }), subscription(3, 'event.onEvent', { partitionId })]);
-    await until(() => s.messages.find((m) => m.id === 3), (m) => m !== undefined, 5_000);
-    expect(s.messages.find((m) => m.id === 3)?.error).toMatchObject({ message: 'At most 2 subscriptions on one connection.', data: { code: 'TOO_MANY_REQUESTS' } });
+    s.send([
+      subscription(1, 'event.onEvent', { partitionId }),
+      subscription(2, 'event.onEvent', { partitionId }),
+      subscription(3, 'event.onEvent', { partitionId }),
+    ]);
+    await until(
+      () => s.messages.find((m) => m.id === 3),
+      (m) => m !== undefined,
+      5_000,
+    );
+    expect(s.messages.find((m) => m.id === 3)?.error).toMatchObject({
+      message: 'At most 2 subscriptions on one connection.',
+      data: { code: 'TOO_MANY_REQUESTS' },
+    });
     s.send({ id: 1, method: 'subscription.stop' });
-    await until(() => s.messages.find((m) => m.id === 1 && m.result?.type === 'stopped'), (m) => m !== undefined, 5_000);
+    await until(
+      () => s.messages.find((m) => m.id === 1 && m.result?.type === 'stopped'),
+      (m) => m !== undefined,
+      5_000,
+    );
     s.send(subscription(4, 'event.onEvent', { partitionId }));
-    await until(() => s.messages.find((m) => m.id === 4), (m) => m !== undefined, 5_000);
+    await until(
+      () => s.messages.find((m) => m.id === 4),
+      (m) => m !== undefined,
+      5_000,
+    );
     expect(s.messages.find((m) => m.id === 4)?.result?.type).toBe('started');
     s.close();
     await alice.client.close();
@@ -107,7 +145,11 @@ describe('WebSocket limits (a hostile client costs a node bounded memory)', () =
   test('connections per user past the bound are closed with a reason', async () => {
     const bob = await signUp(node.url, `wsuser_${uuidv7().slice(-8)}`);
     const sockets = await Promise.all(Array.from({ length: 4 }, () => RawSocket.open(node.url, bob.token)));
-    await until(() => sockets.filter((s) => s.closed).length, (n) => n === 1, 5_000);
+    await until(
+      () => sockets.filter((s) => s.closed).length,
+      (n) => n === 1,
+      5_000,
+    );
     const closed = sockets.find((s) => s.closed)!;
     expect(closed.closed).toEqual({ code: 1008, reason: 'Too many connections for this account (at most 3).' });
     for (const s of sockets) s.close();
@@ -118,7 +160,11 @@ describe('WebSocket limits (a hostile client costs a node bounded memory)', () =
     // The limit is 40 calls a minute from this address; earlier tests spent some of it.
     for (let i = 0; i < 45; i++) {
       s.send(query(100 + i, `no.such${i}`));
-      await until(() => s.answer(100 + i), (a) => a !== undefined, 5_000);
+      await until(
+        () => s.answer(100 + i),
+        (a) => a !== undefined,
+        5_000,
+      );
     }
     const codes = s.messages.map((m) => m.error?.data?.code);
     expect(codes).toContain('NOT_FOUND');
@@ -127,14 +173,17 @@ describe('WebSocket limits (a hostile client costs a node bounded memory)', () =
     expect(s.messages.find((m) => m.error?.data?.code === 'NOT_FOUND')?.error?.message).toMatch(/^Parley has no procedure named "no\.such\d+"\.$/);
     // The same address is now over its limit for real procedures too.
     s.send(query(999, 'auth.me'));
-    await until(() => s.answer(999), (a) => a !== undefined, 5_000);
+    await until(
+      () => s.answer(999),
+      (a) => a !== undefined,
+      5_000,
+    );
     expect(s.answer(999)?.error?.data?.code).toBe('TOO_MANY_REQUESTS');
     s.close();
     // And over HTTP, in a batch.
     const r = await fetch(`${node.url}/trpc/no.such,also.not?batch=1`);
     expect(r.status).toBe(429);
   });
-
 });
 
 describe('a client that never reads its socket', () => {
@@ -167,7 +216,11 @@ describe('a client that never reads its socket', () => {
     // Someone else on the node is answered meanwhile.
     const other = await RawSocket.open(node.url);
     other.send(query(1, 'auth.me'));
-    await until(() => other.answer(1), (a) => a !== undefined, 5_000);
+    await until(
+      () => other.answer(1),
+      (a) => a !== undefined,
+      5_000,
+    );
     other.close();
     s.close();
   });
@@ -185,7 +238,11 @@ describe('a client that never reads its socket', () => {
     const fast = await RawSocket.open(node.url, bob.token);
     slow.send(subscription(1, 'event.onEvent', { partitionId, lastEventId: head }));
     fast.send(subscription(1, 'event.onEvent', { partitionId, lastEventId: head }));
-    await until(() => slow.messages.some((m) => m.result?.type === 'started'), (v) => v, 5_000);
+    await until(
+      () => slow.messages.some((m) => m.result?.type === 'started'),
+      (v) => v,
+      5_000,
+    );
     slow.stopReading();
 
     const count = 1500;
@@ -199,8 +256,13 @@ describe('a client that never reads its socket', () => {
       );
       peak = Math.max(peak, node.server.wsBufferedBytes);
     }
-    const delivered = (s: RawSocket) => s.messages.filter((m) => (m.result?.data as { data?: { type?: string } } | undefined)?.data?.type === 'message.created').length;
-    await until(() => delivered(fast), (n) => n >= count, 30_000);
+    const delivered = (s: RawSocket) =>
+      s.messages.filter((m) => (m.result?.data as { data?: { type?: string } } | undefined)?.data?.type === 'message.created').length;
+    await until(
+      () => delivered(fast),
+      (n) => n >= count,
+      30_000,
+    );
     peak = Math.max(peak, node.server.wsBufferedBytes);
     // ~6 MB was sent to each subscriber; what the node holds for the one not reading stays near
     // its high-water mark (one event of ~4 KB past it), whatever the amount sent.
@@ -208,7 +270,11 @@ describe('a client that never reads its socket', () => {
     expect(slow.closed).toBeNull();
 
     slow.resumeReading();
-    await until(() => delivered(slow), (n) => n >= count, 30_000);
+    await until(
+      () => delivered(slow),
+      (n) => n >= count,
+      30_000,
+    );
     const ids = slow.messages.flatMap((m) => (m.result?.type === 'data' ? [Number((m.result.data as { id: string }).id)] : []));
     expect(ids).toEqual(ids.map((_, i) => head + 1 + i));
     slow.close();

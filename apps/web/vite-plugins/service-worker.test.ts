@@ -26,9 +26,7 @@ describe('precacheManifest', () => {
   });
 
   test('the cache name and the list change when a file is renamed', () => {
-    const renamed = bundle().map((file) =>
-      file.fileName === 'assets/index-def456.css' ? { ...file, fileName: 'assets/index-fff000.css' } : file,
-    );
+    const renamed = bundle().map((file) => (file.fileName === 'assets/index-def456.css' ? { ...file, fileName: 'assets/index-fff000.css' } : file));
     const manifest = precacheManifest(renamed);
     expect(manifest.cacheName).not.toBe(precacheManifest(bundle()).cacheName);
     expect(manifest.urls).toContain('/assets/index-fff000.css');

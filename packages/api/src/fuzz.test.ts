@@ -88,7 +88,11 @@ const none: BaseInput = () => undefined;
  */
 const BASE: Record<string, Entry> = {
   'auth.register': { public: true, as: ['anonymous', 'member'], base: (_fx, role) => ({ username: `fz_reg_${role}`, password: PASSWORD, session: 'token' }) },
-  'auth.login': { public: true, as: ['anonymous', 'member'], base: (fx, role) => ({ username: fx.users[role]?.username ?? fx.victim.username, password: PASSWORD, session: 'token' }) },
+  'auth.login': {
+    public: true,
+    as: ['anonymous', 'member'],
+    base: (fx, role) => ({ username: fx.users[role]?.username ?? fx.victim.username, password: PASSWORD, session: 'token' }),
+  },
   'auth.logout': { base: none },
   'auth.me': { public: true, base: none },
   'auth.changePassword': { as: ['anonymous', 'outsider', 'member'], base: () => ({ currentPassword: PASSWORD, newPassword: NEW_PASSWORD }) },
@@ -149,16 +153,75 @@ const HUGE = 'x'.repeat(100_000);
 function hostileValues(fx: Fixture): unknown[] {
   const o = fx.other;
   return [
-    undefined, null, true, false,
-    0, -1, -0, 1.5, NaN, Infinity, -Infinity, 2 ** 53 + 2, 1e308, -(2 ** 31), 2 ** 63,
-    '', ' ', HUGE, '\uD800', '\uDC00x', 'a\uD83D', '\u202Eevil', '\u2066x\u2069', 'a\u200Bb', '\u200D', '\uFEFF',
-    '\u0000', 'a\u0000b', '👩‍👩‍👧‍👦', '🏳️‍🌈', '👍🏽', 'e\u0301', "'; drop table users; --", '%_%', '../..', '\\',
-    '__proto__', 'constructor', 'toString', 'hasOwnProperty',
-    '0190a5f0-0000-7000-8000-000000000000', '6f1c2b9e-3d4a-4c5b-9e8f-0a1b2c3d4e5f', '00000000-0000-0000-0000-000000000000',
-    'FZ_A', ' fz_a ', 'pg_catalog', 'fz_a; drop', 'users', 'a'.repeat(33), 'a'.repeat(65),
-    o.B, o.general, o.secret, o.message, o.announcement, o.ownerId,
-    [], [''], [HUGE], ['x'], Array.from({ length: 1000 }, (_, i) => `u${i}`), [null], [o.ownerId], [fx.victim.id, fx.victim.id],
-    {}, { a: 1 }, JSON.parse('{"__proto__":{"polluted":1}}'), { constructor: { prototype: { polluted: 1 } } }, { length: 1 },
+    undefined,
+    null,
+    true,
+    false,
+    0,
+    -1,
+    -0,
+    1.5,
+    NaN,
+    Infinity,
+    -Infinity,
+    2 ** 53 + 2,
+    1e308,
+    -(2 ** 31),
+    2 ** 63,
+    '',
+    ' ',
+    HUGE,
+    '\uD800',
+    '\uDC00x',
+    'a\uD83D',
+    '\u202Eevil',
+    '\u2066x\u2069',
+    'a\u200Bb',
+    '\u200D',
+    '\uFEFF',
+    '\u0000',
+    'a\u0000b',
+    '👩‍👩‍👧‍👦',
+    '🏳️‍🌈',
+    '👍🏽',
+    'e\u0301',
+    "'; drop table users; --",
+    '%_%',
+    '../..',
+    '\\',
+    '__proto__',
+    'constructor',
+    'toString',
+    'hasOwnProperty',
+    '0190a5f0-0000-7000-8000-000000000000',
+    '6f1c2b9e-3d4a-4c5b-9e8f-0a1b2c3d4e5f',
+    '00000000-0000-0000-0000-000000000000',
+    'FZ_A',
+    ' fz_a ',
+    'pg_catalog',
+    'fz_a; drop',
+    'users',
+    'a'.repeat(33),
+    'a'.repeat(65),
+    o.B,
+    o.general,
+    o.secret,
+    o.message,
+    o.announcement,
+    o.ownerId,
+    [],
+    [''],
+    [HUGE],
+    ['x'],
+    Array.from({ length: 1000 }, (_, i) => `u${i}`),
+    [null],
+    [o.ownerId],
+    [fx.victim.id, fx.victim.id],
+    {},
+    { a: 1 },
+    JSON.parse('{"__proto__":{"polluted":1}}'),
+    { constructor: { prototype: { polluted: 1 } } },
+    { length: 1 },
   ];
 }
 
@@ -181,7 +244,15 @@ const otherIds = (fx: Fixture) => new Set<unknown>(Object.values(fx.other));
 function wholeInputCases(base: Record<string, unknown> | undefined, few: boolean): unknown[] {
   const b = base ?? {};
   const cases = [
-    undefined, null, 42, NaN, 'input', HUGE, [], [b], {},
+    undefined,
+    null,
+    42,
+    NaN,
+    'input',
+    HUGE,
+    [],
+    [b],
+    {},
     { ...b, extra: 'unknown field', isAdmin: true, role: 'owner' },
     Object.assign(JSON.parse('{"__proto__":{"polluted":1,"isAdmin":true,"role":"owner"}}'), b),
     { ...b, constructor: { prototype: { polluted: 1 } }, prototype: { polluted: 1 } },
@@ -426,7 +497,11 @@ test('the change detector sees a committed write and ignores a rolled-back one',
   expect(afterRollback.xid, 'a rolled-back write uses a transaction id').not.toBe(before.xid);
   expect(diff(before.digest, afterRollback.digest)).toEqual([]);
   // The same value written again is still a write.
-  await api.deps.db.updateTable('users').set((eb) => ({ display_name: eb.ref('display_name') })).where('id', '=', fx.victim.id).execute();
+  await api.deps.db
+    .updateTable('users')
+    .set((eb) => ({ display_name: eb.ref('display_name') }))
+    .where('id', '=', fx.victim.id)
+    .execute();
   expect(diff(afterRollback.digest, await digest(db))).toEqual(['users']);
 });
 
@@ -436,8 +511,14 @@ test('every procedure, as every kind of caller, answers hostile input with a cli
   const procedures = appRouter._def.procedures as unknown as Record<string, { _def: { type: string; inputs: unknown[] } }>;
   const paths = Object.keys(procedures);
   expect(paths.length, 'procedures read from the router').toBeGreaterThan(40);
-  expect(paths.filter((p) => !BASE[p]), 'procedures without a base input in BASE: add them').toEqual([]);
-  expect(Object.keys(BASE).filter((p) => !procedures[p]), 'BASE entries for procedures the router no longer has').toEqual([]);
+  expect(
+    paths.filter((p) => !BASE[p]),
+    'procedures without a base input in BASE: add them',
+  ).toEqual([]);
+  expect(
+    Object.keys(BASE).filter((p) => !procedures[p]),
+    'BASE entries for procedures the router no longer has',
+  ).toEqual([]);
   for (const path of paths) {
     const hasInput = procedures[path]!._def.inputs.length > 0;
     expect(BASE[path]!.base(fx, 'member') !== undefined, `${path}: a base input exactly when the procedure takes input`).toBe(hasInput);
@@ -474,9 +555,13 @@ test('every procedure, as every kind of caller, answers hostile input with a cli
       for (const input of wholeInputCases(base, refusedAnyway)) inputs.push({ input, otherId: false, partitionB: false });
       if (base) {
         const runs = refusedAnyway ? MUTATIONS_PER_REFUSED_PAIR : MUTATIONS_PER_PAIR;
-        const core = CORE_ROLES.includes(role) && !refusedAnyway
-          ? Object.keys(base).flatMap((field) => [{ field, remove: true, value: undefined }, ...CORE_VALUES.map((value) => ({ field, remove: false, value }))])
-          : [];
+        const core =
+          CORE_ROLES.includes(role) && !refusedAnyway
+            ? Object.keys(base).flatMap((field) => [
+                { field, remove: true, value: undefined },
+                ...CORE_VALUES.map((value) => ({ field, remove: false, value })),
+              ])
+            : [];
         for (const m of [...core, ...mutations(fx, Object.keys(base), seedOf(pair), runs)]) {
           const foreignValue = !m.remove && isForeign(m.value);
           inputs.push({
@@ -561,7 +646,10 @@ test('every procedure, as every kind of caller, answers hostile input with a cli
 
   const used = process.cpuUsage(cpu);
   const seconds = `${((Date.now() - started) / 1000).toFixed(1)} s (cpu ${((used.user + used.system) / 1e6).toFixed(1)} s)`;
-  const byCode = [...codes].sort((a, b) => b[1] - a[1]).map(([c, n]) => `${c} ${n}`).join(', ');
+  const byCode = [...codes]
+    .sort((a, b) => b[1] - a[1])
+    .map(([c, n]) => `${c} ${n}`)
+    .join(', ');
   console.log(`fuzz: ${calls} calls, ${paths.length} procedures, ${pairs.size} procedure×role pairs, ${digests} digests, ${seconds}; ${byCode}`);
   const excused = new Map(KNOWN_BUGS.map((b) => [b.name, 0]));
   const unexplained = failures.filter((f) => {
@@ -570,7 +658,16 @@ test('every procedure, as every kind of caller, answers hostile input with a cli
     return !bug;
   });
   for (const [name, n] of excused) console.log(`fuzz: known bug "${name}": ${n} calls`);
-  expect(paths.filter((p) => !succeeded.has(p)), 'procedures no caller could use: is their base input still valid?').toEqual([]);
-  expect(unexplained.slice(0, 60).map((f) => f.text), `${unexplained.length} failures`).toEqual([]);
-  expect([...excused].filter(([, n]) => n === 0).map(([name]) => name), 'known bugs no longer seen: delete their KNOWN_BUGS entries').toEqual([]);
+  expect(
+    paths.filter((p) => !succeeded.has(p)),
+    'procedures no caller could use: is their base input still valid?',
+  ).toEqual([]);
+  expect(
+    unexplained.slice(0, 60).map((f) => f.text),
+    `${unexplained.length} failures`,
+  ).toEqual([]);
+  expect(
+    [...excused].filter(([, n]) => n === 0).map(([name]) => name),
+    'known bugs no longer seen: delete their KNOWN_BUGS entries',
+  ).toEqual([]);
 }, 180_000);

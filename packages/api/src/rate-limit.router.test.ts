@@ -22,8 +22,7 @@ describe('message.send: messages per user', () => {
   let ben: TestUser;
   let roomId: string;
   const P = { partitionId: 'lim_msg' };
-  const send = (user: TestUser, body: string, clientId = newClientId()) =>
-    user.caller.message.send({ ...P, roomId, clientId, body });
+  const send = (user: TestUser, body: string, clientId = newClientId()) => user.caller.message.send({ ...P, roomId, clientId, body });
 
   beforeAll(async () => {
     api = await createTestApi({
@@ -93,8 +92,7 @@ describe('message.send: the per-address and per-user limits in one step', () => 
     },
   };
   const from = (ip: string) => api.caller({ ip, token: ann.token, tokenSource: 'bearer' });
-  const send = (ip: string, body: string, partitionId = P.partitionId) =>
-    from(ip).message.send({ partitionId, roomId, clientId: newClientId(), body });
+  const send = (ip: string, body: string, partitionId = P.partitionId) => from(ip).message.send({ partitionId, roomId, clientId: newClientId(), body });
 
   beforeAll(async () => {
     api = await createTestApi({
@@ -140,7 +138,10 @@ describe('message.send: the per-address and per-user limits in one step', () => 
     await refusal(send('203.0.113.10', 'a good one, too late'));
 
     // An invalid session: counted before it is looked up.
-    const stranger = () => api.caller({ ip: '203.0.113.11', token: 'a'.repeat(40), tokenSource: 'bearer' }).message.send({ partitionId: P.partitionId, roomId, clientId: newClientId(), body: 'x' });
+    const stranger = () =>
+      api
+        .caller({ ip: '203.0.113.11', token: 'a'.repeat(40), tokenSource: 'bearer' })
+        .message.send({ partitionId: P.partitionId, roomId, clientId: newClientId(), body: 'x' });
     for (let i = 0; i < 3; i++) expect((await trpcError(stranger())).code).toBe('UNAUTHORIZED');
     await refusal(stranger());
   });
@@ -197,10 +198,8 @@ describe('auth: sign-in attempts', () => {
   let api: TestApi;
   let ada: TestUser;
   const RIGHT = 'correct horse battery';
-  const login = (ip: string, username: string, password: string) =>
-    api.caller({ ip }).auth.login({ username, password, session: 'token' });
-  const wrong = async (ip: string, username = 'ada') =>
-    expect((await trpcError(login(ip, username, 'wrong password'))).code).toBe('UNAUTHORIZED');
+  const login = (ip: string, username: string, password: string) => api.caller({ ip }).auth.login({ username, password, session: 'token' });
+  const wrong = async (ip: string, username = 'ada') => expect((await trpcError(login(ip, username, 'wrong password'))).code).toBe('UNAUTHORIZED');
 
   beforeAll(async () => {
     api = await createTestApi({

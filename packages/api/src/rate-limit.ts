@@ -59,12 +59,7 @@ export interface DeferredIpLimit {
  * a person can act on ("… Try again in 4 seconds.") and `retryAfterMs` for programs (sent as
  * `error.data.retryAfterMs`, and as a Retry-After header over HTTP).
  */
-export async function enforceRateLimit(
-  ctx: { limiter: RateLimiter },
-  key: string,
-  rule: RateLimitRule,
-  refusal: string,
-): Promise<void> {
+export async function enforceRateLimit(ctx: { limiter: RateLimiter }, key: string, rule: RateLimitRule, refusal: string): Promise<void> {
   const result = await ctx.limiter.consume(key, rule);
   if (result.ok) return;
   throw rateLimitRefusal(result.retryAfterMs, refusal);
@@ -102,9 +97,7 @@ export function ipKey(ip: string): string {
   const groups = (part: string) => (part ? part.split(':').flatMap((g) => (g.includes('.') ? ['0', '0'] : [g])) : []);
   const [head, tail] = address.split('::') as [string, string | undefined];
   const full =
-    tail === undefined
-      ? groups(head)
-      : [...groups(head), ...Array<string>(8 - groups(head).length - groups(tail).length).fill('0'), ...groups(tail)];
+    tail === undefined ? groups(head) : [...groups(head), ...Array<string>(8 - groups(head).length - groups(tail).length).fill('0'), ...groups(tail)];
   return `${full
     .slice(0, 4)
     .map((g) => parseInt(g, 16).toString(16))

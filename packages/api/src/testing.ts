@@ -109,12 +109,7 @@ export interface TestWorkspace {
 }
 
 /** A workspace created by `ownerName`, joined by each of `memberNames`. */
-export async function createTestWorkspace(
-  api: TestApi,
-  partitionId: string,
-  ownerName: string,
-  memberNames: string[] = [],
-): Promise<TestWorkspace> {
+export async function createTestWorkspace(api: TestApi, partitionId: string, ownerName: string, memberNames: string[] = []): Promise<TestWorkspace> {
   const owner = await api.signUp(ownerName);
   const { inviteCode } = await owner.caller.partition.create({ id: partitionId, name: partitionId });
   const members: TestUser[] = [];

@@ -26,28 +26,31 @@ export interface ProcedureMeta {
   countsIpLimit?: boolean;
 }
 
-const t = initTRPC.context<Context>().meta<ProcedureMeta>().create({
-  sse: { ping: { enabled: true, intervalMs: SSE_PING_MS } },
-  errorFormatter({ shape, error }) {
-    const zodError = error.cause instanceof z.ZodError ? error.cause : undefined;
-    // An internal error's own text (SQL, a driver's words) stays in the server's log, under this id.
-    const errorId = error.code === 'INTERNAL_SERVER_ERROR' ? internalErrorId(error) : undefined;
-    return {
-      ...shape,
-      // A person reads `message`; a program reads `data.fieldErrors`.
-      message: zodError ? describeZodError(zodError) : errorId ? internalErrorMessage(errorId) : shape.message,
-      // Stacks stay in the server log, never on the wire. A refusal by a rate limit says when
-      // to retry in `retryAfterMs` (milliseconds).
-      data: {
-        ...shape.data,
-        stack: undefined,
-        fieldErrors: zodError ? z.flattenError(zodError).fieldErrors : undefined,
-        retryAfterMs: appErrorOf(error)?.retryAfterMs,
-        errorId,
-      },
-    };
-  },
-});
+const t = initTRPC
+  .context<Context>()
+  .meta<ProcedureMeta>()
+  .create({
+    sse: { ping: { enabled: true, intervalMs: SSE_PING_MS } },
+    errorFormatter({ shape, error }) {
+      const zodError = error.cause instanceof z.ZodError ? error.cause : undefined;
+      // An internal error's own text (SQL, a driver's words) stays in the server's log, under this id.
+      const errorId = error.code === 'INTERNAL_SERVER_ERROR' ? internalErrorId(error) : undefined;
+      return {
+        ...shape,
+        // A person reads `message`; a program reads `data.fieldErrors`.
+        message: zodError ? describeZodError(zodError) : errorId ? internalErrorMessage(errorId) : shape.message,
+        // Stacks stay in the server log, never on the wire. A refusal by a rate limit says when
+        // to retry in `retryAfterMs` (milliseconds).
+        data: {
+          ...shape.data,
+          stack: undefined,
+          fieldErrors: zodError ? z.flattenError(zodError).fieldErrors : undefined,
+          retryAfterMs: appErrorOf(error)?.retryAfterMs,
+          errorId,
+        },
+      };
+    },
+  });
 
 function describeZodError(error: z.ZodError): string {
   return error.issues

@@ -192,13 +192,17 @@ class History {
       case 'op': {
         const r = at(c.room);
         const target = this.#shownAt(r, c.k, c.kind === 'edit' && !c.anyone);
-        if (target?.id) this.client.outbox.act({ partitionId: r.partitionId, roomId: r.roomId, actorId: ME.id, op: toOp(c.kind, target.id, c.emoji, `e ${c.k}`) });
+        if (target?.id)
+          this.client.outbox.act({ partitionId: r.partitionId, roomId: r.roomId, actorId: ME.id, op: toOp(c.kind, target.id, c.emoji, `e ${c.k}`) });
         break;
       }
       case 'otherActs': {
         const r = at(c.room);
         const onServer = server.messages(r.partitionId, r.roomId, SOMEONE_ELSE.id);
-        const target = c.kind === 'edit' ? onServer.filter((m) => m.authorId === SOMEONE_ELSE.id)[c.k % Math.max(onServer.length, 1)] : onServer[c.k % Math.max(onServer.length, 1)];
+        const target =
+          c.kind === 'edit'
+            ? onServer.filter((m) => m.authorId === SOMEONE_ELSE.id)[c.k % Math.max(onServer.length, 1)]
+            : onServer[c.k % Math.max(onServer.length, 1)];
         if (!target) break;
         try {
           server.actAs(SOMEONE_ELSE, r.partitionId, toOp(c.kind, target.id, c.emoji, `o ${c.k}`));
@@ -353,7 +357,11 @@ function checkConverged(h: History): void {
     const view = client.store.getRoom(partitionId, roomId);
     expect(view.messages.map(seen)).toEqual(onServer.map(seen));
     expect(view.messages.every((m) => m.status === 'SENT' && m.pendingOps === 0 && m.opError === null)).toBe(true);
-    const pinned = (ms: readonly (MessageDto | ChatMessage)[]) => ms.filter((m) => m.pinnedAt !== null).map((m) => m.id).sort();
+    const pinned = (ms: readonly (MessageDto | ChatMessage)[]) =>
+      ms
+        .filter((m) => m.pinnedAt !== null)
+        .map((m) => m.id)
+        .sort();
     expect(pinned(client.store.getPins(partitionId, roomId))).toEqual(pinned(onServer));
     expect(new Set(view.messages.map((m) => m.id)).size).toBe(view.messages.length);
     expect(new Set(view.messages.map((m) => m.clientId)).size).toBe(view.messages.length);
@@ -401,22 +409,26 @@ async function checkReloadedOfflineThenOnline(h: History): Promise<void> {
 
 test(`any history of sends, ops, lost replies, duplicate events, disconnects and reloads, with another person acting too, converges to the server's rooms (${NUM_RUNS} runs)`, async () => {
   await fc.assert(
-    fc.asyncProperty(fc.constantFrom<Layout>('oneRoom', 'twoRooms', 'twoPartitions'), fc.array(command, { minLength: 5, maxLength: 60, size: 'max' }), async (layout, commands) => {
-      const h = new History(layout);
-      try {
-        await h.start();
-        await settle(3);
-        for (const c of commands) {
-          await h.run(c);
-          checkShownNow(h);
+    fc.asyncProperty(
+      fc.constantFrom<Layout>('oneRoom', 'twoRooms', 'twoPartitions'),
+      fc.array(command, { minLength: 5, maxLength: 60, size: 'max' }),
+      async (layout, commands) => {
+        const h = new History(layout);
+        try {
+          await h.start();
+          await settle(3);
+          for (const c of commands) {
+            await h.run(c);
+            checkShownNow(h);
+          }
+          await h.quiesce();
+          checkConverged(h);
+          await checkReloadedOfflineThenOnline(h);
+        } finally {
+          h.close();
         }
-        await h.quiesce();
-        checkConverged(h);
-        await checkReloadedOfflineThenOnline(h);
-      } finally {
-        h.close();
-      }
-    }),
+      },
+    ),
     { numRuns: NUM_RUNS },
   );
 });

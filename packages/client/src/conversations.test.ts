@@ -107,7 +107,17 @@ describe('ops through the outbox', () => {
   test('stored entries from before ops (no kind) are sends', async () => {
     const storage = memoryStorage();
     await storage.set('outbox', [
-      { clientId: '01890000-0000-7000-8000-000000000001', partitionId: P, roomId: R, body: 'old', createdAt: new Date().toISOString(), author: ME, status: 'queued', error: null, rateLimited: 0 },
+      {
+        clientId: '01890000-0000-7000-8000-000000000001',
+        partitionId: P,
+        roomId: R,
+        body: 'old',
+        createdAt: new Date().toISOString(),
+        author: ME,
+        status: 'queued',
+        error: null,
+        rateLimited: 0,
+      },
     ]);
     const c = await open({ storage });
     await c.outbox.flush();
@@ -181,7 +191,7 @@ describe('events applied convergently', () => {
     expect(reply!.replyTo).toMatchObject({ snippet: '', deleted: true });
   });
 
-  test('delete for me hides the message on this user\'s view only, and a later page does not bring it back', async () => {
+  test("delete for me hides the message on this user's view only, and a later page does not bring it back", async () => {
     const c = await open();
     const m = server.post(P, R, 'noise', SOMEONE_ELSE);
     const other = createTestClient({ server, user: SOMEONE_ELSE });

@@ -31,8 +31,7 @@ function links(blocks: readonly MdBlock[]): MdInline[] {
 
 /** The text a reader sees, markers gone. */
 function plain(blocks: readonly MdBlock[]): string {
-  const ofInline = (nodes: readonly MdInline[]): string =>
-    nodes.map((n) => ('children' in n ? ofInline(n.children) : n.text)).join('');
+  const ofInline = (nodes: readonly MdInline[]): string => nodes.map((n) => ('children' in n ? ofInline(n.children) : n.text)).join('');
   return blocks
     .map((b) =>
       b.type === 'paragraph' ? ofInline(b.children) : b.type === 'code' ? b.text : b.type === 'quote' ? plain(b.children) : b.items.map(ofInline).join('\n'),
@@ -55,9 +54,7 @@ test('bold, italic, strike and inline code', () => {
   expect(inline('run `npm i **x**` now')).toEqual([text('run '), { type: 'code', text: 'npm i **x**' }, text(' now')]);
   expect(inline('``a ` b``')).toEqual([{ type: 'code', text: 'a ` b' }]);
   expect(inline('***both***')).toEqual([{ type: 'em', children: [{ type: 'strong', children: [text('both')] }] }]);
-  expect(inline('**bold *and italic***')).toEqual([
-    { type: 'strong', children: [text('bold '), { type: 'em', children: [text('and italic')] }] },
-  ]);
+  expect(inline('**bold *and italic***')).toEqual([{ type: 'strong', children: [text('bold '), { type: 'em', children: [text('and italic')] }] }]);
 });
 
 test('markers that do not pair up, or sit between words or spaces, stay text', () => {

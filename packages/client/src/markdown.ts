@@ -248,13 +248,7 @@ function parseInline(text: string): MdInline[] {
  * A run of `*`/`_`/`~~` at `at`: closes the nearest open run of the same marker when it can
  * (wrapping everything since then), and is kept as a candidate opener when it can open.
  */
-function emphasis(
-  text: string,
-  at: number,
-  len: number,
-  char: Marker['char'],
-  state: { out: MutableInline[]; open: Marker[]; depth: number[] },
-): void {
+function emphasis(text: string, at: number, len: number, char: Marker['char'], state: { out: MutableInline[]; open: Marker[]; depth: number[] }): void {
   const { out, open, depth } = state;
   const before = text[at - 1];
   const after = text[at + len];

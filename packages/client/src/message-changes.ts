@@ -38,9 +38,7 @@ function withReaction(reactions: MessageDto['reactions'], emoji: string, userId:
   if (on) {
     if (existing?.userIds.includes(userId)) return reactions;
     // A new emoji goes last, a new person last in it: the server's "first reacted first".
-    return existing
-      ? reactions.map((r) => (r === existing ? { emoji, userIds: [...r.userIds, userId] } : r))
-      : [...reactions, { emoji, userIds: [userId] }];
+    return existing ? reactions.map((r) => (r === existing ? { emoji, userIds: [...r.userIds, userId] } : r)) : [...reactions, { emoji, userIds: [userId] }];
   }
   if (!existing?.userIds.includes(userId)) return reactions;
   const userIds = existing.userIds.filter((u) => u !== userId);

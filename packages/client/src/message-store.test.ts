@@ -184,7 +184,14 @@ describe('pending messages', () => {
       ['theirs later', 'SENT'],
       ['mine', 'SENDING'],
     ]);
-    expect(store.getRoom(P, R).messages[2]).toMatchObject({ key: entry.clientId, clientId: entry.clientId, id: null, eventId: null, queued: true, authorId: ME.id });
+    expect(store.getRoom(P, R).messages[2]).toMatchObject({
+      key: entry.clientId,
+      clientId: entry.clientId,
+      id: null,
+      eventId: null,
+      queued: true,
+      authorId: ME.id,
+    });
     expect(store.getRoom(P, OTHER_ROOM).messages).toEqual([]);
   });
 

@@ -185,7 +185,10 @@ export class MessageStore {
   readonly #eventListeners = new Set<(event: ParleyEvent) => void>();
   readonly #partitions = new Map<string, PartitionState>();
   readonly #views = new Map<string, { version: number; entries: readonly OutboxEntry[]; blocked: ReadonlySet<string> | null; view: RoomView }>();
-  readonly #pinViews = new Map<string, { version: number; entries: readonly OutboxEntry[]; blocked: ReadonlySet<string> | null; pins: readonly ChatMessage[] }>();
+  readonly #pinViews = new Map<
+    string,
+    { version: number; entries: readonly OutboxEntry[]; blocked: ReadonlySet<string> | null; pins: readonly ChatMessage[] }
+  >();
   /** Answered ops per `partitionId\0messageId`, oldest first, shown until the server's copy shows them. */
   readonly #confirmed = new Map<string, Confirmed[]>();
   #confirmedTimer: ReturnType<typeof setTimeout> | undefined;
@@ -632,21 +635,24 @@ export class MessageStore {
     let next = Number.POSITIVE_INFINITY;
     for (const list of this.#confirmed.values()) for (const c of list) next = Math.min(next, c.until);
     if (next === Number.POSITIVE_INFINITY) return;
-    this.#confirmedTimer = setTimeout(() => {
-      const now = Date.now();
-      for (const [key, list] of this.#confirmed) {
-        const kept = list.filter((c) => c.until > now);
-        if (kept.length === list.length) continue;
-        if (kept.length > 0) this.#confirmed.set(key, kept);
-        else this.#confirmed.delete(key);
-        const [partitionId, messageId] = key.split('\u0000') as [string, string];
-        const p = this.#partitions.get(partitionId);
-        const roomId = p ? this.roomOf(partitionId, messageId) : null;
-        const room = roomId ? p?.rooms.get(roomId) : undefined;
-        if (room) this.#touch(room);
-      }
-      this.#scheduleConfirmedExpiry();
-    }, Math.max(0, next - Date.now()));
+    this.#confirmedTimer = setTimeout(
+      () => {
+        const now = Date.now();
+        for (const [key, list] of this.#confirmed) {
+          const kept = list.filter((c) => c.until > now);
+          if (kept.length === list.length) continue;
+          if (kept.length > 0) this.#confirmed.set(key, kept);
+          else this.#confirmed.delete(key);
+          const [partitionId, messageId] = key.split('\u0000') as [string, string];
+          const p = this.#partitions.get(partitionId);
+          const roomId = p ? this.roomOf(partitionId, messageId) : null;
+          const room = roomId ? p?.rooms.get(roomId) : undefined;
+          if (room) this.#touch(room);
+        }
+        this.#scheduleConfirmedExpiry();
+      },
+      Math.max(0, next - Date.now()),
+    );
   }
 
   #actor(entry: OpEntry): string {

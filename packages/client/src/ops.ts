@@ -44,4 +44,3 @@ export function isMessageOp(op: OutboxOp): op is MessageOp {
 export function isUserOp(op: OutboxOp): op is Extract<OutboxOp, { type: 'user.block' | 'user.unblock' }> {
   return op.type === 'user.block' || op.type === 'user.unblock';
 }
-

@@ -162,9 +162,7 @@ describe('refusals', () => {
       await settle();
     }
     expect(server.calls.send.filter((c) => c.clientId === first.clientId)).toHaveLength(MAX_RATE_LIMITED_ATTEMPTS);
-    expect(outbox.getSnapshot()).toEqual([
-      expect.objectContaining({ clientId: first.clientId, status: 'failed', error: expect.stringMatching(/too fast/) }),
-    ]);
+    expect(outbox.getSnapshot()).toEqual([expect.objectContaining({ clientId: first.clientId, status: 'failed', error: expect.stringMatching(/too fast/) })]);
     expect(bodiesOnServer()).toEqual(['later']);
   });
 

@@ -230,10 +230,7 @@ export class Outbox {
   retry(clientId: string): void {
     const entry = this.#entries.find((e) => e.clientId === clientId);
     if (!entry || entry.status !== 'failed') return;
-    this.#set([
-      ...this.#entries.filter((e) => e.clientId !== clientId),
-      { ...entry, status: 'queued', error: null, rateLimited: 0 },
-    ]);
+    this.#set([...this.#entries.filter((e) => e.clientId !== clientId), { ...entry, status: 'queued', error: null, rateLimited: 0 }]);
     void this.flush();
   }
 
@@ -374,9 +371,7 @@ export class Outbox {
     const entries = this.#entries;
     // "sending" is a state of this process only: after a restart it is queued again.
     const stored = entries.map((e) => (e.status === 'sending' ? { ...e, status: 'queued' as const } : e));
-    this.#saving = this.#saving
-      .then(() => this.#opts.storage.set(STORAGE_KEY, stored))
-      .catch((error: unknown) => this.#opts.onStorageError?.(error));
+    this.#saving = this.#saving.then(() => this.#opts.storage.set(STORAGE_KEY, stored)).catch((error: unknown) => this.#opts.onStorageError?.(error));
   }
 
   async #load(): Promise<void> {

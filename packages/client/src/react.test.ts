@@ -8,18 +8,7 @@ import { Connection, type NetworkStatus, type Transport } from './connection.ts'
 import type { ParleyClient } from './create-client.ts';
 import { OutboxError } from './outbox.ts';
 import { PresenceStore } from './presence-store.ts';
-import {
-  ParleyProvider,
-  useBlocks,
-  useConnection,
-  useMessageActions,
-  useOutbox,
-  usePins,
-  usePresence,
-  useRoomMessages,
-  useSend,
-  useTyping,
-} from './react.ts';
+import { ParleyProvider, useBlocks, useConnection, useMessageActions, useOutbox, usePins, usePresence, useRoomMessages, useSend, useTyping } from './react.ts';
 import { createTestClient, FakePresenceServer, FakeServer, ME, SOMEONE_ELSE } from './test-server.ts';
 import type { SubscriptionTransport } from './subscription-transport.ts';
 
@@ -163,7 +152,11 @@ function Banner() {
   return h(
     'div',
     null,
-    h('p', { 'data-testid': 'connection' }, `${connection.state} ${connection.attempt}/${connection.maxAttempts}${connection.nextRetryAt ? ` retry at ${connection.nextRetryAt}` : ''}`),
+    h(
+      'p',
+      { 'data-testid': 'connection' },
+      `${connection.state} ${connection.attempt}/${connection.maxAttempts}${connection.nextRetryAt ? ` retry at ${connection.nextRetryAt}` : ''}`,
+    ),
     h('button', { onClick: connection.retry }, 'Retry now'),
   );
 }
@@ -334,9 +327,7 @@ describe('usePresence', () => {
 
     act(() => presenceServer.snapshot(P, [{ userId: 'u-ada', status: 'online', lastSeenAt: null, offlineAt: null }]));
     expect(items()).toEqual(['u-ada online', 'u-bob offline']);
-    act(() =>
-      presenceServer.presence(P, { userId: 'u-ada', status: 'reconnecting', lastSeenAt: presenceServer.iso(), offlineAt: presenceServer.iso(60_000) }),
-    );
+    act(() => presenceServer.presence(P, { userId: 'u-ada', status: 'reconnecting', lastSeenAt: presenceServer.iso(), offlineAt: presenceServer.iso(60_000) }));
     expect(items()).toEqual(['u-ada reconnecting', 'u-bob offline']);
     act(() => {
       vi.advanceTimersByTime(60_000);

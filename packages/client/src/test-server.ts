@@ -224,9 +224,12 @@ export class FakeServer {
       blocks: async () => {
         guard();
         this.log.push('blocks');
-        return [...(this.#blocks.get(author.id) ?? new Map<string, string>())].map(
-          ([userId, blockedAt]): BlockedUserDto => ({ userId, username: userId, displayName: userId, blockedAt }),
-        );
+        return [...(this.#blocks.get(author.id) ?? new Map<string, string>())].map(([userId, blockedAt]): BlockedUserDto => ({
+          userId,
+          username: userId,
+          displayName: userId,
+          blockedAt,
+        }));
       },
       subscribe: (input, handlers) => {
         this.calls.subscribe.push({ ...input });
@@ -321,7 +324,14 @@ export class FakeServer {
 
   /** A workspace announcement by `author`. */
   announce(partitionId: string, body: string, author: Person = SOMEONE_ELSE): AnnouncementDto {
-    const dto: AnnouncementDto = { id: `a-${(this.#nextMessage += 1)}`, partitionId, authorId: author.id, authorName: author.name, body, createdAt: this.#nowIso() };
+    const dto: AnnouncementDto = {
+      id: `a-${(this.#nextMessage += 1)}`,
+      partitionId,
+      authorId: author.id,
+      authorName: author.name,
+      body,
+      createdAt: this.#nowIso(),
+    };
     this.#announcements.set(dto.id, { ...dto, dismissedBy: new Set() });
     this.append(partitionId, { type: 'announcement.created', roomId: null, actorId: author.id, data: dto });
     return dto;
@@ -440,7 +450,13 @@ export class FakeServer {
     if (!row.replyTo) return null;
     const original = this.#rows.get(row.replyTo);
     if (!original) return null;
-    return { id: original.id, authorId: original.author.id, authorName: original.author.name, snippet: replySnippet(original.body), deleted: original.deletedAt !== null };
+    return {
+      id: original.id,
+      authorId: original.author.id,
+      authorName: original.author.name,
+      snippet: replySnippet(original.body),
+      deleted: original.deletedAt !== null,
+    };
   }
 
   #dto(row: Row, viewer?: string): MessageDto {
@@ -567,9 +583,14 @@ export class FakeServer {
           return result;
         }
         if (row.deletedAt) return result;
-        if (row.author.id !== author.id) throw refusal('FORBIDDEN', 'Only the author, the room’s admins and workspace admins can delete this message for everyone.');
+        if (row.author.id !== author.id)
+          throw refusal('FORBIDDEN', 'Only the author, the room’s admins and workspace admins can delete this message for everyone.');
         this.#tombstone(row);
-        this.append(row.partitionId, { type: 'message.deleted', ...base, data: { id: row.id, roomId: row.roomId, deletedAt: row.deletedAt!, deletedBy: author.id } });
+        this.append(row.partitionId, {
+          type: 'message.deleted',
+          ...base,
+          data: { id: row.id, roomId: row.roomId, deletedAt: row.deletedAt!, deletedBy: author.id },
+        });
         return result;
       }
       case 'message.pin':
@@ -598,7 +619,11 @@ export class FakeServer {
         if (on === users.includes(author.id)) return result;
         if (on) row.reactions.set(op.emoji, [...users, author.id]);
         else if (users.length === 1) row.reactions.delete(op.emoji);
-        else row.reactions.set(op.emoji, users.filter((u) => u !== author.id));
+        else
+          row.reactions.set(
+            op.emoji,
+            users.filter((u) => u !== author.id),
+          );
         const data = { messageId: row.id, roomId: row.roomId, userId: author.id, emoji: op.emoji };
         this.append(row.partitionId, { type: on ? 'reaction.added' : 'reaction.removed', ...base, data });
         return result;
@@ -622,7 +647,8 @@ export class FakeServer {
       const e = log[i]!;
       if (e.type === 'message.created' && e.data.id === row.id) log[i] = { ...e, data: { ...e.data, body: '' } };
       if (e.type === 'message.edited' && e.data.id === row.id) log[i] = { ...e, data: { ...e.data, body: '' } };
-      if (e.type === 'message.created' && e.data.replyTo?.id === row.id) log[i] = { ...e, data: { ...e.data, replyTo: { ...e.data.replyTo, snippet: '', deleted: true } } };
+      if (e.type === 'message.created' && e.data.replyTo?.id === row.id)
+        log[i] = { ...e, data: { ...e.data, replyTo: { ...e.data.replyTo, snippet: '', deleted: true } } };
     }
   }
 

@@ -62,8 +62,7 @@ const call = (transport: WsTransport, id: number) =>
     });
   });
 
-const within = <T>(p: Promise<T>, ms: number) =>
-  Promise.race([p, new Promise<'still waiting'>((r) => setTimeout(() => r('still waiting'), ms))]);
+const within = <T>(p: Promise<T>, ms: number) => Promise.race([p, new Promise<'still waiting'>((r) => setTimeout(() => r('still waiting'), ms))]);
 
 describe('calls over the WebSocket transport', () => {
   test('a mutation is answered over the socket, which knows the token it opened with', async () => {

@@ -3,13 +3,7 @@ import type { Database } from '@parley/db';
 
 /** What the cluster writes to `audit_log` (the API adds its own, e.g. `admin.granted`). */
 export type ClusterAuditAction =
-  | 'node.registered'
-  | 'node.draining'
-  | 'node.inactive'
-  | 'node.pruned'
-  | 'lease.acquired'
-  | 'lease.taken_over'
-  | 'lease.released';
+  'node.registered' | 'node.draining' | 'node.inactive' | 'node.pruned' | 'lease.acquired' | 'lease.taken_over' | 'lease.released';
 
 export interface AuditEntry {
   /** Who did it: a node id, a user id, or `system`. */

@@ -18,7 +18,10 @@ beforeAll(async () => {
 afterAll(() => handle.close());
 
 const addPartition = (id: string) =>
-  handle.db.insertInto('partitions').values({ id, name: id, created_by: 'u1', invite_code_hash: `h_${id}` }).execute();
+  handle.db
+    .insertInto('partitions')
+    .values({ id, name: id, created_by: 'u1', invite_code_hash: `h_${id}` })
+    .execute();
 
 /** A job that records every pass and the signal it was given. */
 function recordingJob(name: string, scope: 'global' | 'partition', intervalMs = 30) {
@@ -37,14 +40,9 @@ function recordingJob(name: string, scope: 'global' | 'partition', intervalMs = 
 }
 
 const auditActions = async (subjectPrefix: string) =>
-  (
-    await handle.db
-      .selectFrom('audit_log')
-      .select(['action', 'subject', 'details'])
-      .where('subject', 'like', `${subjectPrefix}%`)
-      .orderBy('id')
-      .execute()
-  ).map((r) => `${r.action} ${r.subject}`);
+  (await handle.db.selectFrom('audit_log').select(['action', 'subject', 'details']).where('subject', 'like', `${subjectPrefix}%`).orderBy('id').execute()).map(
+    (r) => `${r.action} ${r.subject}`,
+  );
 
 async function startNode(nodeId: string, jobs: BackgroundJob[]): Promise<{ registry: NodeRegistry; runner: JobRunner }> {
   let runner: JobRunner | undefined;
@@ -253,7 +251,10 @@ test('nodes silent for longer than the limit and holding no lease are pruned, wi
       { id: 'recent-1', status: 'inactive' },
     ])
     .execute();
-  await db.insertInto('leases').values({ job: 'prune-test', scope: 'global', holder: 'gone-holder', expires_at: sql<string>`now()` }).execute();
+  await db
+    .insertInto('leases')
+    .values({ job: 'prune-test', scope: 'global', holder: 'gone-holder', expires_at: sql<string>`now()` })
+    .execute();
 
   expect(await pruneNodes(db, 7 * 24 * 3_600_000, 'pruner')).toEqual(['gone-1']);
   const left = (await db.selectFrom('nodes').select('id').where('id', 'in', ['gone-1', 'gone-holder', 'recent-1']).execute()).map((r) => r.id);

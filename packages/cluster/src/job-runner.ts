@@ -146,7 +146,16 @@ export function createJobRunner(opts: JobRunnerOptions): JobRunner {
     if (entries.length === 0) return;
     const startedAt = monotonic();
     try {
-      const renewed = new Set((await renewLeases(db, nodeId, entries.map((e) => e.lease), ttlMs)).map(keyOf));
+      const renewed = new Set(
+        (
+          await renewLeases(
+            db,
+            nodeId,
+            entries.map((e) => e.lease),
+            ttlMs,
+          )
+        ).map(keyOf),
+      );
       for (const entry of entries) {
         if (running.get(keyOf(entry.lease)) !== entry) continue;
         if (renewed.has(keyOf(entry.lease))) entry.validUntil = startedAt + ttlMs;
@@ -156,7 +165,8 @@ export function createJobRunner(opts: JobRunnerOptions): JobRunner {
       log.warn({ err: error }, 'renewing leases failed');
       // Without a renewal the lease may lapse and be taken: stop before that can happen.
       const now = monotonic();
-      for (const entry of entries) if (running.get(keyOf(entry.lease)) === entry && now >= entry.validUntil - renewMs) lose(entry, 'could not renew it in time');
+      for (const entry of entries)
+        if (running.get(keyOf(entry.lease)) === entry && now >= entry.validUntil - renewMs) lose(entry, 'could not renew it in time');
     }
   };
 
@@ -262,7 +272,13 @@ export function createJobRunner(opts: JobRunnerOptions): JobRunner {
       const settled = Promise.all(entries.map((e) => e.loop));
       const timedOut = await Promise.race([settled.then(() => false), delay(STOP_WAIT_MS).then(() => true)]);
       if (timedOut) log.warn({ jobs: entries.map((e) => e.lease) }, 'background jobs did not stop in time; releasing their leases anyway');
-      if (entries.length > 0) await releaseLeases(db, nodeId, entries.map((e) => e.lease), 'stopping');
+      if (entries.length > 0)
+        await releaseLeases(
+          db,
+          nodeId,
+          entries.map((e) => e.lease),
+          'stopping',
+        );
     },
   };
 }

@@ -73,7 +73,11 @@ describe.skipIf(!baseUrl)('leases on PostgreSQL', () => {
     expect(await acquireLease(b.db, { job: 'takeover', scope: 'acme', nodeId: 'node-b' })).toBeNull();
     expect((await lease('takeover', 'acme')).holder).toBe('node-a');
 
-    await a.db.updateTable('leases').set({ expires_at: sql<string>`now() - interval '1 second'` }).where('job', '=', 'takeover').execute();
+    await a.db
+      .updateTable('leases')
+      .set({ expires_at: sql<string>`now() - interval '1 second'` })
+      .where('job', '=', 'takeover')
+      .execute();
     const taken = await acquireLease(b.db, { job: 'takeover', scope: 'acme', nodeId: 'node-b' });
     expect(taken).toMatchObject({ generation: 2, previousHolder: 'node-a', takenOver: true });
     expect(await audit('takeover')).toEqual([
@@ -90,7 +94,11 @@ describe.skipIf(!baseUrl)('leases on PostgreSQL', () => {
     await a.db.insertInto('nodes').values({ id: 'ghost', status: 'active', pid: null, version: null, url: null }).execute();
     await acquireLease(a.db, { job: 'ghostly', scope: 'global', nodeId: 'ghost' }, { ttlMs: 3_600_000 });
     expect(await acquireLease(b.db, { job: 'ghostly', scope: 'global', nodeId: 'node-b' })).toBeNull();
-    await a.db.updateTable('nodes').set({ heartbeat_at: sql<string>`now() - interval '16 seconds'` }).where('id', '=', 'ghost').execute();
+    await a.db
+      .updateTable('nodes')
+      .set({ heartbeat_at: sql<string>`now() - interval '16 seconds'` })
+      .where('id', '=', 'ghost')
+      .execute();
     expect(await acquireLease(b.db, { job: 'ghostly', scope: 'global', nodeId: 'node-b' })).toMatchObject({ takenOver: true, previousHolder: 'ghost' });
   });
 
@@ -99,12 +107,20 @@ describe.skipIf(!baseUrl)('leases on PostgreSQL', () => {
     const failing = async () => (await readLeaseSnapshot(a.db, { jobs: ['stall'], withPartitions: false })).nodes.find((n) => n.id === 'stalled')?.failing;
     await acquireLease(a.db, { job: 'stall', scope: 'global', nodeId: 'stalled' });
     expect(await failing()).toBe(false);
-    await a.db.updateTable('leases').set({ expires_at: sql<string>`now() - interval '1 second'` }).where('job', '=', 'stall').execute();
+    await a.db
+      .updateTable('leases')
+      .set({ expires_at: sql<string>`now() - interval '1 second'` })
+      .where('job', '=', 'stall')
+      .execute();
     expect(await failing()).toBe(true);
     await acquireLease(b.db, { job: 'stall', scope: 'global', nodeId: 'node-b' });
     // Its heartbeat is fresh, but a lease was taken from it after that heartbeat: still failing.
     expect(await failing()).toBe(true);
-    await a.db.updateTable('nodes').set({ heartbeat_at: sql<string>`now() + interval '1 second'` }).where('id', '=', 'stalled').execute();
+    await a.db
+      .updateTable('nodes')
+      .set({ heartbeat_at: sql<string>`now() + interval '1 second'` })
+      .where('id', '=', 'stalled')
+      .execute();
     expect(await failing()).toBe(false);
   });
 
@@ -153,7 +169,10 @@ describe.skipIf(!baseUrl)('three job runners on one PostgreSQL database', () => 
     await migrateToLatest(setup.db);
     await setup.db.insertInto('users').values({ id: 'u1', username: 'u1', display_name: 'u1', password_hash: 'x' }).execute();
     for (const id of ['p_one', 'p_two', 'p_three', 'p_four', 'p_five']) {
-      await setup.db.insertInto('partitions').values({ id, name: id, created_by: 'u1', invite_code_hash: `h_${id}` }).execute();
+      await setup.db
+        .insertInto('partitions')
+        .values({ id, name: id, created_by: 'u1', invite_code_hash: `h_${id}` })
+        .execute();
     }
     await setup.close();
     // Every node registers before any scans, so that all three share the first assignment.

@@ -45,11 +45,7 @@ export interface LeaseTiming {
  * Each acquisition increments `generation` (the fencing token) and is audited in the same
  * transaction: `lease.taken_over` when another node held it, else `lease.acquired`.
  */
-export async function acquireLease(
-  db: Kysely<Database>,
-  key: LeaseKey & { nodeId: string },
-  timing: LeaseTiming = {},
-): Promise<AcquiredLease | null> {
+export async function acquireLease(db: Kysely<Database>, key: LeaseKey & { nodeId: string }, timing: LeaseTiming = {}): Promise<AcquiredLease | null> {
   const ttlMs = timing.ttlMs ?? LEASE_TTL_MS;
   const staleMs = timing.staleMs ?? NODE_STALE_MS;
   return db.transaction().execute(async (trx) => {
@@ -120,20 +116,13 @@ export async function acquireLease(
  * by `ttlMs` from the database's now, in one statement. Returns the ones renewed; a lease
  * missing from the answer is lost.
  */
-export async function renewLeases(
-  db: Kysely<Database>,
-  nodeId: string,
-  leases: readonly HeldLease[],
-  ttlMs = LEASE_TTL_MS,
-): Promise<LeaseKey[]> {
+export async function renewLeases(db: Kysely<Database>, nodeId: string, leases: readonly HeldLease[], ttlMs = LEASE_TTL_MS): Promise<LeaseKey[]> {
   if (leases.length === 0) return [];
   return db
     .updateTable('leases')
     .set({ expires_at: msFromNow(ttlMs), renewed_at: sql<string>`now()` })
     .where('holder', '=', nodeId)
-    .where((eb) =>
-      eb.or(leases.map((l) => eb.and([eb('job', '=', l.job), eb('scope', '=', l.scope), eb('generation', '=', l.generation)]))),
-    )
+    .where((eb) => eb.or(leases.map((l) => eb.and([eb('job', '=', l.job), eb('scope', '=', l.scope), eb('generation', '=', l.generation)]))))
     .returning(['job', 'scope'])
     .execute();
 }
@@ -143,12 +132,7 @@ export async function renewLeases(
  * next scan instead of waiting for the TTL. Only leases still held with the same generation
  * are touched; each release is audited (`lease.released`, with `reason`).
  */
-export async function releaseLeases(
-  db: Kysely<Database>,
-  nodeId: string,
-  leases: readonly HeldLease[] | 'all',
-  reason: string,
-): Promise<LeaseKey[]> {
+export async function releaseLeases(db: Kysely<Database>, nodeId: string, leases: readonly HeldLease[] | 'all', reason: string): Promise<LeaseKey[]> {
   if (leases !== 'all' && leases.length === 0) return [];
   return db.transaction().execute(async (trx) => {
     let query = trx
@@ -156,9 +140,7 @@ export async function releaseLeases(
       .set({ holder: null, previous_holder: sql<string | null>`holder`, expires_at: sql<string>`now()` })
       .where('holder', '=', nodeId);
     if (leases !== 'all') {
-      query = query.where((eb) =>
-        eb.or(leases.map((l) => eb.and([eb('job', '=', l.job), eb('scope', '=', l.scope), eb('generation', '=', l.generation)]))),
-      );
+      query = query.where((eb) => eb.or(leases.map((l) => eb.and([eb('job', '=', l.job), eb('scope', '=', l.scope), eb('generation', '=', l.generation)]))));
     }
     const released = await query.returning(['job', 'scope', 'generation']).execute();
     await writeAudit(

@@ -2,9 +2,8 @@ import { describe, expect, test } from 'vitest';
 import { chooseNodeId, generateNodeId, isNodeId, nodeIdProblem } from './node-id.ts';
 
 describe('node ids', () => {
-  test.each(['web-1', 'node_a', 'parley.eu-west.3', 'abc', 'A'.repeat(128), 'Node-7F3A', 'admin-1', 'rootless', 'null0'])(
-    '%s is a valid node id',
-    (id) => expect(nodeIdProblem(id)).toBeNull(),
+  test.each(['web-1', 'node_a', 'parley.eu-west.3', 'abc', 'A'.repeat(128), 'Node-7F3A', 'admin-1', 'rootless', 'null0'])('%s is a valid node id', (id) =>
+    expect(nodeIdProblem(id)).toBeNull(),
   );
 
   test.each([

@@ -47,9 +47,7 @@ export interface PresenceSnapshot {
  * already has (two nodes publish in any order) is to be ignored. A `typing` signal with
  * `until <= at` means the user stopped (sent the message).
  */
-export type PresenceSignal =
-  | ({ type: 'presence'; version: number; at: number } & UserPresence)
-  | ({ type: 'typing'; at: number } & TypingEntry);
+export type PresenceSignal = ({ type: 'presence'; version: number; at: number } & UserPresence) | ({ type: 'typing'; at: number } & TypingEntry);
 
 /**
  * Presence and typing of the users of each partition, shared by every node.
@@ -116,11 +114,7 @@ export const presenceChannel = (partitionId: string) => `presence:${partitionId}
  * The status as the data and the clock say, whatever was announced: connected → online;
  * otherwise reconnecting until `lastSeenAt + graceMs`, then offline.
  */
-export function derivePresence(
-  user: { userId: string; connected: boolean; lastSeenAt: number | null },
-  now: number,
-  graceMs: number,
-): UserPresence {
+export function derivePresence(user: { userId: string; connected: boolean; lastSeenAt: number | null }, now: number, graceMs: number): UserPresence {
   if (user.connected) return { userId: user.userId, status: 'online', lastSeenAt: null, offlineAt: null };
   if (user.lastSeenAt !== null && now < user.lastSeenAt + graceMs) {
     return { userId: user.userId, status: 'reconnecting', lastSeenAt: user.lastSeenAt, offlineAt: user.lastSeenAt + graceMs };

@@ -19,17 +19,12 @@ describe.skipIf(!url)('Redis rate limiter', () => {
   const windowMs = 1_000;
   for (const [i, c] of rateLimitCases.entries()) {
     test.concurrent(c.name, () =>
-      runRateLimitCase(
-        { limiter, windowMs, sleep: (ms) => new Promise((r) => setTimeout(r, ms)), key: (n, key) => `case${n}:${key}` },
-        i,
-      ),
+      runRateLimitCase({ limiter, windowMs, sleep: (ms) => new Promise((r) => setTimeout(r, ms)), key: (n, key) => `case${n}:${key}` }, i),
     );
   }
 
   test('is atomic: of 50 simultaneous calls with a limit of 10, exactly 10 pass', async () => {
-    const results = await Promise.all(
-      Array.from({ length: 50 }, () => limiter.consume('burst', { limit: 10, windowMs: 60_000 })),
-    );
+    const results = await Promise.all(Array.from({ length: 50 }, () => limiter.consume('burst', { limit: 10, windowMs: 60_000 })));
     expect(results.filter((r) => r.ok)).toHaveLength(10);
   });
 

@@ -45,8 +45,7 @@ export function createRedisBus(opts: RedisBusOptions): Bus {
   let subscribedGeneration = -1;
 
   const update = () => {
-    const next =
-      !closed && pub.status === 'ready' && sub.status === 'ready' && subscribedGeneration === subGeneration ? 'up' : 'down';
+    const next = !closed && pub.status === 'ready' && sub.status === 'ready' && subscribedGeneration === subGeneration ? 'up' : 'down';
     if (next === state || closed) return;
     state = next;
     if (next === 'up') {

@@ -353,9 +353,7 @@ export function createRedisPresence(opts: RedisPresenceOptions): Presence {
       // Only what this node saw: a send is far more frequent than a typing signal, and most
       // senders were not typing here (a script per send was a quarter of its Redis work).
       if (!typedHere.take(partitionId, roomId, userId)) return;
-      const reply = await attempt(() =>
-        redis.parleyPresenceStopTyping(...keys(partitionId), throttleKey(partitionId, roomId, userId), `${userId}|${roomId}`),
-      );
+      const reply = await attempt(() => redis.parleyPresenceStopTyping(...keys(partitionId), throttleKey(partitionId, roomId, userId), `${userId}|${roomId}`));
       if (!reply || Number(reply[1]) !== 1) return;
       const at = Number(reply[0]);
       void bus.publish(presenceChannel(partitionId), { type: 'typing', at, userId, roomId, until: at } satisfies PresenceSignal);

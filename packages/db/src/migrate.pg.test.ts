@@ -1,12 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createDb, type DbHandle } from './create-db.ts';
-import {
-  applyPartitionTemplates,
-  latestTemplateVersion,
-  migrateToLatest,
-  tableExists,
-  upgradeAllPartitions,
-} from './migrate.ts';
+import { applyPartitionTemplates, latestTemplateVersion, migrateToLatest, tableExists, upgradeAllPartitions } from './migrate.ts';
 import { parsePartitionId } from './partition-id.ts';
 import { createTestDatabase, postgresForTests, type TestDatabase } from './test-services.ts';
 
@@ -33,8 +27,15 @@ describe.skipIf(!baseUrl)('migrations and partition templates on PostgreSQL', ()
   });
 
   async function insertPartition(id: string) {
-    await handle.db.insertInto('users').values({ id: 'u1', username: 'u1', display_name: 'u1', password_hash: 'x' }).onConflict((oc) => oc.doNothing()).execute();
-    await handle.db.insertInto('partitions').values({ id, name: id, created_by: 'u1', invite_code_hash: `h_${id}` }).execute();
+    await handle.db
+      .insertInto('users')
+      .values({ id: 'u1', username: 'u1', display_name: 'u1', password_hash: 'x' })
+      .onConflict((oc) => oc.doNothing())
+      .execute();
+    await handle.db
+      .insertInto('partitions')
+      .values({ id, name: id, created_by: 'u1', invite_code_hash: `h_${id}` })
+      .execute();
   }
 
   test('provisioning creates the named tables, in the caller transaction', async () => {

@@ -43,12 +43,7 @@ export async function latestTemplateVersion(): Promise<number> {
  * Brings one partition's tables to the latest template version. Must run inside a
  * transaction that holds the partition row lock (see {@link upgradePartition}).
  */
-export async function applyPartitionTemplates(
-  trx: Kysely<Database>,
-  partitionId: PartitionId,
-  fromVersion: number,
-  toVersion?: number,
-): Promise<number> {
+export async function applyPartitionTemplates(trx: Kysely<Database>, partitionId: PartitionId, fromVersion: number, toVersion?: number): Promise<number> {
   const templates = await loadPartitionTemplates();
   const target = Math.min(toVersion ?? templates.length, templates.length);
   const table = (name: string) => pt(partitionId, name as 'messages');
@@ -63,12 +58,7 @@ export async function applyPartitionTemplates(
 /** Upgrades one partition under its row lock, so two nodes starting at once do not race. */
 export async function upgradePartition(db: Kysely<Database>, partitionId: PartitionId): Promise<number> {
   return db.transaction().execute(async (trx) => {
-    const row = await trx
-      .selectFrom('partitions')
-      .select('template_version')
-      .where('id', '=', partitionId)
-      .forUpdate()
-      .executeTakeFirstOrThrow();
+    const row = await trx.selectFrom('partitions').select('template_version').where('id', '=', partitionId).forUpdate().executeTakeFirstOrThrow();
     if (row.template_version >= (await latestTemplateVersion())) return row.template_version;
     return applyPartitionTemplates(trx, partitionId, row.template_version);
   });

@@ -6,9 +6,7 @@ import { randomBytes } from 'node:crypto';
  * none answers; callers skip loudly, and `PARLEY_REQUIRE_SERVICES=1` (CI) makes that a failure.
  */
 export async function findPostgres(): Promise<string | null> {
-  const candidates = [process.env.DATABASE_URL, 'postgres://postgres@127.0.0.1:5432/postgres'].filter(
-    (u): u is string => Boolean(u),
-  );
+  const candidates = [process.env.DATABASE_URL, 'postgres://postgres@127.0.0.1:5432/postgres'].filter((u): u is string => Boolean(u));
   for (const url of candidates) {
     const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
     try {

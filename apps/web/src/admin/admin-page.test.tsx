@@ -61,7 +61,10 @@ afterEach(async () => {
 });
 
 const table = (name: string) => screen.findByRole('table', { name });
-const row = (t: HTMLElement, header: string) => within(t).getByRole('rowheader', { name: new RegExp(`^${header}`) }).closest('tr')!;
+const row = (t: HTMLElement, header: string) =>
+  within(t)
+    .getByRole('rowheader', { name: new RegExp(`^${header}`) })
+    .closest('tr')!;
 
 test('an administrator opens the admin view from the workspace picker and sees nodes, workspaces and the audit log', async () => {
   renderApp({ parley, hash: '#/' });

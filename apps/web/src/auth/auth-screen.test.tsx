@@ -43,7 +43,11 @@ test('registering sends the trimmed display name, then opens the signed-in app',
   parley.use(
     parley.trpc.auth.register.mutation(({ input }) => {
       parley.me = { ...ADA, username: input.username, displayName: input.displayName ?? input.username };
-      return { user: { id: ADA.id, username: input.username, displayName: parley.me.displayName, isAdmin: false, createdAt: ADA.createdAt }, token: null, expiresAt: ADA.sessionExpiresAt };
+      return {
+        user: { id: ADA.id, username: input.username, displayName: parley.me.displayName, isAdmin: false, createdAt: ADA.createdAt },
+        token: null,
+        expiresAt: ADA.sessionExpiresAt,
+      };
     }),
   );
   renderApp({ parley, hash: '#/' });
@@ -103,7 +107,10 @@ test('validation errors show at their fields, in words, tied to them for screen 
 
   const password = screen.getByLabelText('Password');
   expect(password.getAttribute('aria-invalid')).toBe('true');
-  const describedBy = password.getAttribute('aria-describedby')!.split(' ').map((id) => document.getElementById(id)?.textContent);
+  const describedBy = password
+    .getAttribute('aria-describedby')!
+    .split(' ')
+    .map((id) => document.getElementById(id)?.textContent);
   expect(describedBy).toEqual(['A password has at least 8 characters.', 'At least 8 characters and hard to guess: a few uncommon words work well.']);
 
   expect(screen.getByLabelText('Display name', { exact: false }).hasAttribute('aria-invalid')).toBe(false);
@@ -127,7 +134,7 @@ test('an error for a field the form does not show, or without field errors, is s
   expect(screen.getByLabelText('Username').hasAttribute('aria-invalid')).toBe(false);
 });
 
-test('a guessable password: the server\'s advice shows at the password field', async () => {
+test("a guessable password: the server's advice shows at the password field", async () => {
   const advice = 'This is a heavily used password. Add more words that are less common.';
   parley.use(
     parley.trpc.auth.register.mutation(() => {
@@ -153,7 +160,11 @@ test('opened from the setup link a node printed, the form creates the administra
     parley.use(
       parley.trpc.auth.register.mutation(({ input }) => {
         parley.me = { ...ADA, username: input.username, isAdmin: true };
-        return { user: { id: ADA.id, username: input.username, displayName: input.username, isAdmin: true, createdAt: ADA.createdAt }, token: null, expiresAt: ADA.sessionExpiresAt };
+        return {
+          user: { id: ADA.id, username: input.username, displayName: input.username, isAdmin: true, createdAt: ADA.createdAt },
+          token: null,
+          expiresAt: ADA.sessionExpiresAt,
+        };
       }),
     );
     renderApp({ parley, hash: '#/' });

@@ -78,9 +78,7 @@ export function AuthScreen({ onSignedIn }: { onSignedIn: () => void }) {
       <main className="card auth-card">
         <p className="brand">Parley</p>
         <h1>{mode === 'sign-in' ? 'Sign in' : 'Create your account'}</h1>
-        {setupToken && mode === 'register' && (
-          <p className="hint">This account will administer this Parley server (you opened the setup link from its log).</p>
-        )}
+        {setupToken && mode === 'register' && <p className="hint">This account will administer this Parley server (you opened the setup link from its log).</p>}
         <form onSubmit={onSubmit} className="stack">
           <div className="field">
             <label htmlFor={ids.username}>Username</label>

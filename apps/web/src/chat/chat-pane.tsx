@@ -43,10 +43,7 @@ export function ChatPane({ me, partition, room, onOpenSidebar, onLeave, leaving 
   const typing = useTyping(partition.id, room.id);
   const actions = useMessageActions(partition.id);
   const members = trpc.partition.members.useQuery({ partitionId: partition.id });
-  const nameOf = useCallback(
-    (userId: string) => members.data?.find((m) => m.userId === userId)?.displayName ?? 'Someone',
-    [members.data],
-  );
+  const nameOf = useCallback((userId: string) => members.data?.find((m) => m.userId === userId)?.displayName ?? 'Someone', [members.data]);
 
   const items = useMemo(() => toChatItems(view.messages, me), [view.messages, me]);
   const loaded = view.status === 'ready';

@@ -27,7 +27,16 @@ export interface ComposerProps {
 }
 
 /** Enter sends, Shift+Enter starts a new line; Up-arrow in an empty field edits my last message. */
-export function Composer({ roomLabel, onSend, onTyping, disabledReason = null, replyingTo = null, onCancelReply, onEditLast, inputRef: outerRef }: ComposerProps) {
+export function Composer({
+  roomLabel,
+  onSend,
+  onTyping,
+  disabledReason = null,
+  replyingTo = null,
+  onCancelReply,
+  onEditLast,
+  inputRef: outerRef,
+}: ComposerProps) {
   const [text, setText] = useState('');
   const ownRef = useRef<HTMLTextAreaElement>(null);
   const inputId = useId();

@@ -45,7 +45,14 @@ export function EmojiPicker({ onPick, onClose, autoFocus = true }: EmojiPickerPr
     <div className="emoji-picker" role="group" aria-label="Choose a reaction" onKeyDown={onKeyDown}>
       <div className="emoji-quick">
         {QUICK_REACTIONS.map((emoji, i) => (
-          <button key={emoji} ref={i === 0 ? firstRef : undefined} type="button" className="emoji-choice" aria-label={`React with ${emoji}`} onClick={() => onPick(emoji)}>
+          <button
+            key={emoji}
+            ref={i === 0 ? firstRef : undefined}
+            type="button"
+            className="emoji-choice"
+            aria-label={`React with ${emoji}`}
+            onClick={() => onPick(emoji)}
+          >
             {emoji}
           </button>
         ))}

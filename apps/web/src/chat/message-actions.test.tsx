@@ -119,7 +119,11 @@ test('delete for everyone asks first, then leaves a tombstone for everyone; Bob�
   await waitFor(() => expect(parley.messages()[0]).toMatchObject({ body: '', deletedAt: expect.any(String) }));
   // A tombstone offers only “Delete for me”.
   const tombstone = theRow('This message was deleted');
-  expect(within(toolbarOf(tombstone)).getAllByRole('button').map((b) => b.textContent)).toEqual(['Delete for me']);
+  expect(
+    within(toolbarOf(tombstone))
+      .getAllByRole('button')
+      .map((b) => b.textContent),
+  ).toEqual(['Delete for me']);
 
   const bobs = parley.post('a secret');
   await screen.findByText('a secret');
@@ -330,9 +334,11 @@ test('a long press (500 ms, no move) opens the action sheet; a moving finger doe
   vi.useRealTimers();
 
   const sheet = screen.getByRole('dialog', { name: 'Message actions' });
-  expect(within(sheet).getAllByRole('button').map((b) => b.textContent)).toEqual([
-    '👍', '❤️', '😂', '🎉', '😮', '😢', '🙏', '👀', 'Add', 'Reply', 'Pin', 'Delete for me', 'Cancel',
-  ]);
+  expect(
+    within(sheet)
+      .getAllByRole('button')
+      .map((b) => b.textContent),
+  ).toEqual(['👍', '❤️', '😂', '🎉', '😮', '😢', '🙏', '👀', 'Add', 'Reply', 'Pin', 'Delete for me', 'Cancel']);
   fireEvent.click(within(sheet).getByRole('button', { name: 'React with ❤️' }));
   expect(screen.queryByRole('dialog', { name: 'Message actions' })).toBeNull();
   await waitFor(() => expect(chip(row, '❤️')?.getAttribute('aria-pressed')).toBe('true'));

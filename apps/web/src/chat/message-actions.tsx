@@ -48,7 +48,8 @@ function moveInToolbar(event: KeyboardEvent<HTMLElement>): boolean {
   const buttons = [...event.currentTarget.children].filter((el): el is HTMLButtonElement => el instanceof HTMLButtonElement);
   const at = buttons.indexOf(event.target as HTMLButtonElement);
   if (at < 0) return false;
-  const next = event.key === 'Home' ? 0 : event.key === 'End' ? buttons.length - 1 : (at + (event.key === 'ArrowRight' ? 1 : -1) + buttons.length) % buttons.length;
+  const next =
+    event.key === 'Home' ? 0 : event.key === 'End' ? buttons.length - 1 : (at + (event.key === 'ArrowRight' ? 1 : -1) + buttons.length) % buttons.length;
   buttons[next]?.focus();
   return true;
 }

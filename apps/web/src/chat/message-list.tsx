@@ -119,14 +119,7 @@ export function MessageList(props: MessageListProps) {
 
   return (
     <div className="message-area">
-      <div
-        className="message-scroller"
-        ref={scrollerRef}
-        onScroll={onScroll}
-        tabIndex={0}
-        role="region"
-        aria-label={`Message history of ${roomLabel}`}
-      >
+      <div className="message-scroller" ref={scrollerRef} onScroll={onScroll} tabIndex={0} role="region" aria-label={`Message history of ${roomLabel}`}>
         <div className="history-edge">
           <div ref={sentinelRef} className="history-sentinel" aria-hidden="true" />
           {props.hasOlder ? (
@@ -134,9 +127,7 @@ export function MessageList(props: MessageListProps) {
               {props.loadingOlder ? 'Loading…' : 'Load older messages'}
             </button>
           ) : (
-            <p className="room-start">
-              {items.length ? `This is the beginning of ${roomLabel}.` : `No messages in ${roomLabel} yet. Say hello!`}
-            </p>
+            <p className="room-start">{items.length ? `This is the beginning of ${roomLabel}.` : `No messages in ${roomLabel} yet. Say hello!`}</p>
           )}
           {props.olderError && (
             <p className="error-text" role="alert">

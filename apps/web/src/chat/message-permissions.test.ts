@@ -47,7 +47,11 @@ test('others’ messages: deleted for everyone only by moderators, and never in 
 test('viewers may only delete for themselves; a tombstone offers nothing else; a message on its way offers nothing', () => {
   const viewer = { ...member, canWrite: false };
   expect(messageAbilities(item({ authorId: 'bob' }), viewer, T0)).toMatchObject({ react: false, reply: false, pin: false, deleteForMe: true });
-  expect(messageAbilities(item({ deletedAt: new Date(T0).toISOString() }), member, T0)).toMatchObject({ reply: false, deleteForEveryone: false, deleteForMe: true });
+  expect(messageAbilities(item({ deletedAt: new Date(T0).toISOString() }), member, T0)).toMatchObject({
+    reply: false,
+    deleteForEveryone: false,
+    deleteForMe: true,
+  });
   expect(messageAbilities(item({ status: 'sending', id: null }), member, T0).deleteForMe).toBe(false);
 });
 

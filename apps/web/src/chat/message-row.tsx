@@ -53,11 +53,7 @@ const STATUS_LABEL = {
 /** Clock while on its way, a check once the server has it, an exclamation mark when refused. */
 function StatusIcon({ status }: { status: ChatItem['status'] }) {
   const path =
-    status === 'sent'
-      ? 'M3 8.5l3 3 7-7'
-      : status === 'failed'
-        ? 'M8 3.5v5.5M8 11.5v1'
-        : 'M8 4v4l2.5 1.5M8 1.75a6.25 6.25 0 1 0 0 12.5a6.25 6.25 0 1 0 0-12.5';
+    status === 'sent' ? 'M3 8.5l3 3 7-7' : status === 'failed' ? 'M8 3.5v5.5M8 11.5v1' : 'M8 4v4l2.5 1.5M8 1.75a6.25 6.25 0 1 0 0 12.5a6.25 6.25 0 1 0 0-12.5';
   return (
     <span className={`status-icon status-${status}`} role="img" aria-label={STATUS_LABEL[status]} title={STATUS_LABEL[status]}>
       <svg viewBox="0 0 16 16" width="14" height="14" aria-hidden="true">
@@ -215,22 +211,14 @@ export const MessageRow = memo(function MessageRow({ item, ctx, tabbable, highli
             )}
             {item.replyTo && <ReplyQuote replyTo={item.replyTo} onJump={ctx.onJumpTo} />}
             {editing ? (
-              <MessageEditForm
-                initial={item.body}
-                onSave={(body) => ctx.onSaveEdit(item, body)}
-                onCancel={ctx.onEndEdit}
-              />
+              <MessageEditForm initial={item.body} onSave={(body) => ctx.onSaveEdit(item, body)} onCancel={ctx.onEndEdit} />
             ) : item.deletedAt ? (
               <p className="message-body tombstone">This message was deleted</p>
             ) : (
               /* The safe Markdown subset as React elements: never parsed as HTML. */
               <MessageBody className="message-body" body={item.body} trailing={trailing} />
             )}
-            <Reactions
-              reactions={item.reactions}
-              nameOf={ctx.nameOf}
-              onToggle={abilities.react ? (emoji) => handlers.onReact(emoji) : undefined}
-            />
+            <Reactions reactions={item.reactions} nameOf={ctx.nameOf} onToggle={abilities.react ? (emoji) => handlers.onReact(emoji) : undefined} />
             {item.authorBlocked && (
               <button type="button" className="link-button blocked-hide" onClick={() => setRevealed(false)}>
                 Hide again

@@ -51,7 +51,17 @@ export function Reactions({ reactions, nameOf, onToggle }: ReactionsProps) {
   );
 }
 
-function ReactionChip({ reaction, names, onToggle, onShowWho }: { reaction: ChatReaction; names: string; onToggle: ReactionsProps['onToggle']; onShowWho: () => void }) {
+function ReactionChip({
+  reaction,
+  names,
+  onToggle,
+  onShowWho,
+}: {
+  reaction: ChatReaction;
+  names: string;
+  onToggle: ReactionsProps['onToggle'];
+  onShowWho: () => void;
+}) {
   const press = useLongPress(onShowWho);
   const label = `${reaction.emoji} ${reaction.count}: ${names}${reaction.mine ? ' (you reacted)' : ''}`;
   return (

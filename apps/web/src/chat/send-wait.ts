@@ -1,12 +1,7 @@
 import type { ConnectionState } from '@parley/client';
 
 /** Why a message of mine is still waiting in the outbox, as far as the client can tell. */
-export type SendWait =
-  | { kind: 'connection' }
-  | { kind: 'rate-limited'; seconds: number }
-  | { kind: 'behind' }
-  | { kind: 'server' }
-  | { kind: 'starting' };
+export type SendWait = { kind: 'connection' } | { kind: 'rate-limited'; seconds: number } | { kind: 'behind' } | { kind: 'server' } | { kind: 'starting' };
 
 /**
  * A queued message that is first in line while the connection is up is sent at once; still

@@ -8,7 +8,9 @@ function serverError(data: Record<string, unknown>, message = 'name: Give the ro
 }
 
 test('fieldErrors reads the first message of each field, as a sentence', () => {
-  const error = serverError({ fieldErrors: { name: ['Give the room a name.', 'Other'], displayName: ['Too small: expected string to have >=1 characters'], empty: [] } });
+  const error = serverError({
+    fieldErrors: { name: ['Give the room a name.', 'Other'], displayName: ['Too small: expected string to have >=1 characters'], empty: [] },
+  });
   expect(fieldErrors(error)).toEqual({ name: 'Give the room a name.', displayName: 'Too small: expected string to have >=1 characters.' });
   expect(fieldErrors(serverError({}))).toEqual({});
   expect(fieldErrors(new Error('boom'))).toEqual({});

@@ -1,9 +1,6 @@
 /** Where the app is, kept in the URL's hash so that a reload or a shared link lands there. */
 export type Route =
-  | { view: 'picker' }
-  | { view: 'room'; partitionId: string; roomId: string | null }
-  | { view: 'browse'; partitionId: string }
-  | { view: 'admin' };
+  { view: 'picker' } | { view: 'room'; partitionId: string; roomId: string | null } | { view: 'browse'; partitionId: string } | { view: 'admin' };
 
 /** `#/w/acme`, `#/w/acme/r/<roomId>`, `#/w/acme/browse`, `#/admin`; anything else is the picker. */
 export function parseRoute(hash: string): Route {

@@ -82,7 +82,12 @@ describe('saving the query cache for offline use', () => {
     const restored = await pageLoad();
     expect(data(restored, keys.messages)).toBeUndefined();
     expect(data(restored, keys.olderMessages)).toBeUndefined();
-    expect(restored.getQueryCache().getAll().map((q) => q.queryKey[0])).toEqual([
+    expect(
+      restored
+        .getQueryCache()
+        .getAll()
+        .map((q) => q.queryKey[0]),
+    ).toEqual([
       ['auth', 'me'],
       ['partition', 'list'],
       ['room', 'list'],

@@ -79,7 +79,12 @@ function roomCreated(host: ConversationHost, p: PartitionState, r: MockRoom, act
 }
 
 /** A public or private room with its creator as its admin. */
-export function createRoom(host: ConversationHost, p: PartitionState, actor: Actor, input: { name: string; kind: 'public' | 'private'; topic?: string | undefined }): RoomDto {
+export function createRoom(
+  host: ConversationHost,
+  p: PartitionState,
+  actor: Actor,
+  input: { name: string; kind: 'public' | 'private'; topic?: string | undefined },
+): RoomDto {
   const name = checkName(input.name);
   const topic = checkTopic(input.topic ?? '');
   if (p.rooms.some((r) => r.room.kind !== 'dm' && r.room.name.toLowerCase() === name.toLowerCase())) throw refuse('CONFLICT', roomExists(name));
@@ -158,7 +163,16 @@ export function openDm(host: ConversationHost, p: PartitionState, actorId: strin
     throw refuse('NOT_FOUND', REFUSALS.dmUnreachable);
   }
   const r: MockRoom = {
-    room: { id: crypto.randomUUID(), partitionId: p.partition.id, name: '', kind: 'dm', topic: '', createdBy: actorId, createdAt: new Date().toISOString(), memberIds },
+    room: {
+      id: crypto.randomUUID(),
+      partitionId: p.partition.id,
+      name: '',
+      kind: 'dm',
+      topic: '',
+      createdBy: actorId,
+      createdAt: new Date().toISOString(),
+      memberIds,
+    },
     members: new Map(),
     dmKey,
   };
@@ -184,7 +198,15 @@ export function postAnnouncement(host: ConversationHost, p: PartitionState, auth
     createdAt: new Date().toISOString(),
   };
   p.announcements = [...p.announcements, { announcement, dismissedBy: new Set() }];
-  host.append(p, null, (id, at) => ({ id, partitionId: p.partition.id, roomId: null, at, actorId: author.id, type: 'announcement.created', data: announcement }));
+  host.append(p, null, (id, at) => ({
+    id,
+    partitionId: p.partition.id,
+    roomId: null,
+    at,
+    actorId: author.id,
+    type: 'announcement.created',
+    data: announcement,
+  }));
   return announcement;
 }
 
@@ -253,7 +275,15 @@ export function conversationProcedures(t: Trpc, host: ConversationHost): Request
         if (!rename && !topicChange) return { ...r.room };
         r.room = { ...r.room, ...(rename ? { name } : {}), ...(topicChange ? { topic } : {}) };
         const room = { ...r.room };
-        host.append(p, roomNewsAudience(r), (id, at) => ({ id, partitionId: p.partition.id, roomId: room.id, at, actorId: me.id, type: 'room.updated', data: room }));
+        host.append(p, roomNewsAudience(r), (id, at) => ({
+          id,
+          partitionId: p.partition.id,
+          roomId: room.id,
+          at,
+          actorId: me.id,
+          type: 'room.updated',
+          data: room,
+        }));
         return room;
       });
     }),
@@ -305,7 +335,15 @@ export function conversationProcedures(t: Trpc, host: ConversationHost): Request
         if (!a.dismissedBy.has(me.id)) {
           a.dismissedBy.add(me.id);
           const data = { id: a.announcement.id, userId: me.id };
-          host.append(p, new Set([me.id]), (id, at) => ({ id, partitionId: p.partition.id, roomId: null, at, actorId: me.id, type: 'announcement.dismissed', data }));
+          host.append(p, new Set([me.id]), (id, at) => ({
+            id,
+            partitionId: p.partition.id,
+            roomId: null,
+            at,
+            actorId: me.id,
+            type: 'announcement.dismissed',
+            data,
+          }));
         }
         return { id: input.announcementId, dismissed: true as const };
       });

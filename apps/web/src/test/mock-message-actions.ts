@@ -210,7 +210,15 @@ export class MockMessageActions {
             if (!hidden.has(message.id)) {
               hidden.add(message.id);
               const data = { id: message.id, roomId: message.roomId, userId: me.id };
-              host.append(p, new Set([me.id]), (id, at) => ({ id, partitionId: p.partition.id, roomId: message.roomId, at, actorId: me.id, type: 'message.hidden', data }));
+              host.append(p, new Set([me.id]), (id, at) => ({
+                id,
+                partitionId: p.partition.id,
+                roomId: message.roomId,
+                at,
+                actorId: me.id,
+                type: 'message.hidden',
+                data,
+              }));
             }
             return result;
           }
@@ -356,7 +364,15 @@ export class MockMessageActions {
     this.#set({ ...message, body, editedAt });
     this.#updateQuotes(p, message.id, (q) => (q.deleted ? q : { ...q, snippet: replySnippet(body) }));
     const data = { id: message.id, roomId: message.roomId, body, editedAt };
-    this.#host.append(p, roomAudience(room), (id, at) => ({ id, partitionId: p.partition.id, roomId: message.roomId, at, actorId: by, type: 'message.edited', data }));
+    this.#host.append(p, roomAudience(room), (id, at) => ({
+      id,
+      partitionId: p.partition.id,
+      roomId: message.roomId,
+      at,
+      actorId: by,
+      type: 'message.edited',
+      data,
+    }));
   }
 
   #delete({ p, room, message }: Found, by: string): void {
@@ -364,7 +380,15 @@ export class MockMessageActions {
     this.#set({ ...message, body: '', deletedAt, reactions: [], pinnedAt: null, pinnedBy: null });
     this.#updateQuotes(p, message.id, (q) => ({ ...q, snippet: '', deleted: true }));
     const data = { id: message.id, roomId: message.roomId, deletedAt, deletedBy: by };
-    this.#host.append(p, roomAudience(room), (id, at) => ({ id, partitionId: p.partition.id, roomId: message.roomId, at, actorId: by, type: 'message.deleted', data }));
+    this.#host.append(p, roomAudience(room), (id, at) => ({
+      id,
+      partitionId: p.partition.id,
+      roomId: message.roomId,
+      at,
+      actorId: by,
+      type: 'message.deleted',
+      data,
+    }));
   }
 
   #pin({ p, room, message }: Found, by: string, pinned: boolean): void {
@@ -373,10 +397,26 @@ export class MockMessageActions {
     if (pinned) {
       const pinnedAt = new Date(this.now()).toISOString();
       this.#set({ ...message, pinnedAt, pinnedBy: by });
-      this.#host.append(p, roomAudience(room), (id, at) => ({ id, partitionId, roomId, at, actorId: by, type: 'message.pinned', data: { id: message.id, roomId, pinnedAt, pinnedBy: by } }));
+      this.#host.append(p, roomAudience(room), (id, at) => ({
+        id,
+        partitionId,
+        roomId,
+        at,
+        actorId: by,
+        type: 'message.pinned',
+        data: { id: message.id, roomId, pinnedAt, pinnedBy: by },
+      }));
     } else {
       this.#set({ ...message, pinnedAt: null, pinnedBy: null });
-      this.#host.append(p, roomAudience(room), (id, at) => ({ id, partitionId, roomId, at, actorId: by, type: 'message.unpinned', data: { id: message.id, roomId } }));
+      this.#host.append(p, roomAudience(room), (id, at) => ({
+        id,
+        partitionId,
+        roomId,
+        at,
+        actorId: by,
+        type: 'message.unpinned',
+        data: { id: message.id, roomId },
+      }));
     }
   }
 
@@ -384,8 +424,14 @@ export class MockMessageActions {
     const existing = message.reactions.find((r) => r.emoji === emoji);
     if (on === Boolean(existing?.userIds.includes(userId))) return;
     let reactions: MessageDto['reactions'];
-    if (on) reactions = existing ? message.reactions.map((r) => (r === existing ? { emoji, userIds: [...r.userIds, userId] } : r)) : [...message.reactions, { emoji, userIds: [userId] }];
-    else reactions = message.reactions.map((r) => (r === existing ? { emoji, userIds: r.userIds.filter((u) => u !== userId) } : r)).filter((r) => r.userIds.length > 0);
+    if (on)
+      reactions = existing
+        ? message.reactions.map((r) => (r === existing ? { emoji, userIds: [...r.userIds, userId] } : r))
+        : [...message.reactions, { emoji, userIds: [userId] }];
+    else
+      reactions = message.reactions
+        .map((r) => (r === existing ? { emoji, userIds: r.userIds.filter((u) => u !== userId) } : r))
+        .filter((r) => r.userIds.length > 0);
     this.#set({ ...message, reactions });
     const data = { messageId: message.id, roomId: message.roomId, userId, emoji };
     this.#host.append(p, roomAudience(room), (id, at) => ({

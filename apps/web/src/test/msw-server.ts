@@ -4,7 +4,16 @@ import { createTRPCMsw, httpLink } from 'msw-trpc';
 import { TRPCError } from '@trpc/server';
 import { getHTTPStatusCodeFromError } from '@trpc/server/http';
 import { TRPC_ERROR_CODES_BY_KEY, type TRPC_ERROR_CODE_KEY, type TRPCClientOutgoingMessage, type TRPCResponseMessage } from '@trpc/server/rpc';
-import { hasRole, memberManagementRefusal, REFUSAL, ROLE_NEEDED, type AppRouter, type MemberPresenceDto, type PresenceSignalDto, type PresenceStatus } from '@parley/client';
+import {
+  hasRole,
+  memberManagementRefusal,
+  REFUSAL,
+  ROLE_NEEDED,
+  type AppRouter,
+  type MemberPresenceDto,
+  type PresenceSignalDto,
+  type PresenceStatus,
+} from '@parley/client';
 import type { RoomRole } from '../lib/rooms.ts';
 import type {
   AdminAuditEntry,
@@ -287,7 +296,8 @@ export class MockParley {
     const p = this.partitions.get(event.partitionId);
     if (p && !this.#visibleToMe(p, event)) return;
     for (const socket of this.#sockets) {
-      for (const [id, sub] of socket.subscriptions) if (sub.partitionId === event.partitionId) socket.send(dataMessage(id, this.actions.asSeenBy(event, this.me?.id)));
+      for (const [id, sub] of socket.subscriptions)
+        if (sub.partitionId === event.partitionId) socket.send(dataMessage(id, this.actions.asSeenBy(event, this.me?.id)));
     }
     if (event.type === 'partition.left' && event.data.userId === this.me?.id && p && !this.#isMember(p)) {
       this.#endStreams(event.partitionId, NO_LONGER_MEMBER);
@@ -323,7 +333,15 @@ export class MockParley {
   }
 
   /** Someone else (Bob unless said) creates a room, its admin: public rooms are announced to all, private ones to him. */
-  createRoomAs(name: string, { kind = 'public', topic, by = BOB, partitionId = ACME.id }: { kind?: 'public' | 'private'; topic?: string; by?: { id: string; displayName: string }; partitionId?: string } = {}): Room {
+  createRoomAs(
+    name: string,
+    {
+      kind = 'public',
+      topic,
+      by = BOB,
+      partitionId = ACME.id,
+    }: { kind?: 'public' | 'private'; topic?: string; by?: { id: string; displayName: string }; partitionId?: string } = {},
+  ): Room {
     const p = this.#partition(partitionId);
     const dto = createRoom(this.#host, p, by, { name, kind, topic });
     return roomItem(this.#room(p, dto.id), (this.me ?? ADA).id);
@@ -372,9 +390,7 @@ export class MockParley {
     const role = p.members.find((m) => m.userId === userId)?.role;
     if (!role) return [];
     const moderator = role === 'owner' || role === 'admin';
-    return p.rooms
-      .filter((r) => r.room.kind === 'public' || r.members.has(userId) || (r.room.kind === 'private' && moderator))
-      .map((r) => roomItem(r, userId));
+    return p.rooms.filter((r) => r.room.kind === 'public' || r.members.has(userId) || (r.room.kind === 'private' && moderator)).map((r) => roomItem(r, userId));
   }
 
   /** A room's members and their room roles, as the server has them. */
@@ -398,12 +414,7 @@ export class MockParley {
    * A member's presence changes (as another node would announce it): stored for the next
    * snapshot and streamed to the open `presence.onSignal` subscriptions.
    */
-  setPresence(
-    userId: string,
-    status: PresenceStatus,
-    times: { lastSeenAt?: string | null; offlineAt?: string | null } = {},
-    partitionId = ACME.id,
-  ): void {
+  setPresence(userId: string, status: PresenceStatus, times: { lastSeenAt?: string | null; offlineAt?: string | null } = {}, partitionId = ACME.id): void {
     const member: MemberPresenceDto = { userId, status, lastSeenAt: times.lastSeenAt ?? null, offlineAt: times.offlineAt ?? null };
     this.#partition(partitionId).presence.set(userId, member);
     this.#signal(partitionId, { type: 'presence', at: new Date().toISOString(), ...member });

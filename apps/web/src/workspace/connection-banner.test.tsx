@@ -56,9 +56,7 @@ test('nothing shows while live; “You are offline…” while the network is aw
   expect(banner()).toBeNull();
 
   app.goOffline();
-  await waitFor(() =>
-    expect(bannerText()).toBe('You are offline. What you write is kept on this device and sent when you are back online.'),
-  );
+  await waitFor(() => expect(bannerText()).toBe('You are offline. What you write is kept on this device and sent when you are back online.'));
   expect(indicator()).toBe('Offline');
   expect(within(banner()!).queryByRole('button')).toBeNull();
 
@@ -126,7 +124,10 @@ test('a change made offline (a reaction) is counted as a change, beside the mess
   parley.post('react to me');
   await screen.findByText('react to me');
   app.goOffline();
-  const seen = app.client().messages.getRoom('acme', GENERAL.id).messages.find((m) => m.body === 'react to me');
+  const seen = app
+    .client()
+    .messages.getRoom('acme', GENERAL.id)
+    .messages.find((m) => m.body === 'react to me');
   app.client().actions.react('acme', seen!.id!, '👍');
   write('one');
   await waitFor(() => expect(bannerText()).toContain('1 message and 1 change waiting to be sent'));

@@ -3,7 +3,6 @@ import { useConnection, useOutbox } from '@parley/client/react';
 import { describeSendWait, sendWait } from '../chat/send-wait.ts';
 import { useNow } from '../chat/use-now.ts';
 
-
 export function formatAge(ms: number): string {
   const s = Math.max(0, Math.round(ms / 1000));
   if (s < 60) return `${s} s`;

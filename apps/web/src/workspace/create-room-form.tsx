@@ -50,12 +50,11 @@ export function CreateRoomForm({ partitionId, onCreated }: { partitionId: string
           <input type="radio" name={`${inputId}-visibility`} value="public" checked={visibility === 'public'} onChange={() => setVisibility('public')} /> Public
         </label>
         <label>
-          <input type="radio" name={`${inputId}-visibility`} value="private" checked={visibility === 'private'} onChange={() => setVisibility('private')} /> Private
+          <input type="radio" name={`${inputId}-visibility`} value="private" checked={visibility === 'private'} onChange={() => setVisibility('private')} />{' '}
+          Private
         </label>
       </fieldset>
-      <p className="hint">
-        {visibility === 'public' ? 'Anyone in the workspace can find and join it.' : 'Only people you add can see it.'}
-      </p>
+      <p className="hint">{visibility === 'public' ? 'Anyone in the workspace can find and join it.' : 'Only people you add can see it.'}</p>
       <label htmlFor={topicId}>Topic (optional)</label>
       <input
         id={topicId}

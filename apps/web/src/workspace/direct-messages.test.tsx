@@ -31,7 +31,10 @@ function start(others: Member[] = [GRACE]) {
 
 const sidebar = () => screen.getByRole('complementary', { name: 'Workspace' });
 const dmNav = () => within(sidebar()).getByRole('navigation', { name: 'Direct messages' });
-const dmLinks = () => within(dmNav()).queryAllByRole('link').map((a) => a.textContent);
+const dmLinks = () =>
+  within(dmNav())
+    .queryAllByRole('link')
+    .map((a) => a.textContent);
 
 test('“Message” on a member opens the direct message with them, for both of us, and opening it again finds the same one', async () => {
   start();
@@ -94,9 +97,7 @@ test('“New message” takes at most 7 people and says so when more are chosen'
   expect(start7.disabled).toBe(true);
 
   for (const name of ['Bob', ...CROWD.slice(0, 7).map((m) => m.displayName)]) fireEvent.click(within(dialog).getByLabelText(name));
-  expect(within(dialog).getByRole('alert').textContent).toBe(
-    'A direct message has at most 8 people, you included: choose at most 7 (8 chosen).',
-  );
+  expect(within(dialog).getByRole('alert').textContent).toBe('A direct message has at most 8 people, you included: choose at most 7 (8 chosen).');
   expect(start7.disabled).toBe(true);
 
   fireEvent.click(within(dialog).getByLabelText('Bob'));

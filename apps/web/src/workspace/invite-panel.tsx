@@ -8,9 +8,7 @@ export function InvitePanel({ partitionId }: { partitionId: string }) {
   return (
     <details className="sidebar-section invite-panel">
       <summary>Invite people</summary>
-      <p className="hint">
-        Invite codes are shown only once. Make a new one to invite people; the previous code stops working.
-      </p>
+      <p className="hint">Invite codes are shown only once. Make a new one to invite people; the previous code stops working.</p>
       <button type="button" className="button" onClick={() => rotate.mutate({ partitionId })} disabled={rotate.isPending}>
         {rotate.isPending ? 'Making a code…' : rotate.data ? 'Make another code' : 'Make an invite code'}
       </button>

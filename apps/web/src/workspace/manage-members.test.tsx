@@ -59,10 +59,9 @@ const options = (select: HTMLSelectElement) => [...select.options].map((o) => o.
 
 /** The names of the role menus and Remove buttons shown, in list order. */
 function controls(): string[] {
-  return [
-    ...screen.queryAllByRole('combobox', { name: /^Role of / }),
-    ...screen.queryAllByRole('button', { name: /^Remove .* from the workspace$/ }),
-  ].map((c) => c.getAttribute('aria-label') ?? '');
+  return [...screen.queryAllByRole('combobox', { name: /^Role of / }), ...screen.queryAllByRole('button', { name: /^Remove .* from the workspace$/ })].map(
+    (c) => c.getAttribute('aria-label') ?? '',
+  );
 }
 
 const manage = () => fireEvent.click(screen.getByRole('button', { name: 'Manage members' }));
@@ -189,7 +188,15 @@ test('an old partition.left about me (replayed after I was invited back) leaves 
   const posted = parley.post('welcome back');
   await screen.findByText('welcome back');
   // The server still lists me in Acme: the event is history, not news.
-  parley.deliver({ id: posted.id + 1, partitionId: ACME.id, roomId: null, at: posted.at, actorId: BOB.id, type: 'partition.left', data: { userId: ADA.id, removedBy: BOB.id } });
+  parley.deliver({
+    id: posted.id + 1,
+    partitionId: ACME.id,
+    roomId: null,
+    at: posted.at,
+    actorId: BOB.id,
+    type: 'partition.left',
+    data: { userId: ADA.id, removedBy: BOB.id },
+  });
   await waitFor(() => expect(parley.callsTo('partition.list').length).toBeGreaterThan(listCalls));
   await new Promise((resolve) => setTimeout(resolve, 100));
   expect(screen.queryByText('You were removed from Acme.')).toBeNull();

@@ -80,14 +80,8 @@ export function MemberList({ partitionId, members, me, onOpenRoom }: MemberListP
             <li key={m.userId} className={controlled || failed ? 'managed' : undefined}>
               {known && <PresenceDot status={p?.status ?? 'offline'} label={describePresence(p, now)} />}
               <span className="member-name">{m.displayName}</span>
-              {known && p?.status === 'offline' && p.lastSeenAt !== null && (
-                <span className="last-seen">last seen {formatLastSeen(p.lastSeenAt, now)}</span>
-              )}
-              {controlled ? (
-                <MemberControls member={m} myRole={me.role} manage={manage} />
-              ) : (
-                m.role !== 'member' && <span className="role">{m.role}</span>
-              )}
+              {known && p?.status === 'offline' && p.lastSeenAt !== null && <span className="last-seen">last seen {formatLastSeen(p.lastSeenAt, now)}</span>}
+              {controlled ? <MemberControls member={m} myRole={me.role} manage={manage} /> : m.role !== 'member' && <span className="role">{m.role}</span>}
               {m.userId !== me.id && (
                 // Shown on hover and keyboard focus (always on touch screens), after the name.
                 <span className="member-actions">
@@ -135,7 +129,11 @@ function useManageMembers(partitionId: string) {
   const setRole = trpc.partition.setRole.useMutation({ onSettled: refresh });
   const remove = trpc.partition.removeMember.useMutation({ onSettled: refresh });
   const pendingUserId = setRole.isPending ? setRole.variables.userId : remove.isPending ? remove.variables.userId : null;
-  const failed = setRole.error ? { error: setRole.error, userId: setRole.variables?.userId } : remove.error ? { error: remove.error, userId: remove.variables?.userId } : null;
+  const failed = setRole.error
+    ? { error: setRole.error, userId: setRole.variables?.userId }
+    : remove.error
+      ? { error: remove.error, userId: remove.variables?.userId }
+      : null;
   return {
     pending: pendingUserId !== null,
     pendingUserId,

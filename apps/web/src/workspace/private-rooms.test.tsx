@@ -28,7 +28,10 @@ function start(role: Role = 'member', rooms: Room[] = [GENERAL, RANDOM, SECRET, 
 }
 
 const sidebar = () => screen.getByRole('complementary', { name: 'Workspace' });
-const roomLinks = () => within(within(sidebar()).getByRole('navigation', { name: 'Rooms' })).queryAllByRole('link').map((a) => a.textContent);
+const roomLinks = () =>
+  within(within(sidebar()).getByRole('navigation', { name: 'Rooms' }))
+    .queryAllByRole('link')
+    .map((a) => a.textContent);
 
 async function openRoom(room: Room) {
   renderApp({ parley, hash: roomHash(room) });
@@ -70,7 +73,9 @@ test('Browse rooms: a workspace admin sees private rooms marked, with “Add me�
   start('member');
   renderApp({ parley, hash: '#/w/acme/browse' });
   const browse = await screen.findByRole('region', { name: 'Browse rooms' });
-  await waitFor(() => expect([...browse.querySelectorAll('.browse-item .room-name')].map((n) => n.textContent?.trim())).toEqual(['# general', '# random', 'secret']));
+  await waitFor(() =>
+    expect([...browse.querySelectorAll('.browse-item .room-name')].map((n) => n.textContent?.trim())).toEqual(['# general', '# random', 'secret']),
+  );
 });
 
 test('a room admin edits the topic inline; once no longer an admin, Save shows the server’s refusal', async () => {

@@ -47,13 +47,7 @@ export function RoomTopic({ partitionId, room, canEdit }: RoomTopicProps) {
         <label htmlFor={inputId} className="visually-hidden">
           Topic of #{room.name}
         </label>
-        <input
-          id={inputId}
-          value={draft}
-          autoFocus
-          placeholder="What is this room about?"
-          onChange={(event) => setDraft(event.target.value)}
-        />
+        <input id={inputId} value={draft} autoFocus placeholder="What is this room about?" onChange={(event) => setDraft(event.target.value)} />
         <button type="submit" className="button primary small" disabled={update.isPending}>
           {update.isPending ? 'Saving…' : 'Save'}
         </button>

@@ -41,8 +41,7 @@ export function WorkspaceLayout({ me, partition, partitions, route, navigate, on
   );
   const partitionName = partition.name;
   const membershipEnded = useCallback(
-    (removedBy: string | null) =>
-      onMembershipEnded(partitionId, removedBy ? `You were removed from ${partitionName}.` : `You left ${partitionName}.`),
+    (removedBy: string | null) => onMembershipEnded(partitionId, removedBy ? `You were removed from ${partitionName}.` : `You left ${partitionName}.`),
     [onMembershipEnded, partitionId, partitionName],
   );
   const members = trpc.partition.members.useQuery({ partitionId });
@@ -161,13 +160,7 @@ export function WorkspaceLayout({ me, partition, partitions, route, navigate, on
   );
 }
 
-function MessagePane(props: {
-  title: string;
-  text: string;
-  error?: boolean;
-  onOpenSidebar: () => void;
-  children?: ReactNode;
-}) {
+function MessagePane(props: { title: string; text: string; error?: boolean; onOpenSidebar: () => void; children?: ReactNode }) {
   return (
     <section className="info-pane">
       <PaneHeader title={props.title} onOpenSidebar={props.onOpenSidebar} />
@@ -186,11 +179,7 @@ function JoinRoomPane({ partitionId, meId, room, onOpenSidebar }: { partitionId:
   const isPrivate = room.kind === 'private';
   return (
     <section className="info-pane">
-      <PaneHeader
-        title={`#${room.name}`}
-        subtitle={`${room.memberCount} ${room.memberCount === 1 ? 'member' : 'members'}`}
-        onOpenSidebar={onOpenSidebar}
-      />
+      <PaneHeader title={`#${room.name}`} subtitle={`${room.memberCount} ${room.memberCount === 1 ? 'member' : 'members'}`} onOpenSidebar={onOpenSidebar} />
       <div className="pane-body centered">
         <p className="muted">
           {isPrivate

@@ -41,9 +41,8 @@ export function WorkspacePicker({ me, partitions, partitionsError, notice = null
         )}
         {me.isAdmin && (
           <p className="banner admin-notice">
-            You administer this Parley server (through its setup link, ADMIN_USERNAMES, or as the first account of a
-            server that listens only on this machine). <a href={formatRoute({ view: 'admin' })}>Open the admin view</a> for its nodes, workspaces and
-            audit log.
+            You administer this Parley server (through its setup link, ADMIN_USERNAMES, or as the first account of a server that listens only on this machine).{' '}
+            <a href={formatRoute({ view: 'admin' })}>Open the admin view</a> for its nodes, workspaces and audit log.
           </p>
         )}
         <section className="card" aria-labelledby="mine-heading">
@@ -110,11 +109,7 @@ function CreateWorkspace({ navigate }: { navigate: (route: Route) => void }) {
         <p>Invite people with this code:</p>
         <InviteCode code={inviteCode} />
         <div className="form-actions">
-          <button
-            type="button"
-            className="button primary"
-            onClick={() => navigate({ view: 'room', partitionId: partition.id, roomId: null })}
-          >
+          <button type="button" className="button primary" onClick={() => navigate({ view: 'room', partitionId: partition.id, roomId: null })}>
             Open {partition.name}
           </button>
           <button

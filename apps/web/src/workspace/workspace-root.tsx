@@ -76,9 +76,7 @@ export function WorkspaceRoot({ me, onSignOut, signingOut }: WorkspaceRootProps)
         partitionsError={null}
         notice={
           // The list may drop the workspace before the picker's route is in: say why, not "no workspace".
-          ended?.partitionId === route.partitionId.toLowerCase()
-            ? ended.notice
-            : `No workspace “${route.partitionId}”, or you are not a member of it.`
+          ended?.partitionId === route.partitionId.toLowerCase() ? ended.notice : `No workspace “${route.partitionId}”, or you are not a member of it.`
         }
         navigate={navigate}
         onSignOut={onSignOut}

@@ -100,7 +100,11 @@ export function grantAdmin(db: Kysely<Database>, usernames: readonly string[]) {
   return db
     .updateTable('users')
     .set({ is_admin: true })
-    .where(sql`lower(username)`, 'in', usernames.map((u) => u.toLowerCase()))
+    .where(
+      sql`lower(username)`,
+      'in',
+      usernames.map((u) => u.toLowerCase()),
+    )
     .where('is_admin', '=', false)
     .returning(['id', 'username'])
     .execute();

@@ -22,7 +22,11 @@ beforeAll(async () => {
       { id: 'web-2', status: 'inactive', connections: 0, pid: 102, version: '0.1.0', url: 'http://10.0.0.2:3000' },
     ])
     .execute();
-  await db.updateTable('nodes').set({ heartbeat_at: sql<string>`now() - interval '2 minutes'` }).where('id', '=', 'web-2').execute();
+  await db
+    .updateTable('nodes')
+    .set({ heartbeat_at: sql<string>`now() - interval '2 minutes'` })
+    .where('id', '=', 'web-2')
+    .execute();
   await db
     .insertInto('leases')
     .values([
@@ -84,13 +88,16 @@ describe('admin procedures refuse everyone but administrators', () => {
     audit: (u: ReturnType<TestApi['caller']>) => u.admin.audit({ limit: 10 }),
   };
 
-  test.each(Object.keys(calls) as (keyof typeof calls)[])('admin.%s: signed out is UNAUTHORIZED, a member is FORBIDDEN with a readable message', async (name) => {
-    const call = calls[name];
-    expect((await trpcError(call(api.caller()))).code).toBe('UNAUTHORIZED');
-    const refused = await trpcError(call(bea.caller));
-    expect(refused.code).toBe('FORBIDDEN');
-    expect(refused.message).toBe('Only Parley administrators can open the admin view.');
-  });
+  test.each(Object.keys(calls) as (keyof typeof calls)[])(
+    'admin.%s: signed out is UNAUTHORIZED, a member is FORBIDDEN with a readable message',
+    async (name) => {
+      const call = calls[name];
+      expect((await trpcError(call(api.caller()))).code).toBe('UNAUTHORIZED');
+      const refused = await trpcError(call(bea.caller));
+      expect(refused.code).toBe('FORBIDDEN');
+      expect(refused.message).toBe('Only Parley administrators can open the admin view.');
+    },
+  );
 
   test('admin.audit: a limit out of range or a bad cursor is BAD_REQUEST', async () => {
     for (const input of [{ limit: 0 }, { limit: 201 }, { limit: 10, before: -1 }, { limit: 10, before: 1.5 }]) {
@@ -114,11 +121,19 @@ describe('admin views', () => {
   });
 
   test('a node whose heartbeat is stale is shown unhealthy even while its row says active', async () => {
-    await api.deps.db.updateTable('nodes').set({ heartbeat_at: sql<string>`now() - interval '20 seconds'` }).where('id', '=', 'web-1').execute();
+    await api.deps.db
+      .updateTable('nodes')
+      .set({ heartbeat_at: sql<string>`now() - interval '20 seconds'` })
+      .where('id', '=', 'web-1')
+      .execute();
     try {
       expect((await root.caller.admin.nodes())[0]).toMatchObject({ id: 'web-1', status: 'active', healthy: false });
     } finally {
-      await api.deps.db.updateTable('nodes').set({ heartbeat_at: sql<string>`now()` }).where('id', '=', 'web-1').execute();
+      await api.deps.db
+        .updateTable('nodes')
+        .set({ heartbeat_at: sql<string>`now()` })
+        .where('id', '=', 'web-1')
+        .execute();
     }
   });
 
@@ -143,7 +158,12 @@ describe('admin views', () => {
 
   test('admin.audit pages back from the newest entry with before: nextCursor, and ends with null', async () => {
     const total = Number(
-      (await api.deps.db.selectFrom('audit_log').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n,
+      (
+        await api.deps.db
+          .selectFrom('audit_log')
+          .select((eb) => eb.fn.countAll().as('n'))
+          .executeTakeFirstOrThrow()
+      ).n,
     );
     expect(total).toBeGreaterThanOrEqual(3);
     const seen: number[] = [];

@@ -19,7 +19,14 @@ export async function createAnnouncement(ctx: InPartition & { role: Role }, inpu
       .values({ id: uuidv7(), author_id: ctx.user.id, body: input.body, event_id: 0 })
       .returningAll()
       .executeTakeFirstOrThrow();
-    const dto: AnnouncementDto = { id: row.id, partitionId: ctx.partitionId, authorId: ctx.user.id, authorName: ctx.user.display_name, body: row.body, createdAt: row.created_at };
+    const dto: AnnouncementDto = {
+      id: row.id,
+      partitionId: ctx.partitionId,
+      authorId: ctx.user.id,
+      authorName: ctx.user.display_name,
+      body: row.body,
+      createdAt: row.created_at,
+    };
     return {
       result: dto,
       events: [{ type: 'announcement.created', roomId: null, actorId: ctx.user.id, data: dto }],
@@ -49,7 +56,14 @@ export async function listAnnouncements(ctx: InPartition): Promise<AnnouncementD
     .orderBy('a.created_at', 'desc')
     .limit(ANNOUNCEMENTS_SHOWN)
     .execute();
-  return rows.map((r) => ({ id: r.id, partitionId: ctx.partitionId, authorId: r.author_id, authorName: r.display_name, body: r.body, createdAt: r.created_at }));
+  return rows.map((r) => ({
+    id: r.id,
+    partitionId: ctx.partitionId,
+    authorId: r.author_id,
+    authorName: r.display_name,
+    body: r.body,
+    createdAt: r.created_at,
+  }));
 }
 
 /** Hides an announcement for the caller, on all their devices. */
@@ -64,6 +78,9 @@ export async function dismissAnnouncement(ctx: InPartition, input: DismissAnnoun
       .executeTakeFirst();
     const result = { id: input.announcementId, dismissed: true as const };
     if (Number(r.numInsertedOrUpdatedRows ?? 0n) === 0) return { result, events: [] };
-    return { result, events: [{ type: 'announcement.dismissed', roomId: null, actorId: ctx.user.id, data: { id: input.announcementId, userId: ctx.user.id } }] };
+    return {
+      result,
+      events: [{ type: 'announcement.dismissed', roomId: null, actorId: ctx.user.id, data: { id: input.announcementId, userId: ctx.user.id } }],
+    };
   });
 }

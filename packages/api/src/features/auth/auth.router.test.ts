@@ -40,7 +40,11 @@ describe('auth', () => {
   test('bad input is BAD_REQUEST with a readable message and creates nothing', async () => {
     const e = await errorOf(api.caller().auth.register({ username: 'x', password: 'short' }));
     expect(e.code).toBe('BAD_REQUEST');
-    const count = await api.deps.db.selectFrom('users').select((eb) => eb.fn.countAll().as('n')).where('username', '=', 'x').executeTakeFirstOrThrow();
+    const count = await api.deps.db
+      .selectFrom('users')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .where('username', '=', 'x')
+      .executeTakeFirstOrThrow();
     expect(Number(count.n)).toBe(0);
   });
 
@@ -122,7 +126,7 @@ describe('auth', () => {
 });
 
 describe('sessions cached by the node', () => {
-  test('signing out ends the session at once, in calls and in live streams (not at the stream\'s next minute check)', async () => {
+  test("signing out ends the session at once, in calls and in live streams (not at the stream's next minute check)", async () => {
     const { owner: olga, partitionId } = await createTestWorkspace(api, 'signout_ws', 'olga');
     // Calls fill the node's cache of validated sessions and memberships...
     expect((await olga.caller.partition.list()).map((p) => p.id)).toEqual([partitionId]);
@@ -140,7 +144,7 @@ describe('sessions cached by the node', () => {
     expect(result).toBe('UNAUTHORIZED');
   });
 
-  test('a session ended behind the cache\'s back (no change announced) still works at most the cache TTL', async () => {
+  test("a session ended behind the cache's back (no change announced) still works at most the cache TTL", async () => {
     await using cached = await createTestApi({ config: { accessCacheTtlMs: 1_000 } });
     const pat = await cached.signUp('pat');
     expect((await pat.caller.auth.me())?.username).toBe('pat');

@@ -21,7 +21,5 @@ export const authRouter = {
     }
     return { ...service.toPublicUser(result.user), sessionExpiresAt: result.session.expires_at };
   }),
-  changePassword: authedProcedure
-    .input(changePasswordInput)
-    .mutation(({ ctx, input }) => service.changePassword(ctx, input)),
+  changePassword: authedProcedure.input(changePasswordInput).mutation(({ ctx, input }) => service.changePassword(ctx, input)),
 } satisfies TRPCRouterRecord;

@@ -9,10 +9,7 @@ export const usernameSchema = z
   .max(32, 'A username has at most 32 characters.')
   .regex(/^[A-Za-z0-9_.-]+$/, 'A username may contain letters, digits, ".", "-" and "_".');
 
-export const passwordSchema = z
-  .string()
-  .min(8, 'A password has at least 8 characters.')
-  .max(256, 'A password has at most 256 characters.');
+export const passwordSchema = z.string().min(8, 'A password has at least 8 characters.').max(256, 'A password has at most 256 characters.');
 
 /**
  * Refuses a guessable new password (common, breached-list, keyboard walks, the username in it:
@@ -23,7 +20,10 @@ function strongPassword<T>(field: keyof T & string, userInputs: (value: T) => (s
   return async (value: T, ctx: z.RefinementCtx) => {
     const password = value[field];
     if (typeof password !== 'string' || !passwordSchema.safeParse(password).success) return;
-    const weakness = await passwordWeakness(password, userInputs(value).filter((s): s is string => !!s));
+    const weakness = await passwordWeakness(
+      password,
+      userInputs(value).filter((s): s is string => !!s),
+    );
     if (weakness) ctx.addIssue({ code: 'custom', path: [field], message: weakness });
   };
 }
@@ -31,31 +31,40 @@ function strongPassword<T>(field: keyof T & string, userInputs: (value: T) => (s
 /** `cookie` (browsers: HttpOnly cookie, no token in the body) or `token` (programs: bearer). */
 export const sessionKindSchema = z.enum(['cookie', 'token']).default('cookie');
 
-export const registerInput = z.object({
-  username: usernameSchema,
-  password: passwordSchema,
-  displayName: z
-    .string()
-    .trim()
-    .min(1, 'A display name cannot be empty.')
-    .max(64, 'A display name has at most 64 characters.')
-    .regex(PLAIN_NAME, 'A display name cannot contain control or text-direction characters.')
-    .optional(),
-  session: sessionKindSchema,
-  /** The one-time setup token a node prints while Parley has no administrator: this account becomes one. */
-  setupToken: z.string().trim().min(1, 'Paste the setup token from the server log.').max(128, 'That is not a setup token.').optional(),
-}).superRefine(strongPassword('password', (v) => [v.username, v.displayName]));
+export const registerInput = z
+  .object({
+    username: usernameSchema,
+    password: passwordSchema,
+    displayName: z
+      .string()
+      .trim()
+      .min(1, 'A display name cannot be empty.')
+      .max(64, 'A display name has at most 64 characters.')
+      .regex(PLAIN_NAME, 'A display name cannot contain control or text-direction characters.')
+      .optional(),
+    session: sessionKindSchema,
+    /** The one-time setup token a node prints while Parley has no administrator: this account becomes one. */
+    setupToken: z.string().trim().min(1, 'Paste the setup token from the server log.').max(128, 'That is not a setup token.').optional(),
+  })
+  .superRefine(strongPassword('password', (v) => [v.username, v.displayName]));
 export type RegisterInput = z.infer<typeof registerInput>;
 
 export const loginInput = z.object({
-  username: z.string().trim().min(1, 'Enter your username.').max(32).refine((s) => !UNSTORABLE_TEXT.test(s), 'That is not a username.'),
+  username: z
+    .string()
+    .trim()
+    .min(1, 'Enter your username.')
+    .max(32)
+    .refine((s) => !UNSTORABLE_TEXT.test(s), 'That is not a username.'),
   password: z.string().min(1, 'Enter your password.').max(256),
   session: sessionKindSchema,
 });
 export type LoginInput = z.infer<typeof loginInput>;
 
-export const changePasswordInput = z.object({
-  currentPassword: z.string().min(1).max(256),
-  newPassword: passwordSchema,
-}).superRefine(strongPassword('newPassword', (v) => [v.currentPassword]));
+export const changePasswordInput = z
+  .object({
+    currentPassword: z.string().min(1).max(256),
+    newPassword: passwordSchema,
+  })
+  .superRefine(strongPassword('newPassword', (v) => [v.currentPassword]));
 export type ChangePasswordInput = z.infer<typeof changePasswordInput>;

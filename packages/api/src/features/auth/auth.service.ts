@@ -146,10 +146,7 @@ export async function logout(ctx: Context & { session: Session }): Promise<void>
 }
 
 /** Changing the password signs out every session of the user, then starts a fresh one. */
-export async function changePassword(
-  ctx: Context & { user: User },
-  input: ChangePasswordInput,
-): Promise<SignedIn> {
+export async function changePassword(ctx: Context & { user: User }, input: ChangePasswordInput): Promise<SignedIn> {
   // A stolen session must not become a way to guess the password without limit.
   const attemptKey = await countPasswordAttempt(ctx, ctx.user.username);
   if (!(await verifyPassword(ctx.user.password_hash, input.currentPassword))) {

@@ -8,7 +8,7 @@ test('common and breached-list passwords are weak, with advice a person can foll
   expect(await passwordWeakness('aaaaaaaaaa')).toMatch(/^Repeated characters like "aaa" are easy to guess\. /);
 });
 
-test('a passphrase is strong; the user\'s own names make a password weaker', async () => {
+test("a passphrase is strong; the user's own names make a password weaker", async () => {
   expect(await passwordWeakness('correct horse battery')).toBeNull();
   expect(await passwordWeakness('zorblatt2024')).toBeNull();
   expect(await passwordWeakness('zorblatt2024', ['zorblatt'])).toBe(

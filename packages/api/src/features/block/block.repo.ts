@@ -32,10 +32,7 @@ export async function anyBlockBetween(db: Kysely<Database>, userId: string, othe
     .selectFrom('blocks')
     .select('blocker_id')
     .where((eb) =>
-      eb.or([
-        eb.and([eb('blocker_id', '=', userId), eb('blocked_id', 'in', others)]),
-        eb.and([eb('blocked_id', '=', userId), eb('blocker_id', 'in', others)]),
-      ]),
+      eb.or([eb.and([eb('blocker_id', '=', userId), eb('blocked_id', 'in', others)]), eb.and([eb('blocked_id', '=', userId), eb('blocker_id', 'in', others)])]),
     )
     .executeTakeFirst();
   return Boolean(row);

@@ -24,18 +24,40 @@ interface Row {
   expect: Record<Actor, Expect>;
 }
 
-const say = async (user: TestUser, roomId: string, body = 'hello') =>
-  ({ messageId: (await user.caller.message.send({ ...P, roomId, clientId: newClientId(), body })).id });
+const say = async (user: TestUser, roomId: string, body = 'hello') => ({
+  messageId: (await user.caller.message.send({ ...P, roomId, clientId: newClientId(), body })).id,
+});
 
 const MEMBERS_OF_SECRET: Record<Actor, Expect> = {
-  owner: 'NOT_FOUND', admin: 'NOT_FOUND', roomAdmin: 'ok', member: 'ok', viewer: 'ok', outsider: 'NOT_FOUND', stranger: 'NOT_FOUND', blocked: 'ok',
+  owner: 'NOT_FOUND',
+  admin: 'NOT_FOUND',
+  roomAdmin: 'ok',
+  member: 'ok',
+  viewer: 'ok',
+  outsider: 'NOT_FOUND',
+  stranger: 'NOT_FOUND',
+  blocked: 'ok',
 };
 const WRITERS_IN_SECRET: Record<Actor, Expect> = { ...MEMBERS_OF_SECRET, viewer: 'FORBIDDEN' };
 const ROOM_MANAGERS: Record<Actor, Expect> = {
-  owner: 'ok', admin: 'ok', roomAdmin: 'ok', member: 'FORBIDDEN', viewer: 'FORBIDDEN', outsider: 'NOT_FOUND', stranger: 'NOT_FOUND', blocked: 'FORBIDDEN',
+  owner: 'ok',
+  admin: 'ok',
+  roomAdmin: 'ok',
+  member: 'FORBIDDEN',
+  viewer: 'FORBIDDEN',
+  outsider: 'NOT_FOUND',
+  stranger: 'NOT_FOUND',
+  blocked: 'FORBIDDEN',
 };
 const EVERY_MEMBER: Record<Actor, Expect> = {
-  owner: 'ok', admin: 'ok', roomAdmin: 'ok', member: 'ok', viewer: 'ok', outsider: 'ok', stranger: 'NOT_FOUND', blocked: 'ok',
+  owner: 'ok',
+  admin: 'ok',
+  roomAdmin: 'ok',
+  member: 'ok',
+  viewer: 'ok',
+  outsider: 'ok',
+  stranger: 'NOT_FOUND',
+  blocked: 'ok',
 };
 
 const ROWS: Row[] = [
@@ -108,7 +130,16 @@ const ROWS: Row[] = [
   {
     name: 'announcement.create',
     call: (u) => u.caller.announcement.create({ ...P, body: 'all hands', opId: opId() }),
-    expect: { owner: 'ok', admin: 'ok', roomAdmin: 'FORBIDDEN', member: 'FORBIDDEN', viewer: 'FORBIDDEN', outsider: 'FORBIDDEN', stranger: 'NOT_FOUND', blocked: 'FORBIDDEN' },
+    expect: {
+      owner: 'ok',
+      admin: 'ok',
+      roomAdmin: 'FORBIDDEN',
+      member: 'FORBIDDEN',
+      viewer: 'FORBIDDEN',
+      outsider: 'FORBIDDEN',
+      stranger: 'NOT_FOUND',
+      blocked: 'FORBIDDEN',
+    },
   },
   { name: 'announcement.list', call: (u) => u.caller.announcement.list(P), expect: EVERY_MEMBER },
   {

@@ -20,7 +20,9 @@ test('changes per user are limited (changesPerUser): the refusal says when to re
 test('names with control or text-direction characters are refused: a display name, a workspace, a room, a topic', async () => {
   await using api = await createTestApi();
   const RLO = '\u202E';
-  const e = await trpcError(api.caller().auth.register({ username: 'bidi_user', password: 'correct horse battery', displayName: `evil${RLO}gpj.exe`, session: 'token' }));
+  const e = await trpcError(
+    api.caller().auth.register({ username: 'bidi_user', password: 'correct horse battery', displayName: `evil${RLO}gpj.exe`, session: 'token' }),
+  );
   expect([e.code, wireError(e).message]).toEqual(['BAD_REQUEST', 'displayName: A display name cannot contain control or text-direction characters.']);
   const ws = await createTestWorkspace(api, 'bidi', 'bidi_owner');
   const P = { partitionId: 'bidi' };

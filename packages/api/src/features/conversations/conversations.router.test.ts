@@ -18,8 +18,7 @@ const db = () => fx.api.deps.db;
 const say = (user: TestUser, roomId: string, body: string, replyTo?: string) =>
   user.caller.message.send({ ...P, roomId, clientId: newClientId(), body, ...(replyTo ? { replyTo } : {}) });
 const head = async () => (await fx.owner.caller.event.head(P)).lastEventId;
-const eventsAfter = (from: number) =>
-  db().selectFrom('events_conv').select(['id', 'type', 'room_id', 'data']).where('id', '>', from).orderBy('id').execute();
+const eventsAfter = (from: number) => db().selectFrom('events_conv').select(['id', 'type', 'room_id', 'data']).where('id', '>', from).orderBy('id').execute();
 const listed = async (user: TestUser, roomId: string) => (await user.caller.message.list({ ...P, roomId })).messages;
 
 describe('edit', () => {
@@ -33,7 +32,9 @@ describe('edit', () => {
     expect(shown).toMatchObject({ body: 'hello', editedAt: r.editedAt });
     const kept = await db().selectFrom('message_edits_conv').selectAll().where('message_id', '=', m.id).execute();
     expect(kept.map((k) => k.previous_body)).toEqual(['helo']);
-    expect((await eventsAfter(from)).map((e) => [e.type, e.data])).toEqual([['message.edited', { id: m.id, roomId: fx.general, body: 'hello', editedAt: r.editedAt }]]);
+    expect((await eventsAfter(from)).map((e) => [e.type, e.data])).toEqual([
+      ['message.edited', { id: m.id, roomId: fx.general, body: 'hello', editedAt: r.editedAt }],
+    ]);
   });
 
   test('after 5 minutes (database clock) an edit is PRECONDITION_FAILED with when the window closed, and nothing changes', async () => {
@@ -169,7 +170,10 @@ describe('reactions, replies, pins', () => {
     await fx.member.caller.message.pin({ ...P, messageId: a.id, opId: opId() });
     await fx.roomAdmin.caller.message.pin({ ...P, messageId: b.id, opId: opId() });
     const pins = await fx.viewer.caller.message.pins({ ...P, roomId: fx.secret });
-    expect(pins.messages.slice(0, 2).map((m) => [m.body, m.pinnedBy])).toEqual([['pin b', fx.roomAdmin.id], ['pin a', fx.member.id]]);
+    expect(pins.messages.slice(0, 2).map((m) => [m.body, m.pinnedBy])).toEqual([
+      ['pin b', fx.roomAdmin.id],
+      ['pin a', fx.member.id],
+    ]);
     expect(pins.asOf).toBeGreaterThan(0);
     await fx.member.caller.message.unpin({ ...P, messageId: b.id, opId: opId() });
     expect((await fx.viewer.caller.message.pins({ ...P, roomId: fx.secret })).messages.some((m) => m.id === b.id)).toBe(false);
@@ -293,7 +297,10 @@ describe('blocking', () => {
     await say(fx.blocked, fx.secret, 'from bea');
     await say(fx.member, fx.secret, 'from the member');
     const marked = (await listed(fx.roomAdmin, fx.secret)).filter((m) => m.body.startsWith('from '));
-    expect(marked.map((m) => [m.body, m.authorBlocked ?? false])).toEqual([['from bea', true], ['from the member', false]]);
+    expect(marked.map((m) => [m.body, m.authorBlocked ?? false])).toEqual([
+      ['from bea', true],
+      ['from the member', false],
+    ]);
     expect((await listed(fx.member, fx.secret)).find((m) => m.body === 'from bea')?.authorBlocked).toBeUndefined();
     const stream = await streamUntil(fx.roomAdmin, fx.partitionId, from, (e) => e.type === 'message.created' && e.data.body === 'from the member');
     expect(stream.filter((e) => e.type === 'message.created').map((e) => (e.data as { authorBlocked?: true }).authorBlocked ?? false)).toEqual([true, false]);
@@ -315,7 +322,10 @@ describe('blocking', () => {
     await new Promise((r) => setTimeout(r, 100));
     await say(fx.outsider, fx.general, 'second');
     const got = (await collecting).filter((e) => e.type === 'message.created');
-    expect(got.map((e) => [e.data.body, (e.data as { authorBlocked?: true }).authorBlocked ?? false])).toEqual([['first', true], ['second', false]]);
+    expect(got.map((e) => [e.data.body, (e.data as { authorBlocked?: true }).authorBlocked ?? false])).toEqual([
+      ['first', true],
+      ['second', false],
+    ]);
   });
 });
 

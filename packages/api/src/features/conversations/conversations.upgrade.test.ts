@@ -18,16 +18,32 @@ test('a workspace made before conversations is upgraded: its rooms are public, t
   // Rebuild it as template version 2 had it (the chat and media tables only), with its rows.
   const pid = parsePartitionId('legacy');
   await api.deps.db.transaction().execute(async (trx) => {
-    for (const t of ['ops', 'announcement_dismissals', 'announcements', 'reactions', 'message_hides', 'message_edits', 'media', 'events', 'messages', 'room_members', 'rooms']) {
+    for (const t of [
+      'ops',
+      'announcement_dismissals',
+      'announcements',
+      'reactions',
+      'message_hides',
+      'message_edits',
+      'media',
+      'events',
+      'messages',
+      'room_members',
+      'rooms',
+    ]) {
       await sql`create temp table ${sql.id(`keep_${t}`)} as select * from ${sql.table(`${t}_legacy`)}`.execute(trx).catch(() => undefined);
       await sql`drop table ${sql.table(`${t}_legacy`)} cascade`.execute(trx);
     }
     await applyPartitionTemplates(trx, pid, 0, 2);
     await sql`insert into rooms_legacy (id, name, created_by, created_at) select id, name, created_by, created_at from keep_rooms`.execute(trx);
     await sql`insert into room_members_legacy (room_id, user_id, joined_at) select room_id, user_id, joined_at from keep_room_members`.execute(trx);
-    await sql`insert into messages_legacy (id, room_id, author_id, client_id, body, event_id, created_at) select id, room_id, author_id, client_id, body, event_id, created_at from keep_messages`.execute(trx);
+    await sql`insert into messages_legacy (id, room_id, author_id, client_id, body, event_id, created_at) select id, room_id, author_id, client_id, body, event_id, created_at from keep_messages`.execute(
+      trx,
+    );
     // Events as version 2 wrote them: a created message without the new fields.
-    await sql`insert into events_legacy select id, type, room_id, actor_id, case when type = 'message.created' then data - 'replyTo' - 'editedAt' - 'deletedAt' - 'pinnedAt' - 'pinnedBy' - 'reactions' else data end, created_at from keep_events`.execute(trx);
+    await sql`insert into events_legacy select id, type, room_id, actor_id, case when type = 'message.created' then data - 'replyTo' - 'editedAt' - 'deletedAt' - 'pinnedAt' - 'pinnedBy' - 'reactions' else data end, created_at from keep_events`.execute(
+      trx,
+    );
   });
   expect(await upgradePartition(api.deps.db, pid)).toBe(3);
   const rooms = await ada.caller.room.list({ partitionId: 'legacy' });

@@ -63,8 +63,7 @@ describe('event feed paced by the bus', () => {
       const r = await take({ [Symbol.asyncIterator]: () => ({ next: () => it.next() }) }, 1, withinMs);
       return untrack<ParleyEvent>(r[0]).data;
     };
-    const send = (body: string) =>
-      ws.owner.caller.message.send({ partitionId: 'feedbus', roomId: ws.general, clientId: newClientId(), body });
+    const send = (body: string) => ws.owner.caller.message.send({ partitionId: 'feedbus', roomId: ws.general, clientId: newClientId(), body });
     try {
       // Start the stream (generators are lazy) and let it attach to B's feed before A writes.
       let first: ParleyEvent | undefined;

@@ -53,9 +53,7 @@ export class PartitionFeed {
   async start(): Promise<void> {
     // Subscribe before reading the position, so nothing committed in between is missed; and
     // wait until the bus really delivers the channel (Redis acknowledged SUBSCRIBE).
-    const unsubscribe = this.deps.bus.subscribe(eventChannel(this.partitionId), (message) =>
-      this.receive(message as ParleyEvent),
-    );
+    const unsubscribe = this.deps.bus.subscribe(eventChannel(this.partitionId), (message) => this.receive(message as ParleyEvent));
     this.unsubscribeBus = unsubscribe;
     await unsubscribe.ready;
     this.lastId = await findLastEventId(this.deps.db, this.partitionId);

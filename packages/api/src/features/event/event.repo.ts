@@ -21,19 +21,10 @@ export function toParleyEvent(partitionId: string, row: EventRow): ParleyEvent {
  * statement, so the partition row lock (which makes commit order equal id order) is held for
  * one round trip plus the commit. Call it last in the transaction.
  */
-export async function appendEvents(
-  trx: Kysely<Database>,
-  partitionId: PartitionId,
-  events: NewEvent[],
-): Promise<ParleyEvent[]> {
+export async function appendEvents(trx: Kysely<Database>, partitionId: PartitionId, events: NewEvent[]): Promise<ParleyEvent[]> {
   if (events.length === 0) return [];
   const n = events.length;
-  const values = sql.join(
-    events.map(
-      (e, i) =>
-        sql`(${i + 1}::int, ${e.type}::text, ${e.roomId}::text, ${e.actorId}::text, ${JSON.stringify(e.data)}::jsonb)`,
-    ),
-  );
+  const values = sql.join(events.map((e, i) => sql`(${i + 1}::int, ${e.type}::text, ${e.roomId}::text, ${e.actorId}::text, ${JSON.stringify(e.data)}::jsonb)`));
   const result = await sql<EventRow>`
     with c as (
       update partitions set last_event_id = last_event_id + ${n}::int
@@ -48,28 +39,13 @@ export async function appendEvents(
 }
 
 /** Events with `afterId < id <= upToId`, in order. */
-export async function listEventsAfter(
-  db: Kysely<Database>,
-  partitionId: PartitionId,
-  afterId: number,
-  limit: number,
-  upToId?: number,
-): Promise<ParleyEvent[]> {
-  let q = db
-    .selectFrom(pt(partitionId, 'events'))
-    .selectAll()
-    .where('id', '>', afterId)
-    .orderBy('id')
-    .limit(limit);
+export async function listEventsAfter(db: Kysely<Database>, partitionId: PartitionId, afterId: number, limit: number, upToId?: number): Promise<ParleyEvent[]> {
+  let q = db.selectFrom(pt(partitionId, 'events')).selectAll().where('id', '>', afterId).orderBy('id').limit(limit);
   if (upToId !== undefined) q = q.where('id', '<=', upToId);
   return (await q.execute()).map((row) => toParleyEvent(partitionId, row));
 }
 
 export async function findLastEventId(db: Kysely<Database>, partitionId: PartitionId): Promise<number> {
-  const row = await db
-    .selectFrom('partitions')
-    .select('last_event_id')
-    .where('id', '=', partitionId)
-    .executeTakeFirst();
+  const row = await db.selectFrom('partitions').select('last_event_id').where('id', '=', partitionId).executeTakeFirst();
   return row?.last_event_id ?? 0;
 }

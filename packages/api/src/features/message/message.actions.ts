@@ -11,9 +11,22 @@ import type { MessageDto } from './message.types.ts';
 
 type Acting = InPartition & { role: Role };
 
-export interface EditResult { id: string; roomId: string; body: string; editedAt: string | null }
-export interface DeleteResult { id: string; roomId: string; scope: 'everyone' | 'me' }
-export interface PinResult { id: string; roomId: string; pinned: boolean }
+export interface EditResult {
+  id: string;
+  roomId: string;
+  body: string;
+  editedAt: string | null;
+}
+export interface DeleteResult {
+  id: string;
+  roomId: string;
+  scope: 'everyone' | 'me';
+}
+export interface PinResult {
+  id: string;
+  roomId: string;
+  pinned: boolean;
+}
 
 export const NO_SUCH_MESSAGE = REFUSAL.noSuchMessage;
 export const MESSAGE_DELETED = REFUSAL.messageDeleted;
@@ -73,7 +86,10 @@ export async function deleteMessage(ctx: Acting, input: DeleteMessageInput) {
     if (input.scope === 'me') {
       const hidden = await repo.insertHide(trx, ctx.partitionId, message.id, ctx.user.id);
       const data = { id: message.id, roomId: message.room_id, userId: ctx.user.id };
-      return { result: { id: message.id, roomId: message.room_id, scope: 'me' }, events: hidden ? [{ type: 'message.hidden' as const, roomId: message.room_id, actorId: ctx.user.id, data }] : [] };
+      return {
+        result: { id: message.id, roomId: message.room_id, scope: 'me' },
+        events: hidden ? [{ type: 'message.hidden' as const, roomId: message.room_id, actorId: ctx.user.id, data }] : [],
+      };
     }
     const result: DeleteResult = { id: message.id, roomId: message.room_id, scope: 'everyone' };
     if (message.deleted_at) return { result, events: [] };
@@ -85,7 +101,14 @@ export async function deleteMessage(ctx: Acting, input: DeleteMessageInput) {
     const deletedAt = await repo.tombstoneMessage(trx, ctx.partitionId, message, ctx.user.id);
     return {
       result,
-      events: [{ type: 'message.deleted', roomId: message.room_id, actorId: ctx.user.id, data: { id: message.id, roomId: message.room_id, deletedAt, deletedBy: ctx.user.id } }],
+      events: [
+        {
+          type: 'message.deleted',
+          roomId: message.room_id,
+          actorId: ctx.user.id,
+          data: { id: message.id, roomId: message.room_id, deletedAt, deletedBy: ctx.user.id },
+        },
+      ],
     };
   });
 }
@@ -105,7 +128,12 @@ export async function setPinned(ctx: Acting, input: MessageRefInput, pinned: boo
       result,
       events: [
         pinned
-          ? { type: 'message.pinned' as const, roomId: message.room_id, actorId: ctx.user.id, data: { id: message.id, roomId: message.room_id, pinnedAt: pinned_at!, pinnedBy: ctx.user.id } }
+          ? {
+              type: 'message.pinned' as const,
+              roomId: message.room_id,
+              actorId: ctx.user.id,
+              data: { id: message.id, roomId: message.room_id, pinnedAt: pinned_at!, pinnedBy: ctx.user.id },
+            }
           : { type: 'message.unpinned' as const, roomId: message.room_id, actorId: ctx.user.id, data: { id: message.id, roomId: message.room_id } },
       ],
     };

@@ -29,9 +29,7 @@ describe.skipIf(!baseUrl)('message send on PostgreSQL', () => {
 
   test('the same clientId sent 10 times at once gives one message, one event, and no gap', async () => {
     const clientId = newClientId();
-    const results = await Promise.all(
-      Array.from({ length: 10 }, () => ann.caller.message.send({ ...P, roomId, clientId, body: 'racing' })),
-    );
+    const results = await Promise.all(Array.from({ length: 10 }, () => ann.caller.message.send({ ...P, roomId, clientId, body: 'racing' })));
     expect(new Set(results.map((r) => r.id)).size).toBe(1);
     const rows = await api.deps.db.selectFrom('messages_pgmsg').select('id').where('client_id', '=', clientId).execute();
     expect(rows).toHaveLength(1);
@@ -43,9 +41,7 @@ describe.skipIf(!baseUrl)('message send on PostgreSQL', () => {
   });
 
   test('100 concurrent different sends commit in id order with dense ids', async () => {
-    await Promise.all(
-      Array.from({ length: 100 }, (_, i) => ann.caller.message.send({ ...P, roomId, clientId: newClientId(), body: `c${i}` })),
-    );
+    await Promise.all(Array.from({ length: 100 }, (_, i) => ann.caller.message.send({ ...P, roomId, clientId: newClientId(), body: `c${i}` })));
     const ids = (await api.deps.db.selectFrom('events_pgmsg').select('id').orderBy('id').execute()).map((r) => r.id);
     expect(ids).toEqual(ids.map((_, i) => i + 1));
     const positions = (await api.deps.db.selectFrom('messages_pgmsg').select('event_id').execute()).map((r) => r.event_id);
@@ -54,9 +50,7 @@ describe.skipIf(!baseUrl)('message send on PostgreSQL', () => {
 
   test('concurrent sends are group-committed: fewer statements than messages, ids still dense and in arrival order', async () => {
     const before = { ...api.deps.messageWriter.stats };
-    const sent = await Promise.all(
-      Array.from({ length: 200 }, (_, i) => ann.caller.message.send({ ...P, roomId, clientId: newClientId(), body: `g${i}` })),
-    );
+    const sent = await Promise.all(Array.from({ length: 200 }, (_, i) => ann.caller.message.send({ ...P, roomId, clientId: newClientId(), body: `g${i}` })));
     const batches = api.deps.messageWriter.stats.batches - before.batches;
     expect(api.deps.messageWriter.stats.messages - before.messages).toBe(200);
     expect(batches).toBeLessThan(200);
@@ -73,7 +67,8 @@ describe.skipIf(!baseUrl)('message send on PostgreSQL', () => {
     authorId: opts.authorId ?? ann.id,
     clientId,
     body,
-    replyTo: null, eventData: { body },
+    replyTo: null,
+    eventData: { body },
   });
   const pid = P.partitionId as PartitionId;
   const eventIds = async () => (await api.deps.db.selectFrom('events_pgmsg').select('id').orderBy('id').execute()).map((r) => r.id);
@@ -151,14 +146,16 @@ describe.skipIf(!baseUrl)('message send on PostgreSQL', () => {
     const { db } = api.deps;
     const waitingForLock = async () => {
       for (let i = 0; i < 200; i++) {
-        const { rows } = await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`.execute(db);
+        const { rows } = await sql<{
+          n: number;
+        }>`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`.execute(db);
         if (rows[0]!.n > 0) return;
         await new Promise((r) => setTimeout(r, 10));
       }
       throw new Error('the statement never waited for the counter row');
     };
     /** "Another node": a transaction holds the counter row while `write` starts, then commits `clientId` first. */
-    const race = async <T,>(clientId: string, write: () => Promise<T>) => {
+    const race = async <T>(clientId: string, write: () => Promise<T>) => {
       const other = await db.startTransaction().execute();
       await sql`select 1 from partitions where id = ${P.partitionId} for update`.execute(other);
       const pending = write().then(

@@ -38,11 +38,7 @@ export type WriteOutcome =
  * and the whole statement fails with 23505, consuming nothing: the caller retries on a fresh
  * snapshot, which then reports the duplicate. Returns one outcome per input, in input order.
  */
-export async function insertMessagesWithEvents(
-  db: Kysely<Database>,
-  partitionId: PartitionId,
-  items: readonly NewMessage[],
-): Promise<WriteOutcome[]> {
+export async function insertMessagesWithEvents(db: Kysely<Database>, partitionId: PartitionId, items: readonly NewMessage[]): Promise<WriteOutcome[]> {
   if (items.length === 0) return [];
   const messages = sql.table(pt(partitionId, 'messages'));
   const events = sql.table(pt(partitionId, 'events'));
@@ -134,15 +130,15 @@ function selectMessages(db: Kysely<Database>, partitionId: PartitionId, viewerId
     ]);
   if (viewerId === null) return q;
   return q.where((eb) =>
-      eb.not(
-        eb.exists(
-          eb
-            .selectFrom(ptAs(partitionId, 'message_hides', 'h'))
-            .select('h.message_id')
-            .whereRef('h.message_id', '=', 'm.id')
-            .where('h.user_id', '=', viewerId),
-        ),
+    eb.not(
+      eb.exists(
+        eb
+          .selectFrom(ptAs(partitionId, 'message_hides', 'h'))
+          .select('h.message_id')
+          .whereRef('h.message_id', '=', 'm.id')
+          .where('h.user_id', '=', viewerId),
       ),
+    ),
   );
 }
 
@@ -159,7 +155,10 @@ export function listMessages(
   viewerId: string,
   opts: { before?: number | undefined; limit: number },
 ) {
-  let q = selectMessages(db, partitionId, viewerId).where('m.room_id', '=', roomId).orderBy('m.event_id', 'desc').limit(opts.limit + 1);
+  let q = selectMessages(db, partitionId, viewerId)
+    .where('m.room_id', '=', roomId)
+    .orderBy('m.event_id', 'desc')
+    .limit(opts.limit + 1);
   if (opts.before !== undefined) q = q.where('m.event_id', '<', opts.before);
   return q.execute() as Promise<MessageListRow[]>;
 }
@@ -248,7 +247,11 @@ export function updateMessageBody(db: Kysely<Database>, partitionId: PartitionId
     .executeTakeFirstOrThrow();
 }
 
-export function insertEdit(db: Kysely<Database>, partitionId: PartitionId, values: { message_id: string; event_id: number; editor_id: string; previous_body: string }) {
+export function insertEdit(
+  db: Kysely<Database>,
+  partitionId: PartitionId,
+  values: { message_id: string; event_id: number; editor_id: string; previous_body: string },
+) {
   return db.insertInto(pt(partitionId, 'message_edits')).values(values).execute();
 }
 

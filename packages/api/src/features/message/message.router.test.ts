@@ -42,7 +42,10 @@ describe('message', () => {
   });
 
   test('bad input is BAD_REQUEST and stores nothing', async () => {
-    const before = await api.deps.db.selectFrom('messages_chat').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
+    const before = await api.deps.db
+      .selectFrom('messages_chat')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .executeTakeFirstOrThrow();
     const cases = [
       { roomId: general, clientId: newClientId(), body: '   ' },
       { roomId: general, clientId: newClientId(), body: 'x'.repeat(4001) },
@@ -51,7 +54,10 @@ describe('message', () => {
     ];
     for (const c of cases) expect((await trpcError(ann.caller.message.send({ ...P, ...c }))).code).toBe('BAD_REQUEST');
     await expect(ann.caller.message.send({ ...P, roomId: general, clientId: newClientId(), body: 'x'.repeat(4000) })).resolves.toBeTruthy();
-    const after = await api.deps.db.selectFrom('messages_chat').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
+    const after = await api.deps.db
+      .selectFrom('messages_chat')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .executeTakeFirstOrThrow();
     expect(Number(after.n)).toBe(Number(before.n) + 1);
   });
 

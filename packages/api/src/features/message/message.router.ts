@@ -10,16 +10,28 @@ export const messageRouter = {
     .meta({ countsIpLimit: true })
     .input(sendMessageInput)
     .mutation(({ ctx, input }) => service.sendMessage(ctx, input)),
-  list: partitionProcedure('viewer').input(listMessagesInput).query(({ ctx, input }) => service.listMessages(ctx, input)),
+  list: partitionProcedure('viewer')
+    .input(listMessagesInput)
+    .query(({ ctx, input }) => service.listMessages(ctx, input)),
   /** Your own message, within 5 minutes of sending it (database clock); the previous text is kept server-side. */
-  edit: partitionProcedure('member').input(editMessageInput).mutation(({ ctx, input }) => actions.editMessage(ctx, input)),
+  edit: partitionProcedure('member')
+    .input(editMessageInput)
+    .mutation(({ ctx, input }) => actions.editMessage(ctx, input)),
   /**
    * `everyone`: a tombstone for all (the author any time; room admins and workspace owners and
    * admins as moderation); `me`: hidden for the caller only, on all their devices.
    */
-  delete: partitionProcedure('viewer').input(deleteMessageInput).mutation(({ ctx, input }) => actions.deleteMessage(ctx, input)),
-  pin: partitionProcedure('member').input(messageRefInput).mutation(({ ctx, input }) => actions.setPinned(ctx, input, true)),
-  unpin: partitionProcedure('member').input(messageRefInput).mutation(({ ctx, input }) => actions.setPinned(ctx, input, false)),
+  delete: partitionProcedure('viewer')
+    .input(deleteMessageInput)
+    .mutation(({ ctx, input }) => actions.deleteMessage(ctx, input)),
+  pin: partitionProcedure('member')
+    .input(messageRefInput)
+    .mutation(({ ctx, input }) => actions.setPinned(ctx, input, true)),
+  unpin: partitionProcedure('member')
+    .input(messageRefInput)
+    .mutation(({ ctx, input }) => actions.setPinned(ctx, input, false)),
   /** The room's pinned messages, most recently pinned first. */
-  pins: partitionProcedure('viewer').input(listPinsInput).query(({ ctx, input }) => actions.listPins(ctx, input)),
+  pins: partitionProcedure('viewer')
+    .input(listPinsInput)
+    .query(({ ctx, input }) => actions.listPins(ctx, input)),
 } satisfies TRPCRouterRecord;

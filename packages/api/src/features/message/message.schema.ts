@@ -5,7 +5,6 @@ import { idSchema, opIdSchema, UNSTORABLE_TEXT } from '../../schemas.ts';
 /** The limits live in `@parley/rules`, shared with the client and the SPA. */
 export { EDIT_WINDOW_MS, MESSAGE_MAX_CHARS } from '@parley/rules';
 
-
 export const messageBodySchema = z
   .string()
   .trim()

@@ -77,7 +77,11 @@ export function groupReactions(rows: readonly { message_id: string; emoji: strin
 /** Full DTOs of listed rows: reactions in one more query, blocked authors marked for this reader. */
 export async function toMessageDtos(ctx: InPartition, rows: readonly MessageListRow[]): Promise<MessageDto[]> {
   const [reactions, blocked] = await Promise.all([
-    repo.listReactions(ctx.db, ctx.partitionId, rows.map((r) => r.id)),
+    repo.listReactions(
+      ctx.db,
+      ctx.partitionId,
+      rows.map((r) => r.id),
+    ),
     blockedIds(ctx, ctx.user.id),
   ]);
   const byMessage = groupReactions(reactions);
@@ -112,7 +116,12 @@ export async function sendMessage(ctx: InPartition & { ipLimit?: DeferredIpLimit
   // The per-address limit, when the middleware left it to us: both in one round trip.
   const ip = ctx.ipLimit?.pending ? ctx.ipLimit : null;
   if (ip) ip.pending = false;
-  const limits = ip ? [{ key: ip.key, rule: ip.rule }, { key: limitKey, rule }] : [{ key: limitKey, rule }];
+  const limits = ip
+    ? [
+        { key: ip.key, rule: ip.rule },
+        { key: limitKey, rule },
+      ]
+    : [{ key: limitKey, rule }];
   const limit = await ctx.limiter.consumeMany(limits);
   if (!limit.ok && ip && limit.index === 0) throw rateLimitRefusal(limit.retryAfterMs, ip.refusal);
   if (!limit.ok) {
@@ -160,9 +169,7 @@ export async function sendMessage(ctx: InPartition & { ipLimit?: DeferredIpLimit
   }
   if (outcome.kind !== 'inserted') await ctx.limiter.refund(limitKey);
   if (outcome.kind === 'refused') {
-    throw outcome.roomExists
-      ? new AppError('FORBIDDEN', ROOM_NOT_JOINED)
-      : new AppError('NOT_FOUND', NO_SUCH_ROOM);
+    throw outcome.roomExists ? new AppError('FORBIDDEN', ROOM_NOT_JOINED) : new AppError('NOT_FOUND', NO_SUCH_ROOM);
   }
   if (outcome.kind === 'duplicate') {
     const previous = await findPrevious(ctx, input);

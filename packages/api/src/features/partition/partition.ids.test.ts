@@ -52,7 +52,11 @@ describe('workspace ids and the names of their tables', () => {
     await owner.caller.partition.create({ id, name: 'Probe' });
     const added = (await databaseNames()).filter((n) => !before.has(n));
     expect(added.length).toBeGreaterThan(10);
-    const tables = new Set((await sql<{ relname: string }>`select relname from pg_class where relkind = 'r' and relname like ${`%\\_${id}`}`.execute(api.deps.db)).rows.map((r) => r.relname));
+    const tables = new Set(
+      (await sql<{ relname: string }>`select relname from pg_class where relkind = 'r' and relname like ${`%\\_${id}`}`.execute(api.deps.db)).rows.map(
+        (r) => r.relname,
+      ),
+    );
     // The row types of the tables (and their array types, `_<table>`) share the tables' names.
     const other = added.filter((n) => !tables.has(n) && !tables.has(n.replace(/^_/, '')));
     const unsafe = other.filter((n) => !n.includes(`_${id}_`) || !INDEX_NAME_SUFFIXES.some((s) => n.endsWith(s)));

@@ -26,8 +26,7 @@ async function join(name: string, role?: 'admin' | 'member' | 'viewer'): Promise
   return user;
 }
 
-const roleOf = async (user: TestUser) =>
-  (await owner.caller.partition.members(P)).find((m) => m.userId === user.id)?.role ?? null;
+const roleOf = async (user: TestUser) => (await owner.caller.partition.members(P)).find((m) => m.userId === user.id)?.role ?? null;
 
 const events = (from: number) =>
   api.deps.db.selectFrom('events_roles').select(['id', 'type', 'data', 'actor_id']).where('id', '>', from).orderBy('id').execute();

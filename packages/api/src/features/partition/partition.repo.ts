@@ -2,12 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import type { Database, Role } from '@parley/db';
 
 export function findMembership(db: Kysely<Database>, partitionId: string, userId: string) {
-  return db
-    .selectFrom('memberships')
-    .selectAll()
-    .where('partition_id', '=', partitionId)
-    .where('user_id', '=', userId)
-    .executeTakeFirst();
+  return db.selectFrom('memberships').selectAll().where('partition_id', '=', partitionId).where('user_id', '=', userId).executeTakeFirst();
 }
 
 export function findPartition(db: Kysely<Database>, partitionId: string) {
@@ -18,19 +13,12 @@ export function findPartitionByInviteHash(db: Kysely<Database>, inviteCodeHash: 
   return db.selectFrom('partitions').selectAll().where('invite_code_hash', '=', inviteCodeHash).executeTakeFirst();
 }
 
-export function insertPartition(
-  db: Kysely<Database>,
-  values: { id: string; name: string; created_by: string; invite_code_hash: string },
-) {
+export function insertPartition(db: Kysely<Database>, values: { id: string; name: string; created_by: string; invite_code_hash: string }) {
   return db.insertInto('partitions').values(values).returningAll().executeTakeFirstOrThrow();
 }
 
 export function insertMembership(db: Kysely<Database>, partitionId: string, userId: string, role: Role) {
-  return db
-    .insertInto('memberships')
-    .values({ partition_id: partitionId, user_id: userId, role })
-    .returningAll()
-    .executeTakeFirstOrThrow();
+  return db.insertInto('memberships').values({ partition_id: partitionId, user_id: userId, role }).returningAll().executeTakeFirstOrThrow();
 }
 
 export function updateInviteHash(db: Kysely<Database>, partitionId: string, inviteCodeHash: string) {
@@ -59,13 +47,7 @@ export function listMembers(db: Kysely<Database>, partitionId: string) {
 
 /** Locks the membership row for the rest of the transaction (a role change or a removal decides on it). */
 export function findMembershipForUpdate(db: Kysely<Database>, partitionId: string, userId: string) {
-  return db
-    .selectFrom('memberships')
-    .select('role')
-    .where('partition_id', '=', partitionId)
-    .where('user_id', '=', userId)
-    .forUpdate()
-    .executeTakeFirst();
+  return db.selectFrom('memberships').select('role').where('partition_id', '=', partitionId).where('user_id', '=', userId).forUpdate().executeTakeFirst();
 }
 
 export function updateMembershipRole(db: Kysely<Database>, partitionId: string, userId: string, role: Role) {
@@ -104,12 +86,7 @@ export async function lockPartitionCreation(trx: Kysely<Database>, userId: strin
 }
 
 export function findPastMembership(db: Kysely<Database>, partitionId: string, userId: string) {
-  return db
-    .selectFrom('past_memberships')
-    .selectAll()
-    .where('partition_id', '=', partitionId)
-    .where('user_id', '=', userId)
-    .executeTakeFirst();
+  return db.selectFrom('past_memberships').selectAll().where('partition_id', '=', partitionId).where('user_id', '=', userId).executeTakeFirst();
 }
 
 /** Remembers the membership that ended (the last one wins). */

@@ -15,9 +15,13 @@ export const partitionRouter = {
    * Gives a member the role admin, member or viewer. Owner or admin; only the owner makes or
    * unmakes admins; nobody changes their own role or the owner's.
    */
-  setRole: partitionProcedure('admin').input(setRoleInput).mutation(({ ctx, input }) => service.setMemberRole(ctx, input)),
+  setRole: partitionProcedure('admin')
+    .input(setRoleInput)
+    .mutation(({ ctx, input }) => service.setMemberRole(ctx, input)),
   /** Removes a member from the workspace and all its rooms (owner or admin; an admin only by the owner). */
-  removeMember: partitionProcedure('admin').input(removeMemberInput).mutation(({ ctx, input }) => service.removeMember(ctx, input)),
+  removeMember: partitionProcedure('admin')
+    .input(removeMemberInput)
+    .mutation(({ ctx, input }) => service.removeMember(ctx, input)),
   /** Leaves the workspace (anyone but the owner). */
   leave: partitionProcedure('viewer').mutation(({ ctx }) => service.leavePartition(ctx)),
 } satisfies TRPCRouterRecord;

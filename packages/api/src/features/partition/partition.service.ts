@@ -210,7 +210,13 @@ async function endMembership(ctx: Managing, userId: string, removedBy: string | 
     await repo.deleteMembership(trx, ctx.partitionId, userId);
     // What an invite code may give back (see joinPartition); a removal also bars the code of the moment.
     const inviteCodeHash = removedBy ? ((await repo.findPartition(trx, ctx.partitionId))?.invite_code_hash ?? null) : null;
-    await repo.upsertPastMembership(trx, { partition_id: ctx.partitionId, user_id: userId, role: target.role, removed_by: removedBy, invite_code_hash: inviteCodeHash });
+    await repo.upsertPastMembership(trx, {
+      partition_id: ctx.partitionId,
+      user_id: userId,
+      role: target.role,
+      removed_by: removedBy,
+      invite_code_hash: inviteCodeHash,
+    });
     return appendEvents(trx, ctx.partitionId, [
       ...rooms.map((roomId) => ({ type: 'member.left' as const, roomId, actorId: ctx.user.id, data: { roomId, userId } })),
       { type: 'partition.left', roomId: null, actorId: ctx.user.id, data: { userId, removedBy } },

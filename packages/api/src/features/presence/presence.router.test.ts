@@ -82,8 +82,7 @@ function open<T>(user: TestUser, start: (caller: ReturnType<typeof createCaller>
 const signals = (user: TestUser) => open<PresenceSignalDto>(user, (c) => c.presence.onSignal(P));
 const events = (user: TestUser) => open(user, (c) => c.event.onEvent(P));
 const statusOf = async (viewer: TestUser, userId: string) => (await viewer.caller.presence.list(P)).members.find((m) => m.userId === userId);
-const changes = (items: PresenceSignalDto[], userId: string) =>
-  items.flatMap((s) => (s.type === 'presence' && s.userId === userId ? [s.status] : []));
+const changes = (items: PresenceSignalDto[], userId: string) => items.flatMap((s) => (s.type === 'presence' && s.userId === userId ? [s.status] : []));
 const settle = () => new Promise((r) => setTimeout(r, 20));
 
 describe('presence.list', () => {
@@ -136,7 +135,8 @@ describe('presence.onSignal', () => {
   test('carries typing of rooms the subscriber is in, as they join and leave, and never their own', async () => {
     const stream = signals(ben);
     await stream.until((s) => s.length >= 1, 'the snapshot');
-    const typing = () => stream.items.flatMap((s) => (s.type === 'typing' ? [`${s.userId === ann.id ? 'ann' : 'ben'}@${s.roomId === side ? 'side' : 'general'}`] : []));
+    const typing = () =>
+      stream.items.flatMap((s) => (s.type === 'typing' ? [`${s.userId === ann.id ? 'ann' : 'ben'}@${s.roomId === side ? 'side' : 'general'}`] : []));
 
     now += 10_000;
     await ann.caller.presence.typing({ ...P, roomId: side });
@@ -205,7 +205,7 @@ describe('refusals', () => {
     }
   });
 
-  test("another partition: NOT_FOUND (its existence is not revealed), and nothing of it is shown", async () => {
+  test('another partition: NOT_FOUND (its existence is not revealed), and nothing of it is shown', async () => {
     for (const call of [
       outsider.caller.presence.list(P),
       outsider.caller.presence.typing({ ...P, roomId: general }),

@@ -8,7 +8,9 @@ export const presenceRouter = {
   /** Every member's status (`online`, `reconnecting` with `offlineAt`, `offline` with `lastSeenAt`) and who is typing where. */
   list: partitionProcedure('viewer').query(({ ctx }) => service.listPresence(ctx)),
   /** "I am typing in this room" (member+, in the room): shown to the room for about 5 s; send it at most every 2 s. */
-  typing: partitionProcedure('member').input(typingInput).mutation(({ ctx, input }) => service.sendTyping(ctx, input)),
+  typing: partitionProcedure('member')
+    .input(typingInput)
+    .mutation(({ ctx, input }) => service.sendTyping(ctx, input)),
   /**
    * Presence and typing, live (untracked: every subscription, a resumed one too, starts with a
    * `snapshot`). While it is open the user counts as connected to the partition.

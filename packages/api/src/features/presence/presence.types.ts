@@ -37,6 +37,4 @@ export interface PresenceListDto {
  * with a snapshot): a `snapshot`, then changes of one member's presence and typing signals.
  */
 export type PresenceSignalDto =
-  | ({ type: 'snapshot' } & PresenceListDto)
-  | ({ type: 'presence'; at: string } & MemberPresenceDto)
-  | ({ type: 'typing'; at: string } & TypingDto);
+  ({ type: 'snapshot' } & PresenceListDto) | ({ type: 'presence'; at: string } & MemberPresenceDto) | ({ type: 'typing'; at: string } & TypingDto);

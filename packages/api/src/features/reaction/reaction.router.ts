@@ -5,6 +5,10 @@ import * as service from './reaction.service.ts';
 
 export const reactionRouter = {
   /** One of each emoji per person per message: adding it again changes nothing. */
-  add: partitionProcedure('member').input(reactionInput).mutation(({ ctx, input }) => service.setReaction(ctx, input, true)),
-  remove: partitionProcedure('member').input(reactionInput).mutation(({ ctx, input }) => service.setReaction(ctx, input, false)),
+  add: partitionProcedure('member')
+    .input(reactionInput)
+    .mutation(({ ctx, input }) => service.setReaction(ctx, input, true)),
+  remove: partitionProcedure('member')
+    .input(reactionInput)
+    .mutation(({ ctx, input }) => service.setReaction(ctx, input, false)),
 } satisfies TRPCRouterRecord;

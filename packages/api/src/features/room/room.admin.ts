@@ -111,7 +111,9 @@ export async function setRoomRole(ctx: Managing, input: SetRoomRoleInput): Promi
     await repo.updateRoomRole(trx, ctx.partitionId, room.id, input.userId, role);
     return {
       result: { userId: input.userId, role, changed: true },
-      events: [{ type: 'room.role_changed', roomId: room.id, actorId: ctx.user.id, data: { roomId: room.id, userId: input.userId, role, previousRole: previous } }],
+      events: [
+        { type: 'room.role_changed', roomId: room.id, actorId: ctx.user.id, data: { roomId: room.id, userId: input.userId, role, previousRole: previous } },
+      ],
     };
   });
 }

@@ -31,13 +31,7 @@ export function updateRoom(db: Kysely<Database>, partitionId: PartitionId, roomI
 }
 
 /** Inserts the membership; returns false when it already existed. */
-export async function insertRoomMember(
-  db: Kysely<Database>,
-  partitionId: PartitionId,
-  roomId: string,
-  userId: string,
-  role: RoomRole = 'member',
-) {
+export async function insertRoomMember(db: Kysely<Database>, partitionId: PartitionId, roomId: string, userId: string, role: RoomRole = 'member') {
   const r = await db
     .insertInto(pt(partitionId, 'room_members'))
     .values({ room_id: roomId, user_id: userId, role })
@@ -47,11 +41,7 @@ export async function insertRoomMember(
 }
 
 export async function deleteRoomMember(db: Kysely<Database>, partitionId: PartitionId, roomId: string, userId: string) {
-  const r = await db
-    .deleteFrom(pt(partitionId, 'room_members'))
-    .where('room_id', '=', roomId)
-    .where('user_id', '=', userId)
-    .executeTakeFirst();
+  const r = await db.deleteFrom(pt(partitionId, 'room_members')).where('room_id', '=', roomId).where('user_id', '=', userId).executeTakeFirst();
   return Number(r.numDeletedRows) > 0;
 }
 
@@ -71,12 +61,7 @@ export async function isRoomMember(db: Kysely<Database>, partitionId: PartitionI
 }
 
 export function updateRoomRole(db: Kysely<Database>, partitionId: PartitionId, roomId: string, userId: string, role: RoomRole) {
-  return db
-    .updateTable(pt(partitionId, 'room_members'))
-    .set({ role })
-    .where('room_id', '=', roomId)
-    .where('user_id', '=', userId)
-    .execute();
+  return db.updateTable(pt(partitionId, 'room_members')).set({ role }).where('room_id', '=', roomId).where('user_id', '=', userId).execute();
 }
 
 export function countRoomAdmins(db: Kysely<Database>, partitionId: PartitionId, roomId: string) {
@@ -90,11 +75,7 @@ export function countRoomAdmins(db: Kysely<Database>, partitionId: PartitionId, 
 }
 
 export async function listUserRoomIds(db: Kysely<Database>, partitionId: PartitionId, userId: string) {
-  const rows = await db
-    .selectFrom(pt(partitionId, 'room_members'))
-    .select('room_id')
-    .where('user_id', '=', userId)
-    .execute();
+  const rows = await db.selectFrom(pt(partitionId, 'room_members')).select('room_id').where('user_id', '=', userId).execute();
   return rows.map((r) => r.room_id);
 }
 
@@ -122,15 +103,11 @@ export function listRooms(db: Kysely<Database>, partitionId: PartitionId, userId
     .select([
       myRole.as('my_role'),
       sql<number>`(select count(*) from ${members} rm where rm.room_id = r.id)`.as('member_count'),
-      sql<string[] | null>`case when r.kind = 'dm' then (select array_agg(x.user_id order by x.user_id) from ${members} x where x.room_id = r.id) end`.as('member_ids'),
+      sql<string[] | null>`case when r.kind = 'dm' then (select array_agg(x.user_id order by x.user_id) from ${members} x where x.room_id = r.id) end`.as(
+        'member_ids',
+      ),
     ])
-    .where((eb) =>
-      eb.or([
-        eb('r.kind', '=', 'public'),
-        eb(myRole, 'is not', null),
-        ...(allPrivate ? [eb('r.kind', '=', 'private')] : []),
-      ]),
-    )
+    .where((eb) => eb.or([eb('r.kind', '=', 'public'), eb(myRole, 'is not', null), ...(allPrivate ? [eb('r.kind', '=', 'private')] : [])]))
     .orderBy('r.created_at')
     .execute();
 }
