@@ -363,60 +363,31 @@ export class MockMessageActions {
     const editedAt = new Date(this.now()).toISOString();
     this.#set({ ...message, body, editedAt });
     this.#updateQuotes(p, message.id, (q) => (q.deleted ? q : { ...q, snippet: replySnippet(body) }));
-    const data = { id: message.id, roomId: message.roomId, body, editedAt };
-    this.#host.append(p, roomAudience(room), (id, at) => ({
-      id,
-      partitionId: p.partition.id,
-      roomId: message.roomId,
-      at,
-      actorId: by,
-      type: 'message.edited',
-      data,
-    }));
+    this.#appendToRoom({ p, room, message }, by, { type: 'message.edited', data: { id: message.id, roomId: message.roomId, body, editedAt } });
+  }
+
+  /** One event of a message's room, to the room's audience. */
+  #appendToRoom({ p, room, message }: Found, actorId: string, event: Pick<ParleyEvent, 'type' | 'data'>): void {
+    this.#host.append(p, roomAudience(room), (id, at) => ({ id, partitionId: p.partition.id, roomId: message.roomId, at, actorId, ...event }) as ParleyEvent);
   }
 
   #delete({ p, room, message }: Found, by: string): void {
     const deletedAt = new Date(this.now()).toISOString();
     this.#set({ ...message, body: '', deletedAt, reactions: [], pinnedAt: null, pinnedBy: null });
     this.#updateQuotes(p, message.id, (q) => ({ ...q, snippet: '', deleted: true }));
-    const data = { id: message.id, roomId: message.roomId, deletedAt, deletedBy: by };
-    this.#host.append(p, roomAudience(room), (id, at) => ({
-      id,
-      partitionId: p.partition.id,
-      roomId: message.roomId,
-      at,
-      actorId: by,
-      type: 'message.deleted',
-      data,
-    }));
+    this.#appendToRoom({ p, room, message }, by, { type: 'message.deleted', data: { id: message.id, roomId: message.roomId, deletedAt, deletedBy: by } });
   }
 
-  #pin({ p, room, message }: Found, by: string, pinned: boolean): void {
+  #pin(found: Found, by: string, pinned: boolean): void {
+    const { message } = found;
     const roomId = message.roomId;
-    const partitionId = p.partition.id;
     if (pinned) {
       const pinnedAt = new Date(this.now()).toISOString();
       this.#set({ ...message, pinnedAt, pinnedBy: by });
-      this.#host.append(p, roomAudience(room), (id, at) => ({
-        id,
-        partitionId,
-        roomId,
-        at,
-        actorId: by,
-        type: 'message.pinned',
-        data: { id: message.id, roomId, pinnedAt, pinnedBy: by },
-      }));
+      this.#appendToRoom(found, by, { type: 'message.pinned', data: { id: message.id, roomId, pinnedAt, pinnedBy: by } });
     } else {
       this.#set({ ...message, pinnedAt: null, pinnedBy: null });
-      this.#host.append(p, roomAudience(room), (id, at) => ({
-        id,
-        partitionId,
-        roomId,
-        at,
-        actorId: by,
-        type: 'message.unpinned',
-        data: { id: message.id, roomId },
-      }));
+      this.#appendToRoom(found, by, { type: 'message.unpinned', data: { id: message.id, roomId } });
     }
   }
 
@@ -434,15 +405,7 @@ export class MockMessageActions {
         .filter((r) => r.userIds.length > 0);
     this.#set({ ...message, reactions });
     const data = { messageId: message.id, roomId: message.roomId, userId, emoji };
-    this.#host.append(p, roomAudience(room), (id, at) => ({
-      id,
-      partitionId: p.partition.id,
-      roomId: message.roomId,
-      at,
-      actorId: userId,
-      type: on ? 'reaction.added' : 'reaction.removed',
-      data,
-    }));
+    this.#appendToRoom({ p, room, message }, userId, { type: on ? 'reaction.added' : 'reaction.removed', data });
   }
 }
 
