@@ -1,15 +1,19 @@
 import { z } from 'zod';
+import { DISPLAY_NAME_MAX_CHARS, PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS, USERNAME_MAX_CHARS, USERNAME_MIN_CHARS } from '@parley/rules';
 import { PLAIN_NAME, UNSTORABLE_TEXT } from '../../schemas.ts';
 import { passwordWeakness } from './password-strength.ts';
 
 export const usernameSchema = z
   .string()
   .trim()
-  .min(3, 'A username has at least 3 characters.')
-  .max(32, 'A username has at most 32 characters.')
+  .min(USERNAME_MIN_CHARS, `A username has at least ${USERNAME_MIN_CHARS} characters.`)
+  .max(USERNAME_MAX_CHARS, `A username has at most ${USERNAME_MAX_CHARS} characters.`)
   .regex(/^[A-Za-z0-9_.-]+$/, 'A username may contain letters, digits, ".", "-" and "_".');
 
-export const passwordSchema = z.string().min(8, 'A password has at least 8 characters.').max(256, 'A password has at most 256 characters.');
+export const passwordSchema = z
+  .string()
+  .min(PASSWORD_MIN_CHARS, `A password has at least ${PASSWORD_MIN_CHARS} characters.`)
+  .max(PASSWORD_MAX_CHARS, `A password has at most ${PASSWORD_MAX_CHARS} characters.`);
 
 /**
  * Refuses a guessable new password (common, breached-list, keyboard walks, the username in it:
@@ -39,7 +43,7 @@ export const registerInput = z
       .string()
       .trim()
       .min(1, 'A display name cannot be empty.')
-      .max(64, 'A display name has at most 64 characters.')
+      .max(DISPLAY_NAME_MAX_CHARS, `A display name has at most ${DISPLAY_NAME_MAX_CHARS} characters.`)
       .regex(PLAIN_NAME, 'A display name cannot contain control or text-direction characters.')
       .optional(),
     session: sessionKindSchema,
@@ -54,16 +58,16 @@ export const loginInput = z.object({
     .string()
     .trim()
     .min(1, 'Enter your username.')
-    .max(32)
+    .max(USERNAME_MAX_CHARS)
     .refine((s) => !UNSTORABLE_TEXT.test(s), 'That is not a username.'),
-  password: z.string().min(1, 'Enter your password.').max(256),
+  password: z.string().min(1, 'Enter your password.').max(PASSWORD_MAX_CHARS),
   session: sessionKindSchema,
 });
 export type LoginInput = z.infer<typeof loginInput>;
 
 export const changePasswordInput = z
   .object({
-    currentPassword: z.string().min(1).max(256),
+    currentPassword: z.string().min(1).max(PASSWORD_MAX_CHARS),
     newPassword: passwordSchema,
   })
   .superRefine(strongPassword('newPassword', (v) => [v.currentPassword]));
