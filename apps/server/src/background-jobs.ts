@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { deleteExpiredSessions, type Logger } from '@parley/api';
+import { deleteExpiredSessions, sweepNoteLocks, type ApiDeps, type Logger } from '@parley/api';
 import { pruneNodes, type BackgroundJob } from '@parley/cluster';
 import type { Database } from '@parley/db';
 
@@ -34,6 +34,25 @@ export function nodePruneJob(db: Kysely<Database>, log: Logger, nodeId: string):
       if (signal.aborted) return;
       const pruned = await pruneNodes(db, NODE_PRUNE_AFTER_MS, nodeId);
       if (pruned.length > 0) log.info({ pruned }, 'nodes silent for a week forgotten');
+    },
+  };
+}
+
+/**
+ * Seed 001's lock sweep, one lease per workspace (so exactly one node sweeps each): every
+ * `config.noteLockSweepMs` (NOTE_LOCK_SWEEP_SECONDS, 30 s) it clears the workspace's expired
+ * locks and those whose session ended, each with its `note.unlocked` event. A node restart
+ * releases nothing by itself: locks are rows, and only their expiry or an ended session frees them.
+ */
+export function noteLockSweepJob(deps: Pick<ApiDeps, 'db' | 'bus' | 'feeds' | 'log' | 'config'>): BackgroundJob {
+  return {
+    name: 'note-lock-sweep',
+    scope: 'partition',
+    intervalMs: deps.config.noteLockSweepMs,
+    async run(partitionId, signal) {
+      if (signal.aborted) return;
+      const cleared = await sweepNoteLocks(deps, partitionId);
+      if (cleared > 0) deps.log.info({ partitionId, cleared }, 'expired note locks cleared');
     },
   };
 }

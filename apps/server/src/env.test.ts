@@ -61,3 +61,11 @@ describe('environment: presence', () => {
     expect(() => loadEnv({ PRESENCE_GRACE_MS: 'a minute' })).toThrow(/PRESENCE_GRACE_MS/);
   });
 });
+
+describe('environment: notes', () => {
+  test('the lock lives 300 s and the sweep runs every 30 s unless configured; nonsense stops startup', () => {
+    expect(loadEnv({})).toMatchObject({ NOTE_LOCK_SECONDS: 300, NOTE_LOCK_SWEEP_SECONDS: 30 });
+    expect(loadEnv({ NOTE_LOCK_SECONDS: '1', NOTE_LOCK_SWEEP_SECONDS: '1' })).toMatchObject({ NOTE_LOCK_SECONDS: 1, NOTE_LOCK_SWEEP_SECONDS: 1 });
+    expect(() => loadEnv({ NOTE_LOCK_SECONDS: '0', NOTE_LOCK_SWEEP_SECONDS: 'soon' })).toThrow(/NOTE_LOCK_SECONDS[\s\S]*NOTE_LOCK_SWEEP_SECONDS/);
+  });
+});

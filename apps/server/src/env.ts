@@ -70,7 +70,7 @@ const envSchema = z.object({
   PRESENCE_GRACE_MS: z.coerce.number().int().min(1000).max(3_600_000).default(60_000),
   /** Messages per user (default 10/10s). */
   RATE_LIMIT_MESSAGES: rateRule.optional(),
-  /** Edits, deletes, reactions, pins, room and DM changes per user (default 30/10s). */
+  /** Edits, deletes, reactions, pins, room, DM and note changes (locks, renewals, saves) per user (default 30/10s). */
   RATE_LIMIT_CHANGES: rateRule.optional(),
   /** Requests (procedure calls) per client address (default 100/1m). Behind a proxy set TRUST_PROXY. */
   RATE_LIMIT_REQUESTS_PER_IP: rateRule.optional(),
@@ -131,6 +131,15 @@ const envSchema = z.object({
           .filter(Boolean),
       ),
     ]),
+  /** How long a note's edit lock lives after it is taken or renewed (seed 001: 5 minutes; editors renew every 2). */
+  NOTE_LOCK_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 60 * 60)
+    .default(300),
+  /** How often one node per workspace clears expired note locks and those of ended sessions. */
+  NOTE_LOCK_SWEEP_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
   /** Workspaces one account may create; Parley administrators have no cap. */
   MAX_WORKSPACES_PER_USER: z.coerce.number().int().min(1).max(1_000_000).default(20),
   /**

@@ -46,6 +46,8 @@ async function main() {
       // Nobody else can reach a node listening on loopback only: its first account may administer it.
       firstAccountIsAdmin: isLoopbackHost(env.HOST),
       maxWorkspacesPerUser: env.MAX_WORKSPACES_PER_USER,
+      noteLockMs: env.NOTE_LOCK_SECONDS * 1000,
+      noteLockSweepMs: env.NOTE_LOCK_SWEEP_SECONDS * 1000,
       rateLimits: {
         messagesPerUser: env.RATE_LIMIT_MESSAGES,
         changesPerUser: env.RATE_LIMIT_CHANGES,

@@ -21,7 +21,7 @@ import {
   type RateLimiter,
 } from '@parley/cluster';
 import { createDb, migrateToLatest, upgradeAllPartitions, type DbHandle } from '@parley/db';
-import { nodePruneJob, sessionSweepJob } from './background-jobs.ts';
+import { nodePruneJob, noteLockSweepJob, sessionSweepJob } from './background-jobs.ts';
 import { addressMatcher } from './http-util.ts';
 import { createServerMetrics, metricsAccess } from './metrics.ts';
 import { createParleyServer, redisState, type ParleyServer } from './server.ts';
@@ -179,6 +179,7 @@ export async function startNode(opts: NodeOptions): Promise<ParleyNode> {
     sessionSweepJob(database.db, log),
     nodePruneJob(database.db, log, opts.nodeId),
     createPresenceSweepJob(presence),
+    noteLockSweepJob(deps),
     ...(opts.jobs ?? []),
   ];
   runner = createJobRunner({ db: database.db, nodeId: opts.nodeId, log, jobs, accepting: () => registry.status === 'active' });

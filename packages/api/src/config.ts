@@ -1,3 +1,4 @@
+import { NOTE_LOCK_MS, NOTE_LOCK_SWEEP_MS } from '@parley/rules';
 import { ACCESS_CACHE_TTL_MS } from './access-cache.ts';
 import { defaultRateLimits, type RateLimits } from './rate-limit.ts';
 
@@ -28,6 +29,10 @@ export interface ApiConfig {
   nodeStaleMs: number;
   /** How long a node trusts a validated session or membership without the database (see ACCESS_CACHE_TTL_MS); 0 turns the cache off. */
   accessCacheTtlMs: number;
+  /** How long a note's lock lives after it is taken or renewed, on the database clock (NOTE_LOCK_SECONDS; seed 001: 5 minutes). */
+  noteLockMs: number;
+  /** How often the one node holding the `note-lock-sweep` lease of a workspace clears its expired locks (NOTE_LOCK_SWEEP_SECONDS; 30 s). */
+  noteLockSweepMs: number;
 }
 
 export const defaultApiConfig: ApiConfig = {
@@ -41,6 +46,8 @@ export const defaultApiConfig: ApiConfig = {
   firstAccountIsAdmin: false,
   nodeStaleMs: 15_000,
   accessCacheTtlMs: ACCESS_CACHE_TTL_MS,
+  noteLockMs: NOTE_LOCK_MS,
+  noteLockSweepMs: NOTE_LOCK_SWEEP_MS,
 };
 
 /** Partial configuration; each rate limit rule can be overridden on its own. */

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { TRPCError } from '@trpc/server';
 import { pgErrorCode } from '@parley/db';
+import type { NoteLockInfo } from '@parley/rules';
 
 /** Every error a service may throw, with the tRPC code it maps to. */
 export const AppErrorCode = {
@@ -15,18 +16,31 @@ export const AppErrorCode = {
 } as const;
 export type AppErrorCode = (typeof AppErrorCode)[keyof typeof AppErrorCode];
 
+/**
+ * What a refusal tells a program besides its message, each key sent as `error.data.<key>` by the
+ * errorFormatter (trpc.ts). A fixed list, typed for the client: a service cannot put anything
+ * else (or override `code`) on the wire.
+ */
+export interface AppErrorData {
+  /** A note's lock refused (CONFLICT) or lost to someone else (PRECONDITION_FAILED): who holds it now, until when. */
+  lock?: NoteLockInfo | null;
+}
+
 export class AppError extends Error {
   /** TOO_MANY_REQUESTS: when the caller may try again; sent to clients as `error.data.retryAfterMs`. */
   readonly retryAfterMs: number | undefined;
+  /** Sent to clients in `error.data` (see {@link AppErrorData}). */
+  readonly data: AppErrorData | undefined;
 
   constructor(
     readonly code: AppErrorCode,
     message: string,
-    options?: { cause?: unknown; retryAfterMs?: number },
+    options?: { cause?: unknown; retryAfterMs?: number; data?: AppErrorData },
   ) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'AppError';
     this.retryAfterMs = options?.retryAfterMs;
+    this.data = options?.data;
   }
 }
 

@@ -54,6 +54,12 @@ interface Fixture {
   message: string;
   ownMessage: Partial<Record<RoleName, string>>;
   announcement: string;
+  /**
+   * Notes: `free` is locked (`note.lock`) and force-unlocked by every role; each writer holds the
+   * lock of its own `held` note (renewed, saved, restored, released in that order) and deletes its
+   * own `doomed` one.
+   */
+  notes: { free: string; held: Partial<Record<RoleName, { noteId: string; token: number }>>; doomed: Partial<Record<RoleName, string>> };
   /** The target of changes to someone else (role, room membership, blocks, direct messages). */
   victim: TestUser;
   /** Removed from the workspace by `partition.removeMember`. */
@@ -62,7 +68,7 @@ interface Fixture {
   roomLeaver: TestUser;
   users: Partial<Record<RoleName, TestUser>>;
   /** A second workspace none of the roles is in, with its own room, message and announcement. */
-  other: { B: string; general: string; secret: string; message: string; announcement: string; ownerId: string };
+  other: { B: string; general: string; secret: string; message: string; announcement: string; note: string; ownerId: string };
 }
 
 /** The valid input of a procedure for a caller; `undefined` for a procedure without input. */
@@ -80,6 +86,8 @@ interface Entry {
 }
 
 const P = (fx: Fixture) => ({ partitionId: fx.A });
+/** The note this role holds the lock of, with its token (the member's for a role that holds none). */
+const heldNote = (fx: Fixture, role: RoleName) => fx.notes.held[role] ?? fx.notes.held.member!;
 const none: BaseInput = () => undefined;
 
 /**
@@ -126,6 +134,17 @@ const BASE: Record<string, Entry> = {
   'announcement.create': { base: (fx) => ({ ...P(fx), body: 'hear ye', opId: uuidv7() }) },
   'announcement.list': { base: P },
   'announcement.dismiss': { base: (fx) => ({ ...P(fx), announcementId: fx.announcement, opId: uuidv7() }) },
+  'note.list': { base: P },
+  'note.get': { base: (fx) => ({ ...P(fx), noteId: fx.notes.free }) },
+  'note.create': { base: (fx, role) => ({ ...P(fx), title: `note of ${role}`, body: 'first draft', opId: uuidv7() }) },
+  'note.lock': { base: (fx) => ({ ...P(fx), noteId: fx.notes.free }) },
+  'note.renew': { base: (fx, role) => ({ ...P(fx), ...heldNote(fx, role) }) },
+  'note.save': { base: (fx, role) => ({ ...P(fx), ...heldNote(fx, role), title: 'saved', body: `saved by ${role}`, opId: uuidv7() }) },
+  'note.restore': { base: (fx, role) => ({ ...P(fx), ...heldNote(fx, role), version: 1, opId: uuidv7() }) },
+  'note.history': { base: (fx) => ({ ...P(fx), noteId: fx.notes.free, before: 1_000, limit: 10 }) },
+  'note.unlock': { base: (fx, role) => ({ ...P(fx), ...heldNote(fx, role), opId: uuidv7() }) },
+  'note.forceUnlock': { base: (fx) => ({ ...P(fx), noteId: fx.notes.free, opId: uuidv7() }) },
+  'note.delete': { base: (fx, role) => ({ ...P(fx), noteId: fx.notes.doomed[role] ?? fx.notes.doomed.member!, opId: uuidv7() }) },
   'user.block': { base: (fx) => ({ userId: fx.victim.id, opId: uuidv7() }) },
   'user.unblock': { base: (fx) => ({ userId: fx.victim.id, opId: uuidv7() }) },
   'user.blocks': { base: none },
@@ -208,6 +227,7 @@ function hostileValues(fx: Fixture): unknown[] {
     o.secret,
     o.message,
     o.announcement,
+    o.note,
     o.ownerId,
     [],
     [''],
@@ -425,7 +445,8 @@ beforeAll(async () => {
   const t0 = Date.now();
   // Thousands of calls from one address and a few users: limits no call can reach, so the
   // procedures are fuzzed, not the limiter.
-  api = await createTestApi({ config: { rateLimits: relaxedRateLimits } });
+  // Locks taken here must outlive the run, whatever the machine's speed.
+  api = await createTestApi({ config: { rateLimits: relaxedRateLimits, noteLockMs: 60 * 60_000 } });
   const parleyAdmin = await api.signUp('fz_padmin');
   // Made a Parley administrator directly: the test does not depend on how an account becomes one
   // (first account, ADMIN_USERNAMES, a setup token).
@@ -450,6 +471,18 @@ beforeAll(async () => {
   const ownMessage = { member: await send(member, A, ws.general), admin: await send(admin, A, ws.general), owner: await send(owner, A, ws.general) };
   const announcement = (await owner.caller.announcement.create({ partitionId: A, body: 'welcome', opId: uuidv7() })).id;
   await member.caller.dm.open({ partitionId: A, userIds: [victim.id] });
+  const free = (await owner.caller.note.create({ partitionId: A, title: 'free', body: 'anyone may lock it' })).id;
+  const held: Fixture['notes']['held'] = {};
+  const doomed: Fixture['notes']['doomed'] = {};
+  for (const [role, u] of [
+    ['member', member],
+    ['admin', admin],
+    ['owner', owner],
+  ] as const) {
+    const noteId = (await u.caller.note.create({ partitionId: A, title: `held by ${role}` })).id;
+    held[role] = { noteId, token: (await u.caller.note.lock({ partitionId: A, noteId })).token };
+    doomed[role] = (await u.caller.note.create({ partitionId: A, title: `doomed of ${role}` })).id;
+  }
 
   const B = 'fz_b';
   const wsB = await createTestWorkspace(api, B, 'fz_stranger', ['fz_friend']);
@@ -457,6 +490,7 @@ beforeAll(async () => {
   const messageB = await send(wsB.owner, B, wsB.general);
   await send(wsB.owner, B, secretB);
   const announcementB = (await wsB.owner.caller.announcement.create({ partitionId: B, body: 'theirs', opId: uuidv7() })).id;
+  const noteB = (await wsB.owner.caller.note.create({ partitionId: B, title: 'theirs' })).id;
 
   const users = { outsider, viewer, member, admin, owner, parleyAdmin };
   for (const [role, u] of Object.entries(users)) tokens[role as RoleName] = u.token;
@@ -469,11 +503,12 @@ beforeAll(async () => {
     message,
     ownMessage,
     announcement,
+    notes: { free, held, doomed },
     victim,
     leaver,
     roomLeaver,
     users,
-    other: { B, general: wsB.general, secret: secretB, message: messageB, announcement: announcementB, ownerId: wsB.owner.id },
+    other: { B, general: wsB.general, secret: secretB, message: messageB, announcement: announcementB, note: noteB, ownerId: wsB.owner.id },
   };
   console.log(`fuzz: fixture in ${Date.now() - t0} ms`);
 }, 60_000);

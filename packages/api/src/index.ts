@@ -29,6 +29,19 @@ export type { ParleyEvent, ParleyEventType, ReactionChange } from './features/ev
 export type { MessageDto, ReactionDto, ReplyRef } from './features/message/message.types.ts';
 export type { EditResult, DeleteResult, PinResult } from './features/message/message.actions.ts';
 export type { AnnouncementDto } from './features/announcement/announcement.types.ts';
+export type {
+  NoteDto,
+  NoteHistoryPage,
+  NoteLockData,
+  NoteLockGrant,
+  NoteLockInfo,
+  NoteSavedData,
+  NoteSummaryDto,
+  NoteUnlockedData,
+  NoteUnlockReason,
+  NoteVersionDto,
+} from './features/note/note.types.ts';
+export type { AppErrorData } from './errors.ts';
 export type { BlockedUserDto } from './features/block/block.service.ts';
 export type { RoomDto, RoomKind, RoomListItem, RoomMemberDto, RoomRole } from './features/room/room.types.ts';
 export type { PartitionDto } from './features/partition/partition.service.ts';
@@ -37,6 +50,17 @@ export type { PublicUser } from './features/auth/auth.service.ts';
 export { AppError, AppErrorCode, internalErrorId } from './errors.ts';
 export { isKnownProcedure, refuseUnknownProcedure, sessionUserId } from './transport-guards.ts';
 export { deleteExpiredSessions } from './features/auth/session.ts';
+
+/**
+ * One pass of a workspace's note-lock sweep (the `note-lock-sweep` background job, one node per
+ * workspace under a lease): clears expired locks and those of ended sessions, each with its
+ * `note.unlocked` event. Returns how many.
+ * @example
+ * ```ts
+ * const cleared = await sweepNoteLocks(deps, 'acme');
+ * ```
+ */
+export { sweepNoteLocks } from './features/note/note.service.ts';
 export type { AdminAuditEntry, AdminAuditPage, AdminNode, AdminPartition } from './features/admin/admin.types.ts';
 
 /**

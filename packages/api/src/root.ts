@@ -7,6 +7,7 @@ import { adminRouter } from './features/admin/admin.router.ts';
 import { authRouter } from './features/auth/auth.router.ts';
 import { eventRouter } from './features/event/event.router.ts';
 import { messageRouter } from './features/message/message.router.ts';
+import { noteRouter } from './features/note/note.router.ts';
 import { partitionRouter } from './features/partition/partition.router.ts';
 import { presenceRouter } from './features/presence/presence.router.ts';
 import { roomRouter } from './features/room/room.router.ts';
@@ -19,6 +20,7 @@ export const appRouter = router({
   reaction: reactionRouter,
   dm: dmRouter,
   announcement: announcementRouter,
+  note: noteRouter,
   user: userRouter,
   event: eventRouter,
   presence: presenceRouter,

@@ -35,17 +35,19 @@ const t = initTRPC
       const zodError = error.cause instanceof z.ZodError ? error.cause : undefined;
       // An internal error's own text (SQL, a driver's words) stays in the server's log, under this id.
       const errorId = error.code === 'INTERNAL_SERVER_ERROR' ? internalErrorId(error) : undefined;
+      const appError = appErrorOf(error);
       return {
         ...shape,
         // A person reads `message`; a program reads `data.fieldErrors`.
         message: zodError ? describeZodError(zodError) : errorId ? internalErrorMessage(errorId) : shape.message,
         // Stacks stay in the server log, never on the wire. A refusal by a rate limit says when
-        // to retry in `retryAfterMs` (milliseconds).
+        // to retry in `retryAfterMs` (milliseconds); a note's lock refused or lost says who holds it in `lock`.
         data: {
           ...shape.data,
           stack: undefined,
           fieldErrors: zodError ? z.flattenError(zodError).fieldErrors : undefined,
-          retryAfterMs: appErrorOf(error)?.retryAfterMs,
+          retryAfterMs: appError?.retryAfterMs,
+          lock: appError?.data?.lock,
           errorId,
         },
       };

@@ -164,6 +164,40 @@ export interface AnnouncementDismissalTable {
   dismissed_at: DefaultTimestamp;
 }
 
+/**
+ * A shared note (seed 001). Its edit lock lives in the row: `locked_by`, `lock_session_id`,
+ * `locked_at` and `lock_expires_at` are all set (held, until the database clock passes the
+ * expiry or the session ends) or all null (free); `lock_token` is the fencing token, one more
+ * at every acquisition and never lowered.
+ */
+export interface NoteTable {
+  id: string;
+  title: string;
+  body: ColumnType<string, string | undefined, string>;
+  created_by: string;
+  created_at: DefaultTimestamp;
+  updated_by: string;
+  updated_at: DefaultTimestamp;
+  version: ColumnType<number, number | undefined, number>;
+  deleted_at: Nullable;
+  deleted_by: Nullable;
+  locked_by: Nullable;
+  lock_session_id: Nullable;
+  locked_at: Nullable;
+  lock_expires_at: Nullable;
+  lock_token: ColumnType<number, number | undefined, number>;
+}
+
+/** One saved state of a note: version 1 is its creation, each save (or restore) the next. */
+export interface NoteVersionTable {
+  note_id: string;
+  version: number;
+  title: string;
+  body: string;
+  saved_by: string;
+  saved_at: DefaultTimestamp;
+}
+
 /** A client-made operation id and the answer it got: a repeat gets the same answer. */
 export interface OpTable {
   op_id: string;
@@ -243,6 +277,8 @@ export interface PartitionTables {
   announcements: AnnouncementTable;
   announcement_dismissals: AnnouncementDismissalTable;
   ops: OpTable;
+  notes: NoteTable;
+  note_versions: NoteVersionTable;
 }
 
 export type PartitionTableName = keyof PartitionTables;
@@ -264,3 +300,5 @@ export type NewUser = Insertable<UserTable>;
 export type NodeRow = Selectable<NodeTable>;
 export type LeaseRow = Selectable<LeaseTable>;
 export type AuditRow = Selectable<AuditLogTable>;
+export type NoteRow = Selectable<NoteTable>;
+export type NoteVersionRow = Selectable<NoteVersionTable>;

@@ -8,3 +8,4 @@ export * from './rooms.ts';
 export * from './messages.ts';
 export * from './accounts.ts';
 export * from './refusals.ts';
+export * from './notes.ts';

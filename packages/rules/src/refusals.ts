@@ -1,5 +1,6 @@
 import { DEFAULT_ROOM_NAME, DM_MAX_MEMBERS, ROOM_NAME_MAX_CHARS, ROOM_TOPIC_MAX_CHARS } from './rooms.ts';
 import { EMOJIS_PER_MESSAGE, MESSAGE_MAX_CHARS, PINS_PER_ROOM } from './messages.ts';
+import { NOTE_BODY_MAX_CHARS, NOTE_TITLE_MAX_CHARS } from './notes.ts';
 
 /**
  * The server's words for refusals a client may show as they are, in one place: the server
@@ -44,6 +45,12 @@ export const REFUSAL = {
   tooManyPins: `A room has at most ${PINS_PER_ROOM} pinned messages; unpin one first.`,
   blockSelf: 'You cannot block yourself.',
   noSuchPerson: 'No such person.',
+  noSuchNote: 'No such note in this workspace.',
+  noteTitleMissing: 'Give the note a title.',
+  noteTitleTooLong: `A note title has at most ${NOTE_TITLE_MAX_CHARS} characters.`,
+  noteBodyTooLong: `A note has at most ${NOTE_BODY_MAX_CHARS} characters.`,
+  noSuchNoteVersion: 'This note has no such version.',
+  notNoteDeleter: 'Only the note’s creator and workspace admins can delete it.',
 } as const;
 
 /** A room name already taken in the workspace (CONFLICT). @example `roomExists('design')` */

@@ -68,10 +68,10 @@ export async function listAudit(ctx: Context, input: AuditInput): Promise<AdminA
   };
 }
 
-/** Appends to the audit log (the cluster writes its own entries; these are the API's). */
+/** Appends to the audit log (the cluster writes its own entries; these are the API's). Pass the transaction to audit a change with it. */
 export function recordAudit(
   db: Kysely<Database>,
-  entry: { actor: string; action: 'admin.granted'; subject: string; details?: Record<string, unknown> },
+  entry: { actor: string; action: 'admin.granted' | 'note.force_unlocked'; subject: string; details?: Record<string, unknown> },
 ): Promise<unknown> {
   return repo.insertAuditEntry(db, entry);
 }

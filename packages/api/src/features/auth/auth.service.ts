@@ -5,6 +5,7 @@ import { AppError } from '../../errors.ts';
 import { pgErrorCode } from '@parley/db';
 import { enforceRateLimit, ipKey } from '../../rate-limit.ts';
 import { recordAudit, spendAdminSetupTokenInTx } from '../admin/admin.service.ts';
+import { releaseEndedSessionLocks } from '../note/note.service.ts';
 import * as repo from './auth.repo.ts';
 import type { ChangePasswordInput, LoginInput, RegisterInput } from './auth.schema.ts';
 import { burnPasswordCheck, hashPassword, verifyPassword } from './password.ts';
@@ -142,6 +143,8 @@ export async function login(ctx: Context, input: LoginInput): Promise<SignedIn> 
 
 export async function logout(ctx: Context & { session: Session }): Promise<void> {
   await invalidateSession(ctx, ctx.session);
+  // The session's note locks are free now: released at once, not at the next sweep.
+  await releaseEndedSessionLocks(ctx, ctx.session.user_id);
   if (ctx.req.tokenSource === 'cookie') ctx.req.setSessionCookie?.(null);
 }
 
@@ -155,5 +158,6 @@ export async function changePassword(ctx: Context & { user: User }, input: Chang
   await ctx.limiter.reset(attemptKey);
   await repo.updateUserPassword(ctx.db, ctx.user.id, await hashPassword(input.newPassword));
   await invalidateUserSessions(ctx, ctx.user.id);
+  await releaseEndedSessionLocks(ctx, ctx.user.id);
   return startSession(ctx, ctx.user, ctx.req.tokenSource === 'bearer' ? 'token' : 'cookie');
 }

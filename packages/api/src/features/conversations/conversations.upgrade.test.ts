@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { applyPartitionTemplates, parsePartitionId, upgradePartition } from '@parley/db';
+import { applyPartitionTemplates, latestTemplateVersion, parsePartitionId, upgradePartition } from '@parley/db';
 import { createTestApi, type TestApi } from '../../testing.ts';
 import { newClientId } from '../../test-util.ts';
 
@@ -19,6 +19,8 @@ test('a workspace made before conversations is upgraded: its rooms are public, t
   const pid = parsePartitionId('legacy');
   await api.deps.db.transaction().execute(async (trx) => {
     for (const t of [
+      'note_versions',
+      'notes',
       'ops',
       'announcement_dismissals',
       'announcements',
@@ -45,7 +47,7 @@ test('a workspace made before conversations is upgraded: its rooms are public, t
       trx,
     );
   });
-  expect(await upgradePartition(api.deps.db, pid)).toBe(3);
+  expect(await upgradePartition(api.deps.db, pid)).toBe(await latestTemplateVersion());
   const rooms = await ada.caller.room.list({ partitionId: 'legacy' });
   expect(rooms[0]).toMatchObject({ kind: 'public', topic: '', myRole: 'admin' });
   const page = await ada.caller.message.list({ partitionId: 'legacy', roomId: general });

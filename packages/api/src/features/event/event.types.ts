@@ -1,6 +1,7 @@
 import type { Role } from '@parley/db';
 import type { AnnouncementDto } from '../announcement/announcement.types.ts';
 import type { MessageDto } from '../message/message.types.ts';
+import type { NoteDto, NoteLockData, NoteSavedData, NoteUnlockedData } from '../note/note.types.ts';
 import type { RoomDto, RoomRole } from '../room/room.types.ts';
 
 /** The envelope every durable event carries. `id` is dense per partition: 1, 2, 3, … */
@@ -52,6 +53,17 @@ export type ParleyEvent = EventEnvelope &
      * `member.left` events come just before it; their own stream ends after it.
      */
     | { type: 'partition.left'; data: { userId: string; removedBy: string | null } }
+    /** Notes (seed 001) are workspace-wide (`roomId` null): every member's stream gets them. */
+    | { type: 'note.created'; data: NoteDto }
+    /** A new version under the lock (a restore too: `restoredFrom`). */
+    | { type: 'note.saved'; data: NoteSavedData }
+    /** Someone took the edit lock, until `expiresAt` (database clock). The fencing token is never in an event. */
+    | { type: 'note.locked'; data: NoteLockData }
+    /** The holder renewed it: the new `expiresAt`. */
+    | { type: 'note.renewed'; data: NoteLockData }
+    /** The lock ended: `released` by the holder, `expired` or `session-ended` (the sweep, or the next taker), `forced` by an owner or admin. */
+    | { type: 'note.unlocked'; data: NoteUnlockedData }
+    | { type: 'note.deleted'; data: { id: string; deletedBy: string; deletedAt: string } }
   );
 
 export type ParleyEventType = ParleyEvent['type'];
