@@ -7,6 +7,10 @@ import { Connection, type NetworkStatus } from './connection.ts';
 import { connectionLink, socketCallLink } from './connection-link.ts';
 import { openHttpTransport, type EventSourceConstructor } from './http-transport.ts';
 import { MessageStore } from './message-store.ts';
+import { NoteDrafts } from './note-drafts.ts';
+import type { Connectivity } from './note-editor.ts';
+import { trpcNotesApi } from './notes-api.ts';
+import { NotesStore } from './notes-store.ts';
 import { Outbox } from './outbox.ts';
 import { PresenceStore } from './presence-store.ts';
 import { memoryStorage, type ClientStorage } from './storage.ts';
@@ -80,6 +84,13 @@ export interface ParleyClient {
   blocks: BlocksStore;
   /** Who is online and typing: `watch(partitionId)`, `getSnapshot(partitionId)`, `typing(partitionId, roomId)`. */
   presence: PresenceStore;
+  /**
+   * Each workspace's notes, live (`watch`, `getSnapshot`, `getNote`, `loadNote`, `create`,
+   * `history`, `delete`, `forceUnlock`), and `editor(partitionId, noteId)`: the note's lock helper.
+   */
+  notes: NotesStore;
+  /** Unsaved note text, durable in `storage` (`list()` names the notes that have some). */
+  noteDrafts: NoteDrafts;
   /** Stops reconnecting, closes the WebSocket, flushes storage writes. */
   close(): Promise<void>;
   /** Closes, then deletes everything this client stored (outbox included): signing out. */
@@ -202,6 +213,27 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
   const actions = messageActions({ outbox, messages, me });
   const presence = new PresenceStore({ api: trpcPresenceApi(trpc), connection, canSend: () => connection.getSnapshot().online });
 
+  const noteDrafts = new NoteDrafts(storage);
+  const connectivity: Connectivity = {
+    isOnline: () => connection.getSnapshot().online,
+    onOnline(listener) {
+      let last = connection.getSnapshot();
+      return connection.subscribe(() => {
+        const now = connection.getSnapshot();
+        if ((now.online && !last.online) || (now.state === 'CONNECTED' && last.state !== 'CONNECTED')) listener();
+        last = now;
+      });
+    },
+  };
+  const notes = new NotesStore({
+    api: trpcNotesApi(trpc),
+    events: { watch: (partitionId) => messages.watch(partitionId), onEvent: (listener) => messages.onEvent(listener) },
+    storage,
+    onStorageError,
+    drafts: noteDrafts,
+    connectivity,
+  });
+
   // Whoever sent a message is no longer typing in that room.
   const offMessages = messages.onEvent((event) => {
     if (event.type === 'message.created') presence.messageFrom(event.partitionId, event.data.roomId, event.data.authorId);
@@ -222,8 +254,9 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
     messages.close();
     blocks.close();
     presence.close();
+    notes.close();
     connection.close();
-    await Promise.all([outbox.saved(), messages.persist()]);
+    await Promise.all([outbox.saved(), messages.persist(), notes.persist(), noteDrafts.saved()]);
   };
   return {
     trpc,
@@ -234,6 +267,8 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
     actions,
     blocks,
     presence,
+    notes,
+    noteDrafts,
     close,
     async forget() {
       await close();

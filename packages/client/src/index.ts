@@ -64,6 +64,21 @@ export {
   type TypingUser,
 } from './presence-store.ts';
 export { memoryStorage, indexedDbStorage, type ClientStorage } from './storage.ts';
+export { NotesStore, type NoteEditorTuning, type NoteEventSource, type NoteItem, type NotesStoreOptions, type NotesView } from './notes-store.ts';
+export {
+  NoteEditor,
+  browserPageLifecycle,
+  type Connectivity,
+  type NoteConflict,
+  type NoteEditorOptions,
+  type NoteEditorState,
+  type NoteEditorStatus,
+  type NoteText,
+  type PageLifecycle,
+} from './note-editor.ts';
+export { NoteDrafts, type NoteDraft } from './note-drafts.ts';
+export { MIN_RENEW_DELAY_MS, TYPING_RENEW_MS, networkRetryDelayMs, renewDelayMs } from './note-lock-schedule.ts';
+export { lockHolderOf, trpcNotesApi, type NoteRenewal, type NoteUnlockResult, type NotesApi } from './notes-api.ts';
 export { errorCode, retryAfterMs, trpcApi, trpcPresenceApi, type ActInput, type MessagePage, type ParleyApi, type PinsPage, type PresenceApi } from './api.ts';
 export { messageActions, type MessageActions } from './actions.ts';
 export { BlocksStore, type BlocksSnapshot, type BlocksStoreOptions } from './blocks-store.ts';
@@ -85,6 +100,14 @@ export type {
   EditResult,
   MemberPresenceDto,
   MessageDto,
+  NoteDto,
+  NoteHistoryPage,
+  NoteLockGrant,
+  NoteLockInfo,
+  NoteSavedData,
+  NoteSummaryDto,
+  NoteUnlockReason,
+  NoteVersionDto,
   ParleyEvent,
   ParleyEventType,
   PartitionDto,
@@ -114,6 +137,11 @@ export {
   DISPLAY_NAME_MAX_CHARS,
   DM_MAX_MEMBERS,
   EMOJIS_PER_MESSAGE,
+  NOTE_BODY_MAX_CHARS,
+  NOTE_LOCK_MS,
+  NOTE_LOCK_RENEW_MS,
+  NOTE_LOCK_SWEEP_MS,
+  NOTE_TITLE_MAX_CHARS,
   PASSWORD_MAX_CHARS,
   PASSWORD_MIN_CHARS,
   PINS_PER_ROOM,
@@ -134,6 +162,8 @@ export {
   isDefaultRoom,
   isWorkspaceModerator,
   memberManagementRefusal,
+  noteLockedBy,
+  noteLockLost,
   roleRank,
   roomExists,
   type AssignableRole,

@@ -1,4 +1,8 @@
 // @vitest-environment happy-dom
+import { NoteDrafts } from './note-drafts.ts';
+import { memoryStorage } from './storage.ts';
+import { NotesStore } from './notes-store.ts';
+import { FakeNotesServer } from './test-notes-server.ts';
 import { createTRPCClient } from '@trpc/client';
 import type { AppRouter } from '@parley/api';
 import { act, cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react';
@@ -73,6 +77,12 @@ function makeClient(): ParleyClient {
   });
   const { outbox, store, actions, blocks, close } = createTestClient({ server, canSend: () => connection.getSnapshot().online });
   const presence = new PresenceStore({ api: presenceServer, connection });
+  const noteDrafts = new NoteDrafts(memoryStorage());
+  const notes = new NotesStore({
+    api: new FakeNotesServer('acme', 60_000).api({ id: 'u', name: 'U' }),
+    events: { watch: () => () => {}, onEvent: () => () => {} },
+    drafts: noteDrafts,
+  });
   return {
     trpc: createTRPCClient<AppRouter>({ links: [] }),
     links: [],
@@ -82,6 +92,8 @@ function makeClient(): ParleyClient {
     actions,
     blocks,
     presence,
+    notes,
+    noteDrafts,
     async close() {
       close();
       presence.close();

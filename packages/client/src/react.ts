@@ -1,9 +1,11 @@
-import { createContext, createElement, useCallback, useContext, useEffect, useMemo, useSyncExternalStore, type ReactNode } from 'react';
+import { createContext, createElement, useCallback, useContext, useEffect, useMemo, useRef, useState, useSyncExternalStore, type ReactNode } from 'react';
 import type { ConnectionSnapshot } from './connection.ts';
 import type { ParleyClient } from './create-client.ts';
 import type { BlocksSnapshot } from './blocks-store.ts';
 import type { MessageActions } from './actions.ts';
 import type { ChatMessage, RoomView } from './message-store.ts';
+import type { NoteEditor, NoteEditorState, NoteText } from './note-editor.ts';
+import type { NoteEditorTuning, NoteItem, NotesView } from './notes-store.ts';
 import type { DeleteScope } from './ops.ts';
 import type { OpEntry, OutboxEntry } from './outbox.ts';
 import type { PresenceView, TypingUser } from './presence-store.ts';
@@ -260,4 +262,81 @@ export function useTyping(partitionId: string, roomId: string): TypingView {
   const signal = useCallback(() => presence.typing(partitionId, roomId), [presence, partitionId, roomId]);
   const stop = useCallback(() => presence.stopTyping(partitionId, roomId), [presence, partitionId, roomId]);
   return useMemo(() => ({ users, signal, stop }), [users, signal, stop]);
+}
+
+/** A workspace's notes, live (most recently changed first; from storage while offline), with `reload`. */
+export function useNotes(partitionId: string): NotesView & { reload: () => Promise<void> } {
+  const { notes } = useParleyClient();
+  useEffect(() => notes.watch(partitionId), [notes, partitionId]);
+  const getSnapshot = useCallback(() => notes.getSnapshot(partitionId), [notes, partitionId]);
+  const view = useSyncExternalStore(notes.subscribe, getSnapshot, getSnapshot);
+  const reload = useCallback(() => notes.load(partitionId), [notes, partitionId]);
+  return useMemo(() => ({ ...view, reload }), [view, reload]);
+}
+
+/** One note with its text (read once, then live from the events); null until read, or once deleted. */
+export function useNote(partitionId: string, noteId: string): { note: NoteItem | null; deleted: boolean; error: string | null } {
+  const { notes } = useParleyClient();
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => notes.watch(partitionId), [notes, partitionId]);
+  useEffect(() => {
+    setError(null);
+    notes.loadNote(partitionId, noteId).catch((e: unknown) => setError(e instanceof Error ? e.message : String(e)));
+  }, [notes, partitionId, noteId]);
+  const getNote = useCallback(() => notes.getNote(partitionId, noteId), [notes, partitionId, noteId]);
+  const note = useSyncExternalStore(notes.subscribe, getNote, getNote);
+  const deleted = useSyncExternalStore(
+    notes.subscribe,
+    () => notes.isDeleted(partitionId, noteId),
+    () => notes.isDeleted(partitionId, noteId),
+  );
+  return useMemo(() => ({ note: note?.body === null ? null : note, deleted, error }), [note, deleted, error]);
+}
+
+const IDLE_EDITOR: NoteEditorState = Object.freeze({
+  status: 'idle',
+  note: null,
+  expiresAt: null,
+  lockedBy: null,
+  draft: null,
+  conflict: null,
+  saving: false,
+  error: null,
+});
+
+/**
+ * The lock helper of one note while mounted (released on unmount and when the page is hidden):
+ * its state (`status`, `lockedBy`, `expiresAt`, `draft`, `conflict`, …) and its actions.
+ * @example
+ * ```tsx
+ * const editor = useNoteEditor(partitionId, noteId);
+ * <button onClick={editor.acquire} disabled={editor.status === 'locking'}>Edit</button>
+ * <textarea onChange={(e) => editor.edit(title, e.target.value)} />
+ * ```
+ */
+export function useNoteEditor(partitionId: string, noteId: string, tuning?: NoteEditorTuning) {
+  const { notes } = useParleyClient();
+  const [editor, setEditor] = useState<NoteEditor | null>(null);
+  const tuningRef = useRef(tuning);
+  useEffect(() => {
+    const created = notes.editor(partitionId, noteId, tuningRef.current);
+    setEditor(created);
+    return () => created.dispose();
+  }, [notes, partitionId, noteId]);
+  const subscribe = useCallback((fn: () => void) => (editor ? editor.subscribe(fn) : () => {}), [editor]);
+  const getSnapshot = useCallback(() => editor?.getSnapshot() ?? IDLE_EDITOR, [editor]);
+  const state = useSyncExternalStore(subscribe, getSnapshot, getSnapshot);
+  const actions = useMemo(
+    () => ({
+      acquire: () => editor?.acquire() ?? Promise.resolve(false),
+      edit: (title: string, body: string) => editor?.edit(title, body),
+      save: (text?: NoteText) => editor?.save(text) ?? Promise.resolve(false),
+      release: () => editor?.release() ?? Promise.resolve(),
+      cancel: () => editor?.cancel() ?? Promise.resolve(),
+      resolve: (choice: 'mine' | 'theirs') => editor?.resolve(choice) ?? Promise.resolve(false),
+      restore: (version: number) => editor?.restore(version) ?? Promise.resolve(false),
+    }),
+    [editor],
+  );
+  return useMemo(() => ({ ...state, ...actions }), [state, actions]);
 }
