@@ -12,7 +12,20 @@ import { Connection, type NetworkStatus, type Transport } from './connection.ts'
 import type { ParleyClient } from './create-client.ts';
 import { OutboxError } from './outbox.ts';
 import { PresenceStore } from './presence-store.ts';
-import { ParleyProvider, useBlocks, useConnection, useMessageActions, useOutbox, usePins, usePresence, useRoomMessages, useSend, useTyping } from './react.ts';
+import {
+  ParleyProvider,
+  useBlocks,
+  useConnection,
+  useMessageActions,
+  useNoteEditor,
+  useNotes,
+  useOutbox,
+  usePins,
+  usePresence,
+  useRoomMessages,
+  useSend,
+  useTyping,
+} from './react.ts';
 import { createTestClient, FakePresenceServer, FakeServer, ME, SOMEONE_ELSE } from './test-server.ts';
 import type { SubscriptionTransport } from './subscription-transport.ts';
 
@@ -58,6 +71,7 @@ class FakeNetwork implements NetworkStatus {
 
 let server: FakeServer;
 let presenceServer: FakePresenceServer;
+let notesServer: FakeNotesServer;
 let network: FakeNetwork;
 let transports: FakeTransport[];
 let client: ParleyClient;
@@ -79,7 +93,7 @@ function makeClient(): ParleyClient {
   const presence = new PresenceStore({ api: presenceServer, connection });
   const noteDrafts = new NoteDrafts(memoryStorage());
   const notes = new NotesStore({
-    api: new FakeNotesServer('acme', 60_000).api({ id: 'u', name: 'U' }),
+    api: notesServer.api({ id: 'u', name: 'U' }),
     events: { watch: () => () => {}, onEvent: () => () => {} },
     drafts: noteDrafts,
   });
@@ -182,6 +196,7 @@ const type = (text: string) => {
 beforeEach(() => {
   server = new FakeServer();
   presenceServer = new FakePresenceServer();
+  notesServer = new FakeNotesServer('acme', 60_000);
   network = new FakeNetwork();
   transports = [];
   client = makeClient();
@@ -429,5 +444,39 @@ describe('conversations', () => {
     expect(screen.getByTestId('blocked').textContent).toBe(SOMEONE_ELSE.id);
     expect(articles()[0]).toBe('[blocked] ');
     await waitFor(() => expect(server.blockedBy(ME.id)).toEqual([SOMEONE_ELSE.id]));
+  });
+});
+
+describe('notes', () => {
+  function NoteScreen({ noteId }: { noteId: string }) {
+    const list = useNotes(P);
+    const editor = useNoteEditor(P, noteId);
+    return h(
+      'section',
+      null,
+      h(
+        'ul',
+        null,
+        list.notes.map((n) => h('li', { key: n.id }, `${n.title} · v${n.version}`)),
+      ),
+      h('p', { 'data-testid': 'editor' }, editor.status),
+      h('button', { onClick: () => void editor.acquire() }, 'Edit'),
+      h('button', { onClick: () => void editor.save({ title: 'Plan', body: 'v2 text' }) }, 'Save'),
+      h('button', { onClick: () => void editor.release() }, 'Done'),
+    );
+  }
+
+  test("useNotes lists the workspace's notes; useNoteEditor takes the lock, saves a new version and releases it", async () => {
+    const note = notesServer.seed('Plan', 'v1 text', { id: 'u-ada', name: 'Ada' });
+    renderWith(h(NoteScreen, { noteId: note.id }));
+    expect(await screen.findByText('Plan · v1')).toBeTruthy();
+    expect(screen.getByTestId('editor').textContent).toBe('idle');
+    fireEvent.click(screen.getByText('Edit'));
+    await waitFor(() => expect(screen.getByTestId('editor').textContent).toBe('held'));
+    fireEvent.click(screen.getByText('Save'));
+    await waitFor(() => expect(notesServer.rows.get(note.id)!.note.version).toBe(2));
+    fireEvent.click(screen.getByText('Done'));
+    await waitFor(() => expect(screen.getByTestId('editor').textContent).toBe('idle'));
+    expect(notesServer.calls.filter((c) => c.endsWith(':unlock'))).toHaveLength(1);
   });
 });
