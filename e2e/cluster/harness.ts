@@ -30,6 +30,11 @@ export interface ClusterClient {
   node(): NodeProcess | undefined;
   /** Every node its WebSockets reached, in order. */
   readonly nodes: string[];
+  /**
+   * The node that answered its latest HTTP call (queries and mutations go over HTTP, through
+   * nginx, each to the node least_conn picks): read it right after awaiting one call.
+   */
+  answeredBy(): NodeProcess | undefined;
   /** The last event id its stream delivered. */
   readonly lastEventId: number | null;
   /** Streams the partition's events from `after` (raw, so repeats would show), into `checker`. */
@@ -54,10 +59,16 @@ export async function clusterClient(cluster: Cluster, username: string): Promise
   const network = manualNetwork();
   const nodes: string[] = [];
   let reached: string | undefined;
+  let answered: string | undefined;
   const client = createParleyClient({
     url: cluster.url,
     token: token!,
     network,
+    fetch: async (input, init) => {
+      const res = await fetch(input, init);
+      answered = res.headers.get('x-parley-node') ?? undefined;
+      return res;
+    },
     WebSocket: nodeReportingWebSocket((nodeId) => {
       reached = nodeId;
       nodes.push(cluster.nodeAt(nodeId)?.id ?? `unknown (${nodeId})`);
@@ -75,6 +86,7 @@ export async function clusterClient(cluster: Cluster, username: string): Promise
     network,
     node: () => cluster.nodeAt(reached),
     nodes,
+    answeredBy: () => cluster.nodeAt(answered),
     get lastEventId() {
       return lastEventId;
     },

@@ -13,6 +13,7 @@ import { parseOptions } from './options.ts';
 import { loadAverage } from './procstat.ts';
 import { summarizeProfile, type ProfileSummary } from './profile.ts';
 import { writeReport, type Report } from './report.ts';
+import { measureNotes } from './notes.ts';
 import { measureResume } from './resume.ts';
 import { log } from './run.ts';
 import { setUp } from './setup.ts';
@@ -48,6 +49,9 @@ export async function main(): Promise<void> {
   toggleProfile();
   const bestPersisted = [...load.results].sort((a, b) => b.persistedRate - a.persistedRate)[0] ?? null;
   const { rowsTotal, eventsTotal, ackedTotal } = await countMessages(run);
+  // Before the kill: the notes step wants every node up.
+  if (opts.notes > 0) await measures.quiesce();
+  const notes = await measureNotes(run);
   const resume = await measureResume(run, connected, measures, load);
   const rss = await measureIdleStep(run);
 
@@ -79,6 +83,7 @@ export async function main(): Promise<void> {
     duplicatesTotal: tracker.duplicates,
     rss,
     resume,
+    notes,
     callCosts,
     profiles,
     nodeIds: run.nodes.map((n) => n.id),

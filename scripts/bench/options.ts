@@ -16,6 +16,8 @@ export const USAGE = `usage: pnpm bench [options]
   --latency-seconds S  length of the latency step (default 15; --quick 5)
   --p99-bound MS     a knee step fails when p99 delivery exceeds this (default 1000)
   --idle K           idle subscribed WebSockets opened on node-1 for the RSS step (default 10000; --quick 2000; 0 skips)
+  --notes N          the notes step: N editors on N notes of their own, all at once (default 200; 0 skips the step)
+  --note-contenders N  people asking for one note's lock at once in the notes step (default 50)
   --send ws|http     how messages are sent: over each sender's own WebSocket, as @parley/client does with a
                      token (default), or tRPC HTTP POST through nginx, as a browser's client (cookie session) does
   --quick            a short run (under a minute)
@@ -34,6 +36,8 @@ export const RELAXED_RATE_LIMIT_ENV = {
   RATE_LIMIT_REQUESTS_PER_IP: '1000000/1m',
   RATE_LIMIT_LOGIN: '1000000/1m',
   RATE_LIMIT_LOGIN_PER_IP: '1000000/1m',
+  // Note locks, renewals and saves count as changes (30 in 10 s a person); the notes step makes more.
+  RATE_LIMIT_CHANGES: '1000000/1m',
 };
 /** Sends in flight at once (an open-loop generator that stops offering past this). */
 export const MAX_IN_FLIGHT = 1500;
@@ -41,6 +45,8 @@ export const PASSWORD = 'correct horse battery';
 export const IDLE_PARTITION = 'bench_idle';
 /** The per-call cost step's workspace: its owner alone, so its sends reach no subscriber. */
 export const COST_PARTITION = 'bench_cost';
+/** The notes step's workspace: its editors are members, nobody watches it. */
+export const NOTES_PARTITION = 'bench_notes';
 
 export interface Options {
   nodes: number;
@@ -53,6 +59,8 @@ export interface Options {
   latencySeconds: number;
   p99BoundMs: number;
   idle: number;
+  notes: number;
+  noteContenders: number;
   send: 'http' | 'ws';
   quick: boolean;
   profile: boolean;
@@ -77,6 +85,8 @@ export function parseOptions(): Options {
       'latency-seconds': { type: 'string' },
       'p99-bound': { type: 'string' },
       idle: { type: 'string' },
+      notes: { type: 'string' },
+      'note-contenders': { type: 'string' },
       send: { type: 'string' },
       quick: { type: 'boolean', default: false },
       profile: { type: 'boolean', default: false },
@@ -114,6 +124,8 @@ export function parseOptions(): Options {
     latencySeconds: int(values['latency-seconds'], '--latency-seconds', quick ? 5 : 15, 1, 600),
     p99BoundMs: int(values['p99-bound'], '--p99-bound', 1000, 1, 600_000),
     idle: int(values.idle, '--idle', quick ? 2000 : 10_000, 0, 100_000),
+    notes: int(values.notes, '--notes', 200, 0, 5000),
+    noteContenders: int(values['note-contenders'], '--note-contenders', 50, 1, 1000),
     send,
     quick,
     profile: values.profile,

@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import type { Options } from './options.ts';
 import type { CallCost } from './procedure-cost.ts';
 import type { ProfileSummary } from './profile.ts';
-import type { MachineInfo, ResumeResult, RssResult, StepResult } from './results.ts';
+import type { MachineInfo, NoteCallStats, NotesResult, ResumeResult, RssResult, StepResult } from './results.ts';
 import { log } from './run.ts';
 import { markdownTable, mib, ms, num, textTable, type Percentiles } from './stats.ts';
 
@@ -28,6 +28,8 @@ export type Report = {
   duplicatesTotal: number;
   rss: RssResult | null;
   resume: ResumeResult;
+  /** The notes step (seed 001's locks); null with --notes 0. */
+  notes: NotesResult | null;
   callCosts: CallCost[];
   profiles: { node: string; summary: ProfileSummary }[];
   nodeIds: string[];
@@ -119,6 +121,40 @@ export const STEP_HEADER = [
 export const COST_HEADER = ['call (one node, no nginx, 4 in flight)', 'node CPU per call', 'wall per call'];
 export const costRows = (costs: CallCost[]) => costs.map((c) => [c.call, `${num(c.cpuUs, 0)} µs`, `${num(c.wallUs, 0)} µs`]);
 
+export const NOTES_HEADER = ['note call (through nginx)', 'p50 / p99', 'max', 'calls', 'refused otherwise'];
+
+/** The notes step's rows: each call's wall time as the editor sees it. */
+export function notesRows(n: NotesResult): string[][] {
+  const row = (label: string, s: NoteCallStats) => [
+    label,
+    s.count ? `${num(s.p50)} / ${num(s.p99)} ms` : '—',
+    s.count ? `${num(s.max)} ms` : '—',
+    String(s.count),
+    s.errors ? `${s.errors} (${s.errorSamples[0] ?? ''})` : '0',
+  ];
+  const own = `${n.editors} editors on ${n.editors} notes`;
+  const one = `${n.contenders} on one note`;
+  return [
+    row(`${own}: acquire`, n.separate.acquire),
+    row(`${own}: renew`, n.separate.renew),
+    row(`${own}: save`, n.separate.save),
+    row(`${own}: release`, n.separate.unlock),
+    row(`${one}: acquire, won`, n.contended.won),
+    row(`${one}: acquire, CONFLICT`, n.contended.refused),
+    row(`${one}: renew (the winner)`, n.contended.renew),
+    row(`${one}: save and release`, n.contended.save),
+  ];
+}
+
+function notesSummary(n: NotesResult, nodeIds: string[]): string {
+  return (
+    `${n.editors} editors: each started within ${num(n.separate.spreadMs / 1000, 0)} s, ${n.rounds} round(s) of lock → renew → save → release, ${n.separate.thinkMs} ms between its calls ` +
+    `(${num(n.separate.callsPerS, 0)} calls/s in ${num(n.separate.seconds, 1)} s); ` +
+    `${n.contenders} on one note: ${n.contendedRounds} rounds in ${num(n.contended.seconds, 1)} s, exactly one winner in ${n.contended.roundsWithOneWinner}/${n.contendedRounds}; ` +
+    `answered by ${nodeIds.map((id, i) => `${id} ${n.answeredBy[i] ?? 0}`).join(', ')}`
+  );
+}
+
 export function renderText(r: Report): string {
   return [
     `Parley benchmark — ${r.info.date}, ${r.info.nproc} cores (${r.info.cpuModel}), load before ${r.info.loadBefore.join(' ')}, after ${r.info.loadAfter?.join(' ')}`,
@@ -131,6 +167,7 @@ export function renderText(r: Report): string {
     `every message: ${r.ackedTotal} acknowledged, ${r.rowsTotal} rows, ${r.eventsTotal} events; duplicates seen by clients: ${r.duplicatesTotal}`,
     '',
     textTable(COST_HEADER, costRows(r.callCosts)),
+    ...(r.notes ? ['', textTable(NOTES_HEADER, notesRows(r.notes)), notesSummary(r.notes, r.nodeIds)] : []),
     ...r.profiles.flatMap((p) => [
       '',
       `CPU profile ${p.node}: ${num(p.summary.totalMs, 0)} ms busy`,
@@ -185,6 +222,16 @@ Node CPU per call, by procedure (${r.callCosts[0]?.calls ?? 0} calls of each, 4 
 
 ${markdownTable(COST_HEADER, costRows(r.callCosts))}
 
+${
+  r.notes
+    ? `Notes (seed 001's database locks), on the cluster through nginx, in a workspace nobody watches (${o.nodes} nodes; each call's wall time as the caller sees it):
+
+${markdownTable(NOTES_HEADER, notesRows(r.notes))}
+
+${notesSummary(r.notes, r.nodeIds)}.`
+    : 'Notes: skipped (`--notes 0`).'
+}
+
 Every message of the run (before the kill): ${r.ackedTotal} acknowledged, ${r.rowsTotal} rows in \`messages_*\`, ${r.eventsTotal} \`message.created\` events in \`events_*\`; deliveries seen twice by a client: ${r.duplicatesTotal}.
 ${r.resume ? `After the kill: ${r.resume.markersDelivered}/${r.resume.markersExpected} deliveries of the messages sent after it, ${r.resume.duplicates} duplicates, ${r.resume.failed} clients FAILED.` : ''}
 ${r.rss ? `Idle sockets: ${r.rss.opened} of ${r.rss.connections} opened and subscribed in ${num(r.rss.openSeconds, 1)} s (${r.rss.failedToOpen} failed); ${r.rss.node}'s /health counted ${r.rss.healthConnections}; RSS with them ${mib(r.rss.rssBeforeGc)} before a full GC, ${mib(r.rss.rssAfter)} after; ${mib(r.rss.rssAfterClose)} 3 s after closing them.` : ''}
@@ -231,6 +278,17 @@ ${bottlenecks(r)}
   \`clientId\` on a 502 as the outbox does). A client counts as resumed when that message reaches
   it; the time is from the kill. The backoff alone puts the first retry 1–2 s after the loss, so
   about 2 s is the floor by design, not server time.${r.resume.restarted ? ' With one node, the node is started again after the kill, and its start-up is part of the time.' : ''}
+
+- **Notes** (${r.notes ? `${r.notes.editors} editors, ${r.notes.contenders} contenders` : 'skipped'}): after the knee and before the kill, once the nodes are quiet, in a
+  workspace of its own (\`bench_notes\`) that no client subscribes to, so the times are the calls
+  themselves (each a transaction with \`SELECT … FOR UPDATE\` on the note's row and its event),
+  not a fan-out. Every call is a tRPC HTTP POST through nginx (least_conn per request, so both
+  nodes answer), timed from the request to the answer. First every editor works on a note of its
+  own, all holding their locks at the same time: each starts at its own moment within the first
+  seconds, then lock, renew, save (${r.notes?.bodyChars ?? '—'} characters), release, with a pause
+  between its calls (a closed loop of 200 would measure only the queue); then the contenders all ask for one note's lock at once, every round: one is granted it,
+  the others are answered \`CONFLICT\` (after waiting for the row lock), both timed; the winner
+  renews, then saves with \`release: true\`.
 
 The load generator is one Node process speaking tRPC's WebSocket protocol directly over \`ws\`
 (connectionParams, \`subscription\` with \`lastEventId\`, \`PING\`/\`PONG\`) and tRPC's batched

@@ -110,3 +110,36 @@ export interface MachineInfo {
   openFiles: string;
   portRange: string;
 }
+
+/** One kind of note call: wall-time percentiles (ms) of the calls answered as expected, and the others. */
+export interface NoteCallStats {
+  count: number;
+  p50: number;
+  p99: number;
+  max: number;
+  errors: number;
+  errorSamples: string[];
+}
+
+export interface NotesResult {
+  /** Editors, each on a note of their own, starting within `spreadMs`, `rounds` times lock → renew → save → unlock, `thinkMs` between calls. */
+  editors: number;
+  rounds: number;
+  separate: {
+    acquire: NoteCallStats;
+    renew: NoteCallStats;
+    save: NoteCallStats;
+    unlock: NoteCallStats;
+    seconds: number;
+    callsPerS: number;
+    spreadMs: number;
+    thinkMs: number;
+  };
+  /** People asking for one note's lock at once, `contendedRounds` times; the winner renews, then saves and releases. */
+  contenders: number;
+  contendedRounds: number;
+  contended: { won: NoteCallStats; refused: NoteCallStats; renew: NoteCallStats; save: NoteCallStats; seconds: number; roundsWithOneWinner: number };
+  /** Note calls answered by each node (index in cluster.nodes). */
+  answeredBy: number[];
+  bodyChars: number;
+}
