@@ -84,7 +84,8 @@ export interface NoteEditorOptions {
   onStorageError?: ((error: unknown) => void) | undefined;
 }
 
-const IDLE: NoteEditorState = Object.freeze({
+/** An editor that holds nothing and was never asked to (also what a hook shows before its editor exists). */
+export const IDLE_NOTE_EDITOR: NoteEditorState = Object.freeze({
   status: 'idle',
   note: null,
   expiresAt: null,
@@ -156,7 +157,7 @@ export class NoteEditor {
   readonly #emitter = new Emitter();
   readonly #now: () => number;
   readonly #offs: (() => void)[] = [];
-  #state: NoteEditorState = IDLE;
+  #state: NoteEditorState = IDLE_NOTE_EDITOR;
   #token: number | null = null;
   #deadline = 0;
   #lastRenewAt = 0;
@@ -178,7 +179,7 @@ export class NoteEditor {
     this.noteId = opts.noteId;
     this.#now = opts.now ?? Date.now;
     const cached = opts.notes?.getNote(opts.partitionId, opts.noteId);
-    if (cached && cached.body !== null) this.#state = { ...IDLE, note: { ...cached, body: cached.body } };
+    if (cached && cached.body !== null) this.#state = { ...IDLE_NOTE_EDITOR, note: { ...cached, body: cached.body } };
     const page = opts.page === undefined ? browserPageLifecycle() : opts.page;
     if (page) {
       this.#offs.push(

@@ -4,7 +4,7 @@ import type { ParleyClient } from './create-client.ts';
 import type { BlocksSnapshot } from './blocks-store.ts';
 import type { MessageActions } from './actions.ts';
 import type { ChatMessage, RoomView } from './message-store.ts';
-import type { NoteEditor, NoteEditorState, NoteText } from './note-editor.ts';
+import { IDLE_NOTE_EDITOR, type NoteEditor, type NoteText } from './note-editor.ts';
 import type { NoteEditorTuning, NoteItem, NotesView } from './notes-store.ts';
 import type { DeleteScope } from './ops.ts';
 import type { OpEntry, OutboxEntry } from './outbox.ts';
@@ -293,17 +293,6 @@ export function useNote(partitionId: string, noteId: string): { note: NoteItem |
   return useMemo(() => ({ note: note?.body === null ? null : note, deleted, error }), [note, deleted, error]);
 }
 
-const IDLE_EDITOR: NoteEditorState = Object.freeze({
-  status: 'idle',
-  note: null,
-  expiresAt: null,
-  lockedBy: null,
-  draft: null,
-  conflict: null,
-  saving: false,
-  error: null,
-});
-
 /**
  * The lock helper of one note while mounted (released on unmount and when the page is hidden):
  * its state (`status`, `lockedBy`, `expiresAt`, `draft`, `conflict`, …) and its actions.
@@ -324,7 +313,7 @@ export function useNoteEditor(partitionId: string, noteId: string, tuning?: Note
     return () => created.dispose();
   }, [notes, partitionId, noteId]);
   const subscribe = useCallback((fn: () => void) => (editor ? editor.subscribe(fn) : () => {}), [editor]);
-  const getSnapshot = useCallback(() => editor?.getSnapshot() ?? IDLE_EDITOR, [editor]);
+  const getSnapshot = useCallback(() => editor?.getSnapshot() ?? IDLE_NOTE_EDITOR, [editor]);
   const state = useSyncExternalStore(subscribe, getSnapshot, getSnapshot);
   const actions = useMemo(
     () => ({
