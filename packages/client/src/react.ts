@@ -295,7 +295,8 @@ export function useNote(partitionId: string, noteId: string): { note: NoteItem |
 
 /**
  * The lock helper of one note while mounted (released on unmount and when the page is hidden):
- * its state (`status`, `lockedBy`, `expiresAt`, `draft`, `conflict`, …) and its actions.
+ * its state (`status`, `lockedBy`, `expiresAt`, `draft`, `conflict`, …), its actions, and `ready`
+ * (false on the first render, before the editor exists: its actions do nothing until then).
  * @example
  * ```tsx
  * const editor = useNoteEditor(partitionId, noteId);
@@ -327,5 +328,6 @@ export function useNoteEditor(partitionId: string, noteId: string, tuning?: Note
     }),
     [editor],
   );
-  return useMemo(() => ({ ...state, ...actions }), [state, actions]);
+  // `ready`: the editor exists (the first render has none yet; its actions do nothing until then).
+  return useMemo(() => ({ ...state, ...actions, ready: editor !== null }), [state, actions, editor]);
 }

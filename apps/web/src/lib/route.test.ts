@@ -7,11 +7,13 @@ test('an empty or unknown hash opens the workspace picker', () => {
   expect(parseRoute('#/settings')).toEqual({ view: 'picker' });
 });
 
-test('workspace, room and browse routes survive a round trip through the URL', () => {
+test('workspace, room, browse and notes routes survive a round trip through the URL', () => {
   const routes: Route[] = [
     { view: 'room', partitionId: 'acme', roomId: null },
     { view: 'room', partitionId: 'acme', roomId: '0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b' },
     { view: 'browse', partitionId: 'acme_2' },
+    { view: 'notes', partitionId: 'acme', noteId: null },
+    { view: 'notes', partitionId: 'acme', noteId: '0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b' },
     { view: 'admin' },
   ];
   for (const route of routes) expect(parseRoute(formatRoute(route))).toEqual(route);

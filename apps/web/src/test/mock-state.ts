@@ -1,4 +1,4 @@
-import { REFUSAL, roomExists, type MemberPresenceDto } from '@parley/client';
+import { REFUSAL, roomExists, type MemberPresenceDto, type NoteDto, type NoteLockInfo, type NoteVersionDto } from '@parley/client';
 import type { RoomRole } from '../lib/rooms.ts';
 import type { Announcement, Member, ParleyEvent, Partition, Room } from '../lib/trpc.ts';
 
@@ -18,6 +18,22 @@ export interface MockAnnouncement {
   dismissedBy: Set<string>;
 }
 
+/** A note as the server's `notes` row keeps it (`note.lock.ts`), with its versions. */
+export interface MockNote {
+  /** Its text and who changed it last; what `note.get` answers besides the live lock. */
+  note: Omit<NoteDto, 'lock'>;
+  /**
+   * The lock's columns (`locked_by`, `lock_expires_at` in ms): kept after it lapsed, until the
+   * sweep or the next taker clears it, so a late save can be told it expired.
+   */
+  lock: (Omit<NoteLockInfo, 'expiresAt'> & { expiresAt: number }) | null;
+  /** The fencing token: one more at each acquisition, never reset (0: never locked). */
+  token: number;
+  deletedAt: string | null;
+  /** Oldest first: version 1 at creation, one more at each save or restore that changed the text. */
+  versions: NoteVersionDto[];
+}
+
 /** Who may see an event: everyone in the workspace (null), or these user ids. */
 export type Audience = ReadonlySet<string> | null;
 
@@ -34,6 +50,8 @@ export interface PartitionState {
   /** Members' presence as last set; anybody else is offline, never seen. */
   presence: Map<string, MemberPresenceDto>;
   announcements: MockAnnouncement[];
+  /** By id, deleted ones too (`deletedAt`): `mock-notes.ts`. */
+  notes: Map<string, MockNote>;
 }
 
 /**

@@ -42,6 +42,7 @@ import {
 } from './mock-conversations.ts';
 import { roomAudience, roomItem, seedRoom, type Audience, type MockRoom, type PartitionState } from './mock-state.ts';
 import { MockMessageActions } from './mock-message-actions.ts';
+import { MockNotes } from './mock-notes.ts';
 
 /** happy-dom's `window.location.origin`: the SPA's own origin, where tRPC lives at `/trpc`. */
 export const ORIGIN = 'http://localhost:3000';
@@ -180,6 +181,13 @@ export class MockParley {
     once: (opId, run) => this.#host.once(opId, run),
     blocks: this.#blocks,
   });
+  /** Notes and their edit locks (`mock-notes.ts`): `parley.notes.seed(…)`, `lockAs`, `saveAs`, `expire`, `lockMs`, … */
+  readonly notes = new MockNotes({
+    partitions: this.partitions,
+    access: (partitionId, min) => this.#access(partitionId, min),
+    append: (p, audience, make) => this.#append(p, audience, make),
+    once: (opId, run) => this.#host.once(opId, run),
+  });
 
   constructor(options: MockParleyOptions = {}) {
     this.me = options.me === undefined ? ADA : options.me;
@@ -208,6 +216,7 @@ export class MockParley {
       audiences: new Map(),
       presence: new Map(),
       announcements: [],
+      notes: new Map(),
     });
   }
 
@@ -683,6 +692,7 @@ export class MockParley {
       ...conversationProcedures(t, this.#host),
       t.event.head.query(({ input }) => ({ lastEventId: this.#access(input.partitionId, 'viewer').p.events.length })),
       ...this.actions.procedures(t),
+      ...this.notes.procedures(t),
       t.message.send.mutation(({ input }) => this.#send(input)),
       t.admin.nodes.query(() => {
         this.#administrator();

@@ -171,6 +171,14 @@ export function Sidebar(props: SidebarProps) {
         >
           Browse rooms
         </a>
+        <a
+          href={formatRoute({ view: 'notes', partitionId: partition.id, noteId: null })}
+          className="room-link browse-link notes-link"
+          aria-current={route.view === 'notes' ? 'page' : undefined}
+          onClick={props.onClose}
+        >
+          Notes
+        </a>
       </nav>
 
       <DirectMessages

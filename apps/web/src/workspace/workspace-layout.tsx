@@ -1,9 +1,10 @@
 import { useCallback, useEffect, useMemo, useState, type ReactNode } from 'react';
 import { ChatPane } from '../chat/chat-pane.tsx';
 import { errorMessage } from '../lib/errors.ts';
-import type { Route } from '../lib/route.ts';
+import type { Route, WorkspaceRoute } from '../lib/route.ts';
 import { DEFAULT_ROOM_NAME, isDefaultRoom, roomLabel } from '../lib/rooms.ts';
 import { trpc, type Me, type ParleyEvent, type Partition, type Room } from '../lib/trpc.ts';
+import { NotesPane } from '../notes/notes-pane.tsx';
 import { BrowseRooms } from './browse-rooms.tsx';
 import { ConnectionBanner } from './connection-banner.tsx';
 import { PaneHeader } from './pane-header.tsx';
@@ -18,7 +19,7 @@ export interface WorkspaceLayoutProps {
   me: Me;
   partition: Partition;
   partitions: Partition[];
-  route: Extract<Route, { view: 'room' | 'browse' }>;
+  route: WorkspaceRoute;
   navigate: (route: Route, opts?: { replace?: boolean }) => void;
   onSignOut: () => void;
   signingOut: boolean;
@@ -66,7 +67,8 @@ export function WorkspaceLayout({ me, partition, partitions, route, navigate, on
 
   const totalUnread = unreadElsewhere(unread, null);
   useEffect(() => {
-    const place = route.view === 'browse' ? 'Browse rooms' : activeRoom ? roomLabel(activeRoom, me.id, nameOf) : partition.name;
+    const place =
+      route.view === 'browse' ? 'Browse rooms' : route.view === 'notes' ? 'Notes' : activeRoom ? roomLabel(activeRoom, me.id, nameOf) : partition.name;
     document.title = `${totalUnread ? `(${totalUnread}) ` : ''}${place} · ${partition.name} — Parley`;
   }, [route.view, activeRoom, partition.name, totalUnread, me.id, nameOf]);
 
@@ -90,7 +92,9 @@ export function WorkspaceLayout({ me, partition, partitions, route, navigate, on
   const openSidebar = () => setSidebarOpen(true);
 
   let main;
-  if (route.view === 'browse') {
+  if (route.view === 'notes') {
+    main = <NotesPane me={me} partition={partition} noteId={route.noteId} navigate={navigate} onOpenSidebar={openSidebar} />;
+  } else if (route.view === 'browse') {
     main = <BrowseRooms partition={partition} meId={me.id} rooms={rooms.data} onOpenRoom={openRoom} onOpenSidebar={openSidebar} />;
   } else if (rooms.isPending) {
     main = <MessagePane title={partition.name} onOpenSidebar={openSidebar} text="Loading rooms…" />;

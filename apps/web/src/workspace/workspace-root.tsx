@@ -20,7 +20,7 @@ export function WorkspaceRoot({ me, onSignOut, signingOut }: WorkspaceRootProps)
   // Why I was taken out of a workspace ("You were removed from Acme."): kept here, above the
   // layout that goes away, for the picker, until I open a workspace again.
   const [ended, setEnded] = useState<{ partitionId: string; notice: string } | null>(null);
-  const openWorkspaceId = route.view === 'room' || route.view === 'browse' ? route.partitionId.toLowerCase() : null;
+  const openWorkspaceId = 'partitionId' in route ? route.partitionId.toLowerCase() : null;
   useEffect(() => {
     if (openWorkspaceId !== null) setEnded(null);
   }, [openWorkspaceId]);
