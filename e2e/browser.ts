@@ -37,3 +37,13 @@ const DOCS = fileURLToPath(new URL('../docs/', import.meta.url));
 export async function shoot(page: Page, name: string): Promise<void> {
   if (process.env.SAVE_SCREENSHOTS === '1') await page.screenshot({ path: join(DOCS, name) });
 }
+
+/** Resolves once the service worker is ready and controls the page (so a reload offline is served by it). */
+export async function waitForServiceWorker(page: Page) {
+  await page.evaluate(async () => {
+    await navigator.serviceWorker.ready;
+    if (!navigator.serviceWorker.controller) {
+      await new Promise<void>((resolve) => navigator.serviceWorker.addEventListener('controllerchange', () => resolve(), { once: true }));
+    }
+  });
+}

@@ -6,7 +6,7 @@ import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playw
 import { parsePartitionId, pt } from '@parley/db';
 import { connect, startTestNode, uuidv7 } from '../apps/server/test/helpers.ts';
 import type { ParleyNode } from '../apps/server/src/node.ts';
-import { findChromium, launchChromium, shoot } from './browser.ts';
+import { findChromium, launchChromium, shoot, waitForServiceWorker } from './browser.ts';
 import {
   createWorkspace,
   deleteForEveryone,
@@ -38,15 +38,6 @@ const chromiumPath = findChromium();
 const PASSWORD = 'correct horse battery';
 const DESKTOP: BrowserContextOptions = { viewport: { width: 1280, height: 800 } };
 const PHONE: BrowserContextOptions = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true };
-
-async function waitForServiceWorker(page: Page) {
-  await page.evaluate(async () => {
-    await navigator.serviceWorker.ready;
-    if (!navigator.serviceWorker.controller) {
-      await new Promise<void>((resolve) => navigator.serviceWorker.addEventListener('controllerchange', () => resolve(), { once: true }));
-    }
-  });
-}
 
 /** The text a message row shows as its body, marks such as "(edited)" included. */
 const shownBody = async (page: Page, messageId: string) => ((await rowById(page, messageId).locator('.message-body').textContent()) ?? '').trim();

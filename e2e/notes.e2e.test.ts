@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startTestNode } from '../apps/server/test/helpers.ts';
 import type { ParleyNode } from '../apps/server/src/node.ts';
-import { findChromium, launchChromium, shoot } from './browser.ts';
+import { findChromium, launchChromium, shoot, waitForServiceWorker } from './browser.ts';
 import { createWorkspace, joinWorkspace, register } from './flows.ts';
 
 /**
@@ -15,15 +15,6 @@ import { createWorkspace, joinWorkspace, register } from './flows.ts';
  */
 
 const chromiumPath = findChromium();
-
-async function waitForServiceWorker(page: Page) {
-  await page.evaluate(async () => {
-    await navigator.serviceWorker.ready;
-    if (!navigator.serviceWorker.controller) {
-      await new Promise<void>((resolve) => navigator.serviceWorker.addEventListener('controllerchange', () => resolve(), { once: true }));
-    }
-  });
-}
 
 const noteBody = (page: Page) => page.locator('.note-view .note-body');
 const editButton = (page: Page) => page.locator('.note-view .note-actions button').first();

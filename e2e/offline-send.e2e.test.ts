@@ -2,10 +2,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext } from 'playwright-core';
 import { startTestNode } from '../apps/server/test/helpers.ts';
 import type { ParleyNode } from '../apps/server/src/node.ts';
-import { findChromium, launchChromium, shoot } from './browser.ts';
+import { findChromium, launchChromium, shoot, waitForServiceWorker } from './browser.ts';
 import { bodies, createWorkspace, joinWorkspace, messagesWithStatus, register, send } from './flows.ts';
 
 /**
@@ -17,15 +17,6 @@ import { bodies, createWorkspace, joinWorkspace, messagesWithStatus, register, s
 
 const chromiumPath = findChromium();
 // `SAVE_SCREENSHOTS=1 pnpm vitest run e2e/offline-send.e2e.test.ts` refreshes the README's pictures (`shoot`).
-
-async function waitForServiceWorker(page: Page) {
-  await page.evaluate(async () => {
-    await navigator.serviceWorker.ready;
-    if (!navigator.serviceWorker.controller) {
-      await new Promise<void>((resolve) => navigator.serviceWorker.addEventListener('controllerchange', () => resolve(), { once: true }));
-    }
-  });
-}
 
 describe.skipIf(!chromiumPath)('offline sends survive a reload and arrive once each (embedded database)', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'parley-offline-'));

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { startTestNode } from '../apps/server/test/helpers.ts';
 import type { ParleyNode } from '../apps/server/src/node.ts';
-import { findChromium, launchChromium } from './browser.ts';
+import { findChromium, launchChromium, waitForServiceWorker } from './browser.ts';
 import { createWorkspace, register } from './flows.ts';
 
 /**
@@ -17,15 +17,6 @@ import { createWorkspace, register } from './flows.ts';
 
 const chromiumPath = findChromium();
 const SW_JS = fileURLToPath(new URL('../apps/web/dist/sw.js', import.meta.url));
-
-async function waitForServiceWorker(page: Page) {
-  await page.evaluate(async () => {
-    await navigator.serviceWorker.ready;
-    if (!navigator.serviceWorker.controller) {
-      await new Promise<void>((resolve) => navigator.serviceWorker.addEventListener('controllerchange', () => resolve(), { once: true }));
-    }
-  });
-}
 
 /**
  * The saved query cache as text (src/offline/query-persistence.ts: database `parley-web`,

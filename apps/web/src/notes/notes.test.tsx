@@ -194,7 +194,8 @@ test('offline, Edit keeps a draft marked "Not saved — offline"; back online it
   expect(await app.client().noteDrafts.list(ACME.id)).toEqual([]);
 });
 
-test('a draft whose note changed meanwhile shows both texts; "Keep theirs" drops mine and saves nothing', async () => {
+/** Ada writes "mine" offline on "base" while Bob saves "theirs"; back online, the choice shows. */
+async function conflictAfterOffline() {
   start();
   const n = parley.notes.seed(ACME.id, { title: 'Plan', body: 'base' });
   const app = await openNote(n.id, 'base');
@@ -203,9 +204,13 @@ test('a draft whose note changed meanwhile shows both texts; "Keep theirs" drops
   await screen.findByText(/Not saved — offline/);
   fireEvent.change(textArea(), { target: { value: 'mine' } });
   parley.notes.saveAs(n.id, BOB, { body: 'theirs' });
-
   app.goOnline();
   const region = await screen.findByRole('region', { name: 'Choose a version' }, { timeout: 10_000 });
+  return { n, region };
+}
+
+test('a draft whose note changed meanwhile shows both texts; "Keep theirs" drops mine and saves nothing', async () => {
+  const { n, region } = await conflictAfterOffline();
   expect(within(region).getByLabelText('Their text').textContent).toBe('theirs');
   expect(within(region).getByLabelText('Your text').textContent).toBe('mine');
   expect(parley.notes.versions(n.id)).toHaveLength(2);
@@ -217,16 +222,8 @@ test('a draft whose note changed meanwhile shows both texts; "Keep theirs" drops
 });
 
 test('"Save mine" in the conflict saves my text as the next version', async () => {
-  start();
-  const n = parley.notes.seed(ACME.id, { title: 'Plan', body: 'base' });
-  const app = await openNote(n.id, 'base');
-  app.goOffline();
-  fireEvent.click(editButton());
-  await screen.findByText(/Not saved — offline/);
-  fireEvent.change(textArea(), { target: { value: 'mine' } });
-  parley.notes.saveAs(n.id, BOB, { body: 'theirs' });
-  app.goOnline();
-  fireEvent.click(await screen.findByRole('button', { name: 'Save mine' }, { timeout: 10_000 }));
+  const { n, region } = await conflictAfterOffline();
+  fireEvent.click(within(region).getByRole('button', { name: 'Save mine' }));
   await waitFor(() => expect(body()?.textContent).toBe('mine'));
   expect(parley.notes.versions(n.id).map((v) => v.body)).toEqual(['mine', 'theirs', 'base']);
 });
