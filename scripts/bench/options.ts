@@ -38,6 +38,9 @@ export const RELAXED_RATE_LIMIT_ENV = {
   RATE_LIMIT_LOGIN_PER_IP: '1000000/1m',
   // Note locks, renewals and saves count as changes (30 in 10 s a person); the notes step makes more.
   RATE_LIMIT_CHANGES: '1000000/1m',
+  // The idle step opens 10,000 sockets from this one address, several per bench user.
+  WS_MAX_CONNECTIONS_PER_ADDRESS: '1000000',
+  WS_MAX_CONNECTIONS_PER_USER: '100000',
 };
 /** Sends in flight at once (an open-loop generator that stops offering past this). */
 export const MAX_IN_FLIGHT = 1500;
