@@ -7,6 +7,8 @@ import type { PoolStats } from '@parley/db';
  * Seconds from an event's `at` (the database clock, at commit) to the moment a live
  * subscription yields it (this node's clock): the bus and the feed, plus any clock skew.
  */
+/** One hop of a delivery: a tenth of a millisecond to a second. */
+const HOP_BUCKETS_S = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1];
 const DELIVERY_BUCKETS_S = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 /** Sends per group-commit statement: 1 when a partition is idle, up to MAX_BATCH_MESSAGES (200) under load. */
 const BATCH_SIZE_BUCKETS = [1, 2, 5, 10, 20, 50, 100, 200];
@@ -111,6 +113,14 @@ export function createServerMetrics(src: ServerMetricsSources): ServerMetrics {
     registers,
   });
 
+  const hops = new Histogram({
+    name: 'parley_event_hop_seconds',
+    help: 'One hop of a live event (write: statement start to the writing node’s feed; bus: the same on other nodes; stream: feed to a subscription yielding it; socket: feed to its frame for one socket).',
+    labelNames: ['hop'],
+    buckets: HOP_BUCKETS_S,
+    registers,
+  });
+
   const batchSize = new Histogram({
     name: 'parley_group_commit_batch_size',
     help: 'Sends per group-commit statement (one statement and one commit for the batch).',
@@ -137,6 +147,9 @@ export function createServerMetrics(src: ServerMetricsSources): ServerMetrics {
         commitSeconds.observe(seconds);
         written.inc({ outcome: 'inserted' }, inserted);
         if (sends > inserted) written.inc({ outcome: 'skipped' }, sends - inserted);
+      },
+      eventHop(hop, seconds) {
+        if (Number.isFinite(seconds)) hops.observe({ hop }, Math.max(0, seconds));
       },
       eventDelivered(event, live) {
         delivered.inc({ source: live ? 'live' : 'replay' });

@@ -244,7 +244,11 @@ export function createParleyServer(opts: ServerOptions): ParleyServer {
   const onConnection = guardedConnectionHandler({
     router: appRouter,
     limits: wsLimits,
-    hooks: { isKnownProcedure, refuseUnknown: (path, req) => refuseUnknownProcedure(deps, requestInfo(req).ip, path) },
+    hooks: {
+      isKnownProcedure,
+      refuseUnknown: (path, req) => refuseUnknownProcedure(deps, requestInfo(req).ip, path),
+      eventHop: deps.metrics?.eventHop?.bind(deps.metrics),
+    },
     keepAlive: { enabled: true, pingMs: WS_PING_MS, pongWaitMs: 10_000 },
     onError: ({ error, path }) => {
       if (error.code === 'INTERNAL_SERVER_ERROR') deps.log.error({ err: error, path, errorId: internalErrorId(error) }, 'call failed');

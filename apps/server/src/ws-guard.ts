@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { getErrorShape, TRPCError, transformTRPCResponse, type AnyRouter, type inferRouterContext } from '@trpc/server';
 import { getWSConnectionHandler, type Encoder, type WSSHandlerOptions } from '@trpc/server/adapters/ws';
 import type { WebSocket } from 'ws';
-import { AppError } from '@parley/api';
+import { AppError, encodeFrame, feedReceivedAt, type ApiMetrics } from '@parley/api';
 
 /**
  * What one WebSocket connection may cost a node. tRPC's adapter answers every call it is sent,
@@ -54,6 +54,8 @@ export interface GuardHooks {
    */
   refuseUnknown(path: string, req: IncomingMessage): Promise<AppError>;
   isKnownProcedure(path: string): boolean;
+  /** The `socket` hop of each live event frame (from the feed having it until its frame is made here). */
+  eventHop?: ApiMetrics['eventHop'];
 }
 
 /**
@@ -101,7 +103,9 @@ export class ConnectionGuard {
     encode: (data) => {
       this.settle(data as Outgoing);
       this.checkBuffer();
-      return JSON.stringify(data);
+      if (this.hooks.eventHop) this.observeEventHop(data as Outgoing);
+      // A live event's JSON is made once per node, not once per subscriber (event.wire.ts).
+      return encodeFrame(data);
     },
     decode: (data) => {
       if (typeof data !== 'string') throw new Error('Parley speaks JSON in text frames.');
@@ -116,6 +120,12 @@ export class ConnectionGuard {
       return calls.filter((call) => this.admit(call as Incoming));
     },
   };
+
+  private observeEventHop(frame: Outgoing): void {
+    const event = (frame.result as { data?: { data?: unknown } } | undefined)?.data?.data;
+    const received = event !== null && typeof event === 'object' ? feedReceivedAt(event) : undefined;
+    if (received !== undefined) this.hooks.eventHop?.('socket', (Date.now() - received) / 1000);
+  }
 
   /** Whether tRPC gets the call; a refused one is answered here. */
   private admit(call: Incoming): boolean {

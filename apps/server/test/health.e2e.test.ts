@@ -77,6 +77,12 @@ describe('health, metrics and drain of one node', () => {
     const after = await (await fetch(`${node.url}/metrics`)).text();
     expect(metricValue(after, 'parley_events_delivered_total{source="live"}')).toBeGreaterThan(liveBefore);
     expect(metricValue(after, 'parley_event_delivery_latency_seconds_count')).toBeGreaterThanOrEqual(1);
+    // The delivery's hops on this one node: written here, streamed, framed for the WebSocket.
+    for (const hop of ['write', 'stream', 'socket']) {
+      expect(metricValue(after, `parley_event_hop_seconds_count{hop="${hop}"}`), hop).toBeGreaterThan(
+        metricValue(before, `parley_event_hop_seconds_count{hop="${hop}"}`) ?? 0,
+      );
+    }
     expect(metricValue(after, 'parley_leases_held')).toBeGreaterThanOrEqual(1);
     expect(metricValue(after, 'parley_group_commit_batch_size_count')).toBe((metricValue(before, 'parley_group_commit_batch_size_count') ?? 0) + 1);
     expect(metricValue(after, 'parley_messages_written_total{outcome="inserted"}')).toBe(1);

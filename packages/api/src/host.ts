@@ -25,4 +25,21 @@ export interface ApiMetrics {
    * how long the statement took in `seconds` (the counter row is locked for about that long).
    */
   groupCommitted(batch: { sends: number; inserted: number; seconds: number }): void;
+  /**
+   * One hop of a live event's way to a subscriber (see {@link EventHop}), in seconds; for the
+   * delivery breakdown of `/metrics` and `pnpm bench`.
+   */
+  eventHop?(hop: EventHop, seconds: number): void;
 }
+
+/**
+ * The hops of a live event, each timed on this node:
+ * - `write`: from its database time (the writing statement's start) until the feed of the node
+ *   that wrote it has it: the statement, its commit, the answer coming back.
+ * - `bus`: the same on the other nodes: the commit, then Redis pub/sub.
+ * - `stream`: from the feed having it until one subscription yields it (its queue, the
+ *   generator waking, the socket drained); once per subscriber.
+ * - `socket`: from the feed having it until its frame is made for one subscriber's socket
+ *   (`stream` plus tRPC's handling); once per subscriber.
+ */
+export type EventHop = 'write' | 'bus' | 'stream' | 'socket';

@@ -48,6 +48,8 @@ export type { PartitionDto } from './features/partition/partition.service.ts';
 export type { MemberPresenceDto, PresenceListDto, PresenceSignalDto, PresenceStatus, TypingDto } from './features/presence/presence.types.ts';
 export type { PublicUser } from './features/auth/auth.service.ts';
 export { AppError, AppErrorCode, internalErrorId } from './errors.ts';
+export { encodeFrame, feedReceivedAt } from './features/event/event.wire.ts';
+export type { EventHop } from './host.ts';
 export { isKnownProcedure, refuseUnknownProcedure, sessionUserId } from './transport-guards.ts';
 export { deleteExpiredSessions } from './features/auth/session.ts';
 
@@ -132,6 +134,7 @@ export function createApiDeps(opts: {
       log: opts.log,
       pollMs: config.eventPollMs,
       safetyPollMs: config.eventSafetyPollMs,
+      metrics: opts.metrics,
     }),
   };
 }

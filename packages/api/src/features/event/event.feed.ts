@@ -1,9 +1,10 @@
 import type { Kysely } from 'kysely';
 import type { Bus } from '@parley/cluster';
 import type { Database, PartitionId } from '@parley/db';
-import type { Logger } from '../../host.ts';
+import type { ApiMetrics, Logger } from '../../host.ts';
 import { findLastEventId, listEventsAfter } from './event.repo.ts';
 import type { ParleyEvent } from './event.types.ts';
+import { markReceived } from './event.wire.ts';
 
 const FILL_PAGE = 500;
 
@@ -20,6 +21,8 @@ export interface FeedDeps {
   pollMs: number;
   /** Log poll interval while the Redis bus is up: only a safety net for a lost publish. */
   safetyPollMs: number;
+  /** The `write` and `bus` hops of live events. */
+  metrics?: Pick<ApiMetrics, 'eventHop'> | undefined;
 }
 
 /**
@@ -77,9 +80,13 @@ export class PartitionFeed {
     return this.pending.size;
   }
 
-  /** Called by the writer on this node right after commit, and by the bus for other nodes' writes. */
-  receive(event: ParleyEvent): void {
+  /** Called by the writer on this node right after commit (`local`), and by the bus for other nodes' writes. */
+  receive(event: ParleyEvent, local = false): void {
     if (this.closed || event.id <= this.lastId) return;
+    const now = Date.now();
+    markReceived(event, now);
+    const eventHop = this.deps.metrics?.eventHop;
+    if (eventHop) eventHop(local ? 'write' : 'bus', Math.max(0, (now - Date.parse(event.at)) / 1000));
     this.pending.set(event.id, event);
     // Before start() has read the position, lastId is not known yet: start() drains.
     if (!this.started) return;
@@ -190,7 +197,7 @@ export class EventFeeds {
 
   /** A local write: dispatch at once to this node's subscribers (the bus brings it to others). */
   deliverLocal(event: ParleyEvent): void {
-    this.feeds.get(event.partitionId)?.feed.receive(event);
+    this.feeds.get(event.partitionId)?.feed.receive(event, true);
   }
 
   get size(): number {

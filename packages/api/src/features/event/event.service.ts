@@ -10,6 +10,7 @@ import { listUserRoomIds } from '../room/room.service.ts';
 import { EventQueue } from './event.queue.ts';
 import { findLastEventId, listEventsAfter } from './event.repo.ts';
 import { PERSONAL_EVENT_TYPES, type ParleyEvent } from './event.types.ts';
+import { feedReceivedAt } from './event.wire.ts';
 
 const BACKFILL_PAGE = 500;
 const MAX_QUEUED = 10_000;
@@ -175,6 +176,8 @@ export async function* streamEvents(ctx: Context & { user: User }, opts: StreamO
         if (visibility.admit(event)) {
           if (drained) await drained();
           ctx.metrics?.eventDelivered(event, true);
+          const received = feedReceivedAt(event);
+          if (received !== undefined) ctx.metrics?.eventHop?.('stream', (Date.now() - received) / 1000);
           yield tracked(String(event.id), mark(event));
         }
         // Removed (or left): the stream ends right after telling them, whichever node it is on.

@@ -1,0 +1,59 @@
+// A live event on its way out of a node: when the node's feed got it (for the delivery hops of
+// `/metrics`), and its JSON, made once per node however many subscribers it goes to.
+//
+// A feed hands the same event object to every subscription of its workspace on the node, and
+// tRPC hands that object on, untouched, to each connection's encoder. Both facts are keyed on
+// that object (weakly: gone with it), so nothing here holds an event longer than its delivery.
+
+const receivedAt = new WeakMap<object, number>();
+const encoded = new WeakMap<object, string>();
+
+/** The feed has the event now (`Date.now()`): the start of its `stream` and `socket` hops. */
+export function markReceived(event: object, at: number = Date.now()): void {
+  if (!receivedAt.has(event)) receivedAt.set(event, at);
+}
+
+/** When this node's feed got the event live; undefined for one read from the log (a replay) or made elsewhere. */
+export function feedReceivedAt(event: object): number | undefined {
+  return receivedAt.get(event);
+}
+
+type Frame = { id?: unknown; jsonrpc?: unknown; result?: { type?: unknown; id?: unknown; data?: unknown } };
+
+const onlyKeys = (o: object, allowed: readonly string[]) => Object.keys(o).every((k) => allowed.includes(k));
+
+/**
+ * The live event of a data frame as tRPC's WebSocket handler makes it for a tracked yield
+ * (`{ id, jsonrpc, result: { type: 'data', data: { id, data: event }, id } }`), else undefined:
+ * a frame with any other shape is left to `JSON.stringify`.
+ */
+function trackedEvent(frame: Frame): object | undefined {
+  const result = frame.result;
+  if (!result || result.type !== 'data' || typeof result.id !== 'string') return undefined;
+  const data = result.data as { id?: unknown; data?: unknown } | null | undefined;
+  const event = data?.data;
+  if (event === null || typeof event !== 'object' || !receivedAt.has(event) || data!.id !== result.id) return undefined;
+  if (!onlyKeys(frame, ['id', 'jsonrpc', 'result']) || !onlyKeys(result, ['type', 'data', 'id']) || !onlyKeys(data!, ['id', 'data'])) return undefined;
+  return event;
+}
+
+/**
+ * One frame of tRPC's WebSocket protocol as text. A live event's data frame is written around
+ * the event's JSON, made once per node (the first subscriber pays for it, the others copy the
+ * string): the same JSON as `JSON.stringify(frame)` (same keys, same order). Anything else is
+ * `JSON.stringify(frame)`.
+ */
+export function encodeFrame(frame: unknown): string {
+  const f = frame as Frame | null;
+  const event = f && typeof f === 'object' ? trackedEvent(f) : undefined;
+  if (!event) return JSON.stringify(frame);
+  let json = encoded.get(event);
+  if (json === undefined) {
+    json = JSON.stringify(event);
+    encoded.set(event, json);
+  }
+  const result = f!.result!;
+  const trackedId = JSON.stringify(result.id);
+  const head = `{${f!.id === undefined ? '' : `"id":${JSON.stringify(f!.id)},`}${f!.jsonrpc === undefined ? '' : `"jsonrpc":${JSON.stringify(f!.jsonrpc)},`}`;
+  return `${head}"result":{"type":"data","data":{"id":${trackedId},"data":${json}},"id":${trackedId}}}`;
+}
