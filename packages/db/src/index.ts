@@ -11,7 +11,7 @@
  * ```
  */
 export * from './schema.ts';
-export { createDb, type CreateDbOptions, type DbDriver, type DbHandle, type PoolStats } from './create-db.ts';
+export { createDb, PREPARED, type CreateDbOptions, type DbDriver, type DbHandle, type PoolStats } from './create-db.ts';
 export { PARTITION_ID_PATTERN, isPartitionId, parsePartitionId, pt, ptAs, type PartitionId } from './partition-id.ts';
 export { applyPartitionTemplates, latestTemplateVersion, migrateToLatest, tableExists, upgradeAllPartitions, upgradePartition } from './migrate.ts';
 export { pgErrorCode } from './pg-error.ts';
