@@ -1,8 +1,9 @@
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { createMemoryPresence, createMemoryRateLimiter, type Bus, type BusState } from '@parley/cluster';
 import { anonymousRequest, createApiDeps, createCaller, createContext, type ApiDeps } from '../../index.ts';
 import { createTestApi, createTestWorkspace, relaxedRateLimits, silentLogger, type TestApi, type TestWorkspace } from '../../testing.ts';
 import { newClientId, take, untrack } from '../../test-util.ts';
+import { GAP_WAIT_MS } from './event.feed.ts';
 import type { ParleyEvent } from './event.types.ts';
 
 /** A Redis bus as another node sees it when every publish is lost: state only, no delivery. */
@@ -93,6 +94,52 @@ describe('event feed paced by the bus', () => {
     } finally {
       // Not awaited: a stream ends at its next wake-up, not at once.
       void it.return?.();
+    }
+  });
+});
+
+/** The bus delivers two nodes' events out of order; the feed waits a moment for the missing one before asking the log. */
+describe('a gap in the feed', () => {
+  let api: TestApi;
+  beforeAll(async () => {
+    api = await createTestApi();
+    await createTestWorkspace(api, 'feedgap', 'ann');
+  });
+  afterAll(() => api.close());
+
+  const fake = (id: number): ParleyEvent =>
+    ({
+      id,
+      partitionId: 'feedgap',
+      roomId: null,
+      at: new Date().toISOString(),
+      actorId: null,
+      type: 'partition.renamed',
+      data: { name: `n${id}` },
+    }) as unknown as ParleyEvent;
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+  test('closed by the bus within GAP_WAIT_MS: no log read, both dispatched in order; left open: the log is read', async () => {
+    const feed = await api.deps.feeds.acquire('feedgap' as never);
+    try {
+      const seen: number[] = [];
+      feed.listen((e) => seen.push(e.id));
+      const reads = vi.spyOn(feed, 'fill');
+      const base = feed.lastId;
+
+      feed.receive(fake(base + 2));
+      feed.receive(fake(base + 1));
+      await sleep(GAP_WAIT_MS * 4);
+      expect(seen).toEqual([base + 1, base + 2]);
+      expect(reads).not.toHaveBeenCalled();
+
+      feed.receive(fake(base + 4));
+      expect(reads).not.toHaveBeenCalled();
+      await sleep(GAP_WAIT_MS * 4);
+      expect(reads).toHaveBeenCalledTimes(1);
+      expect(seen).toEqual([base + 1, base + 2]);
+    } finally {
+      api.deps.feeds.release('feedgap');
     }
   });
 });

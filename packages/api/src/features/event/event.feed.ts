@@ -7,6 +7,14 @@ import type { ParleyEvent } from './event.types.ts';
 import { markReceived } from './event.wire.ts';
 
 const FILL_PAGE = 500;
+/**
+ * A gap (n+2 before n+1) is almost always two nodes' publishes crossing on the bus: the
+ * missing event follows within a millisecond or so. The feed waits this long for it before
+ * reading the log (a lost publish then costs this much more latency; one that arrives costs no
+ * query). Measured on the 3-node bench: gap reads were 0.2–0.3 PostgreSQL transactions per
+ * message at 100 messages/s.
+ */
+export const GAP_WAIT_MS = 5;
 
 export const eventChannel = (partitionId: string) => `events:${partitionId}`;
 
@@ -43,6 +51,7 @@ export class PartitionFeed {
   private readonly listeners = new Set<Listener>();
   private unsubscribeBus?: () => void;
   private pollTimer?: NodeJS.Timeout;
+  private gapTimer?: NodeJS.Timeout;
   private filling?: Promise<void>;
   private refillRequested = false;
   private started = false;
@@ -91,7 +100,21 @@ export class PartitionFeed {
     // Before start() has read the position, lastId is not known yet: start() drains.
     if (!this.started) return;
     this.drain();
-    if (this.pending.size > 0) void this.fill();
+    this.awaitGap();
+  }
+
+  /** Reads the log for a gap that the bus has not closed within {@link GAP_WAIT_MS}. */
+  private awaitGap(): void {
+    if (this.pending.size === 0) {
+      clearTimeout(this.gapTimer);
+      this.gapTimer = undefined;
+      return;
+    }
+    if (this.gapTimer) return;
+    this.gapTimer = setTimeout(() => {
+      this.gapTimer = undefined;
+      if (this.pending.size > 0) void this.fill();
+    }, GAP_WAIT_MS);
   }
 
   /** The bus went up or down: read the log now (it may have dropped events) and re-pace the poll. */
@@ -151,6 +174,7 @@ export class PartitionFeed {
     this.closed = true;
     this.unsubscribeBus?.();
     clearTimeout(this.pollTimer);
+    clearTimeout(this.gapTimer);
     this.listeners.clear();
     this.pending.clear();
   }
