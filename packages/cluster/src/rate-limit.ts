@@ -160,7 +160,7 @@ export interface RedisRateLimiterOptions {
  */
 export function createRedisRateLimiter(opts: RedisRateLimiterOptions): RateLimiter {
   const prefix = `${opts.prefix ?? 'parley:'}rl:`;
-  const redis = openRedis(opts.url, opts.name ?? 'parley-limiter', { commandTimeout: COMMAND_TIMEOUT_MS }) as ScriptedRedis;
+  const redis = openRedis(opts.url, opts.name ?? 'parley-limiter', { commandTimeout: COMMAND_TIMEOUT_MS, enableAutoPipelining: true }) as ScriptedRedis;
   // The number of keys varies: it is the first argument of each call.
   redis.defineCommand('parleyRateLimit', { lua: CONSUME_LUA });
   redis.defineCommand('parleyRateLimitRefund', { numberOfKeys: 1, lua: REFUND_LUA });

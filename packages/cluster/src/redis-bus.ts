@@ -30,7 +30,7 @@ export function createRedisBus(opts: RedisBusOptions): Bus {
   const prefix = opts.prefix ?? 'parley:';
   const name = opts.name ?? 'parley-bus';
   const { log } = opts;
-  const pub = openRedis(opts.url, `${name}:pub`, { commandTimeout: PUBLISH_TIMEOUT_MS });
+  const pub = openRedis(opts.url, `${name}:pub`, { commandTimeout: PUBLISH_TIMEOUT_MS, enableAutoPipelining: true });
   // We resubscribe ourselves on `ready`, so `up` can wait until it is done.
   const sub = openRedis(opts.url, `${name}:sub`, { autoResubscribe: false });
 

@@ -9,6 +9,8 @@ const CONNECT_TIMEOUT_MS = 2000;
  * A Redis connection that fails fast instead of queueing: with the offline queue off, a
  * command issued while Redis is unreachable rejects at once, so callers can fall back
  * (poll, fail open) instead of holding a request until Redis returns. It reconnects forever.
+ * The command connections (limiter, bus publisher, presence) pass `enableAutoPipelining`: the
+ * commands of one event-loop turn (a burst of sends' limits and publishes) leave in one write.
  */
 export function openRedis(url: string, name: string, extra: RedisOptions = {}): Redis {
   return new Redis(url, {

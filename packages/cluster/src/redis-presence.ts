@@ -197,7 +197,7 @@ export function createRedisPresence(opts: RedisPresenceOptions): Presence {
   // A restarted node gets new connection keys: what its previous life left expires on its own.
   const instance = `${opts.nodeId.replace(/[^\w.:-]/g, '_')}:${randomBytes(3).toString('hex')}`;
   const { bus, log } = opts;
-  const redis = openRedis(opts.url, opts.name ?? 'parley-presence', { commandTimeout: COMMAND_TIMEOUT_MS }) as ScriptedRedis;
+  const redis = openRedis(opts.url, opts.name ?? 'parley-presence', { commandTimeout: COMMAND_TIMEOUT_MS, enableAutoPipelining: true }) as ScriptedRedis;
   redis.defineCommand('parleyPresenceConnect', { numberOfKeys: 7, lua: CONNECT_LUA });
   redis.defineCommand('parleyPresenceDisconnect', { numberOfKeys: 7, lua: DISCONNECT_LUA });
   redis.defineCommand('parleyPresenceSweep', { numberOfKeys: 7, lua: SWEEP_LUA });
