@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import { sql } from 'kysely';
-import { WebSocketServer, type WebSocket } from 'ws';
+import { WebSocketServer } from 'ws';
 import {
   AppError,
   appRouter,
@@ -18,7 +18,7 @@ import {
 import type { RunningLease } from '@parley/cluster';
 import { latestTemplateVersion, type NodeStatus } from '@parley/db';
 import type { ServerMetrics } from './metrics.ts';
-import { ConnectionCounter, defaultWsLimits, guardedConnectionHandler, WS_POLICY_VIOLATION, type WsLimits } from './ws-guard.ts';
+import { ConnectionCounter, defaultWsLimits, guardedConnectionHandler, WS_POLICY_VIOLATION, type ConnectionGuard, type WsLimits } from './ws-guard.ts';
 import { bearerToken, clientIp, isHttps, isOriginAllowed, sessionCookieHeaders, sessionCookieToken, type OriginPolicy } from './http-util.ts';
 import { createStaticHandler } from './static.ts';
 
@@ -241,44 +241,49 @@ export function createParleyServer(opts: ServerOptions): ParleyServer {
   wss.on('headers', (headers) => headers.push(`X-Parley-Node: ${opts.nodeId}`));
   const perAddress = new ConnectionCounter(() => wsLimits.maxConnectionsPerAddress);
   const perUser = new ConnectionCounter(() => wsLimits.maxConnectionsPerUser);
-  const onConnection = guardedConnectionHandler({
+  const onConnection = guardedConnectionHandler<typeof appRouter, RequestInfo>({
     router: appRouter,
     limits: wsLimits,
     hooks: {
       isKnownProcedure,
-      refuseUnknown: (path, req) => refuseUnknownProcedure(deps, requestInfo(req).ip, path),
+      refuseUnknown: (path, request) => refuseUnknownProcedure(deps, request.ip, path),
       eventHop: deps.metrics?.eventHop?.bind(deps.metrics),
+      closed: (guard) => {
+        perAddress.remove(guard.request.ip);
+        if (guard.account !== undefined) perUser.remove(guard.account);
+      },
     },
-    keepAlive: { enabled: true, pingMs: WS_PING_MS, pongWaitMs: 10_000 },
+    keepAlive: { pingMs: WS_PING_MS, pongWaitMs: 10_000 },
     onError: ({ error, path }) => {
       if (error.code === 'INTERNAL_SERVER_ERROR') deps.log.error({ err: error, path, errorId: internalErrorId(error) }, 'call failed');
     },
-    createContext: ({ req, connectionParams, guard }) => {
-      const base = requestInfo(req);
+    // What a connection keeps of its upgrade request: the session token, the Origin verdict and
+    // the address, not the request with its headers; and of its connection params, the token.
+    describe: (req) => requestInfo(req),
+    connect: ({ request, connectionParams, guard }) => {
       const paramToken = typeof connectionParams?.token === 'string' ? connectionParams.token : null;
-      const token = paramToken ?? base.token;
-      if (token) limitPerUser(guard.socket, token);
-      return createContext(deps, {
-        ...base,
-        token,
-        tokenSource: paramToken ? 'bearer' : base.tokenSource,
-        drained: guard.drained,
-      });
+      const token = paramToken ?? request.token;
+      if (token) limitPerUser(guard, token);
+      return { token, tokenSource: paramToken ? 'bearer' : request.tokenSource, originAllowed: request.originAllowed, ip: request.ip, drained: guard.drained };
     },
+    // A call's context, from the connection's request info (the connection keeps no context).
+    context: (request) => createContext(deps, request),
   });
 
   /**
    * Connections signed in as one user, counted once the token is known (at once, or with the
-   * connection params): past the bound the newest one is closed with a reason.
+   * connection params): past the bound the newest one is closed with a reason. The count is
+   * given back when the connection ends (the handler's `closed` hook).
    */
-  const limitPerUser = (ws: WebSocket, token: string) => {
+  const limitPerUser = (guard: ConnectionGuard<RequestInfo>, token: string) => {
     void sessionUserId(deps, token).then((userId) => {
+      const ws = guard.socket;
       if (!userId || ws.readyState !== ws.OPEN) return;
       if (!perUser.tryAdd(userId)) {
         ws.close(WS_POLICY_VIOLATION, `Too many connections for this account (at most ${wsLimits.maxConnectionsPerUser}).`);
         return;
       }
-      ws.once('close', () => perUser.remove(userId));
+      guard.account = userId;
     });
   };
 
@@ -287,10 +292,6 @@ export function createParleyServer(opts: ServerOptions): ParleyServer {
     for (const client of wss.clients) bytes += client.bufferedAmount;
     return bytes;
   };
-
-  wss.on('connection', (ws: WebSocket, req: IncomingMessage) => {
-    onConnection(ws, req);
-  });
 
   /**
    * A batch naming procedures that do not exist: each counts against the address's limit (tRPC
@@ -335,8 +336,13 @@ export function createParleyServer(opts: ServerOptions): ParleyServer {
       );
       return;
     }
-    socket.once('close', () => perAddress.remove(address));
-    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+    // Until it is a WebSocket the socket gives its address's count back; from then on its connection does.
+    const release = () => perAddress.remove(address);
+    socket.once('close', release);
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      socket.removeListener('close', release);
+      onConnection(ws, req);
+    });
   });
 
   return {

@@ -30,6 +30,9 @@ export type AccessChange =
   /** The user blocked or unblocked someone: their streams re-read whom they block (nothing cached changes). */
   | { kind: 'blocks'; userId: string };
 
+/** Who is told of changes of a user's access: a function, or an object whose `onAccessChange` is called (no closure per watcher). */
+export type AccessWatcher = ((change: AccessChange) => void) | { onAccessChange(change: AccessChange): void };
+
 export interface CachedSession {
   session: Session;
   user: User;
@@ -71,7 +74,7 @@ export class AccessCache {
   readonly ttlMs: number;
   readonly #sessions = new Map<string, Entry<CachedSession>>();
   readonly #roles = new Map<string, Entry<Role>>();
-  readonly #watchers = new Map<string, Set<(change: AccessChange) => void>>();
+  readonly #watchers = new Map<string, Set<AccessWatcher>>();
   readonly #from = randomUUID();
   readonly #now: () => number;
   readonly #bus: Bus;
@@ -125,15 +128,18 @@ export class AccessCache {
     });
   }
 
-  /** Calls `listener` for every change of `userId`'s access, from this node or another. */
-  watch(userId: string, listener: (change: AccessChange) => void): () => void {
+  /** Calls `listener` for every change of `userId`'s access, from this node or another, until the returned function (or {@link AccessCache.unwatch}) is called. */
+  watch(userId: string, listener: AccessWatcher): () => void {
     let set = this.#watchers.get(userId);
     if (!set) this.#watchers.set(userId, (set = new Set()));
     set.add(listener);
-    return () => {
-      set.delete(listener);
-      if (set.size === 0) this.#watchers.delete(userId);
-    };
+    return () => this.unwatch(userId, listener);
+  }
+
+  unwatch(userId: string, listener: AccessWatcher): void {
+    const set = this.#watchers.get(userId);
+    if (!set?.delete(listener)) return;
+    if (set.size === 0) this.#watchers.delete(userId);
   }
 
   /** Forgets everything (bus state changes; tests). */
@@ -163,7 +169,10 @@ export class AccessCache {
     } else if (change.kind === 'membership') {
       this.#roles.delete(roleKey(change.partitionId, change.userId));
     }
-    for (const listener of [...(this.#watchers.get(change.userId) ?? [])]) listener(change);
+    for (const listener of [...(this.#watchers.get(change.userId) ?? [])]) {
+      if (typeof listener === 'function') listener(change);
+      else listener.onAccessChange(change);
+    }
   }
 
   #get<T>(map: Map<string, Entry<T>>, key: string): T | undefined {

@@ -52,6 +52,7 @@ export { encodeFrame, feedReceivedAt } from './features/event/event.wire.ts';
 export type { EventHop } from './host.ts';
 export { isKnownProcedure, refuseUnknownProcedure, sessionUserId } from './transport-guards.ts';
 export { deleteExpiredSessions } from './features/auth/session.ts';
+export { secondsWheel, TimerWheel, type WheelMember } from './timer-wheel.ts';
 
 /**
  * One pass of a workspace's note-lock sweep (the `note-lock-sweep` background job, one node per

@@ -18,7 +18,11 @@ export const GAP_WAIT_MS = 5;
 
 export const eventChannel = (partitionId: string) => `events:${partitionId}`;
 
-type Listener = (event: ParleyEvent) => void;
+/**
+ * What a feed hands its events to: a function, or an object whose `onFeedEvent` is called (a
+ * stream's own filter, so that ten thousand idle streams are not ten thousand closures).
+ */
+export type FeedListener = ((event: ParleyEvent) => void) | { onFeedEvent(event: ParleyEvent): void };
 
 /** What a feed needs from its node. */
 export interface FeedDeps {
@@ -48,7 +52,7 @@ export class PartitionFeed {
   /** Highest id dispatched; every id up to it has been dispatched. */
   lastId = 0;
   private readonly pending = new Map<number, ParleyEvent>();
-  private readonly listeners = new Set<Listener>();
+  private readonly listeners = new Set<FeedListener>();
   private unsubscribeBus?: () => void;
   private pollTimer?: NodeJS.Timeout;
   private gapTimer?: NodeJS.Timeout;
@@ -75,9 +79,14 @@ export class PartitionFeed {
     this.schedulePoll();
   }
 
-  listen(listener: Listener): () => void {
+  /** Hands every event from now on to `listener`, until the returned function (or {@link PartitionFeed.unlisten}) is called. */
+  listen(listener: FeedListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  unlisten(listener: FeedListener): void {
+    this.listeners.delete(listener);
   }
 
   get listenerCount(): number {
@@ -138,7 +147,10 @@ export class PartitionFeed {
       if (!next) break;
       this.pending.delete(next.id);
       this.lastId = next.id;
-      for (const listener of this.listeners) listener(next);
+      for (const listener of this.listeners) {
+        if (typeof listener === 'function') listener(next);
+        else listener.onFeedEvent(next);
+      }
     }
     for (const id of this.pending.keys()) if (id <= this.lastId) this.pending.delete(id);
   }

@@ -1,8 +1,12 @@
+import { secondsWheel, type TimerWheel, type WheelMember } from '../../timer-wheel.ts';
+
 export interface EventQueueOptions {
   /** Aborting it wakes the consumer for good. */
   signal?: AbortSignal | undefined;
-  /** A tick this often (one timer per queue): the consumer's cue for periodic work, see {@link EventQueue.takeTick}. */
+  /** A tick this often: the consumer's cue for periodic work, see {@link EventQueue.takeTick}. */
   tickMs?: number | undefined;
+  /** Where the ticks come from (default: the node's {@link secondsWheel}, one-second precision). */
+  wheel?: TimerWheel | undefined;
 }
 
 /**
@@ -10,16 +14,24 @@ export interface EventQueueOptions {
  * queued items are dropped and `overflowed` is set: the consumer then re-reads the durable
  * log, so a slow client costs memory up to the bound, never an event.
  *
- * Waiting costs no timer: one interval per queue (`tickMs`) and one abort listener wake the
- * consumer, not a timeout per wait (a stream waits once per delivery).
+ * Waiting costs no timer of its own: the queue is a member of a shared {@link TimerWheel}
+ * (one timer for every queue of the node, each ticking at its own phase) and its own abort
+ * listener (the queue itself, `handleEvent`), not a timer per queue or per wait (a stream
+ * waits once per delivery). What an idle subscription holds is most of a node's memory per
+ * connection, so nothing here is allocated before it is needed.
  */
-export class EventQueue<T> {
-  private items: T[] = [];
-  private waiter?: () => void;
+/** Who {@link EventQueue.whenReady} calls back (an object, so that a consumer waits without a promise or a closure). */
+export interface QueueWaiter {
+  queueReady(): void;
+}
+
+export class EventQueue<T> implements WheelMember {
+  private items: T[] | undefined;
+  private waiter: (() => void) | QueueWaiter | undefined;
   private ticked = false;
-  private readonly timer?: ReturnType<typeof setInterval>;
-  private readonly signal?: AbortSignal | undefined;
-  private readonly onAbort = () => this.wake();
+  private readonly signal: AbortSignal | undefined;
+  private readonly tickMs: number | undefined;
+  private readonly wheel: TimerWheel | undefined;
   overflowed = false;
 
   constructor(
@@ -27,32 +39,36 @@ export class EventQueue<T> {
     options: EventQueueOptions = {},
   ) {
     this.signal = options.signal;
-    this.signal?.addEventListener('abort', this.onAbort, { once: true });
+    this.signal?.addEventListener('abort', this, { once: true });
     if (options.tickMs !== undefined) {
-      this.timer = setInterval(() => {
-        this.ticked = true;
-        this.wake();
-      }, options.tickMs);
-      this.timer.unref?.();
+      const wheel = options.wheel ?? secondsWheel;
+      if (options.tickMs > wheel.horizonMs) throw new RangeError(`tickMs ${options.tickMs} is past the wheel's reach (${wheel.horizonMs} ms)`);
+      this.tickMs = options.tickMs;
+      this.wheel = wheel;
+      this.wheel.add(this, this.wheel.clock() + options.tickMs);
     }
   }
 
   push(item: T): void {
-    if (this.items.length >= this.max) {
-      this.items = [];
+    const items = (this.items ??= []);
+    if (items.length >= this.max) {
+      this.items = undefined;
       this.overflowed = true;
     } else {
-      this.items.push(item);
+      items.push(item);
     }
     this.wake();
   }
 
   shift(): T | undefined {
-    return this.items.shift();
+    const item = this.items?.shift();
+    // An emptied queue lets go of its array (an idle stream holds none).
+    if (this.items?.length === 0) this.items = undefined;
+    return item;
   }
 
   get size(): number {
-    return this.items.length;
+    return this.items?.length ?? 0;
   }
 
   /** A tick now, out of turn (the periodic work is due at once: a session ended, say). */
@@ -68,25 +84,50 @@ export class EventQueue<T> {
     return ticked;
   }
 
-  /** Resolves when an item (or overflow) is available, a tick is due, or the signal aborts. */
+  /** An item (or overflow) is available, a tick is due, or the signal has aborted: a consumer has something to do. */
+  get ready(): boolean {
+    return this.size > 0 || this.overflowed || this.ticked || this.signal?.aborted === true;
+  }
+
+  /** Resolves when the queue is {@link EventQueue.ready}. */
   wait(): Promise<void> {
-    if (this.items.length > 0 || this.overflowed || this.ticked || this.signal?.aborted) return Promise.resolve();
+    if (this.ready) return Promise.resolve();
     return new Promise((resolve) => {
-      this.waiter = () => {
-        this.waiter = undefined;
-        resolve();
-      };
+      this.waiter = resolve;
     });
   }
 
-  /** Stops the tick and lets go of the signal. */
+  /**
+   * Calls `waiter.queueReady()` once the queue is {@link EventQueue.ready} (or closed), never
+   * synchronously; as {@link EventQueue.wait}, but holding only the waiter meanwhile.
+   */
+  whenReady(waiter: QueueWaiter): void {
+    if (this.ready) queueMicrotask(() => waiter.queueReady());
+    else this.waiter = waiter;
+  }
+
+  /** Stops the ticks and lets go of the signal. */
   close(): void {
-    clearInterval(this.timer);
-    this.signal?.removeEventListener('abort', this.onAbort);
+    this.wheel?.delete(this);
+    this.signal?.removeEventListener('abort', this);
+    this.wake();
+  }
+
+  /** The periodic tick (the wheel calls it); due again a period later. */
+  onWheel(now: number): number | undefined {
+    this.tick();
+    return now + this.tickMs!;
+  }
+
+  /** The signal's `abort` (the queue is its own listener: no closure per queue). */
+  handleEvent(): void {
     this.wake();
   }
 
   private wake(): void {
-    this.waiter?.();
+    const waiter = this.waiter;
+    this.waiter = undefined;
+    if (typeof waiter === 'function') waiter();
+    else waiter?.queueReady();
   }
 }

@@ -94,6 +94,25 @@ describe('event.onEvent', () => {
     expect(e!.data).toMatchObject({ type: 'room.created', data: { name: 'announce' } });
   });
 
+  test('an idle stream ends when stopped (its pending next() gets the end) and lets go of its feed; an abort ends it too', async () => {
+    const feedsBefore = api.deps.feeds.size;
+    const stream = (await (ben.caller.event.onEvent(P) as Promise<AsyncIterable<unknown>>))[Symbol.asyncIterator]();
+    const waiting = stream.next();
+    await new Promise((r) => setTimeout(r, 100));
+    await stream.return?.();
+    await expect(waiting).resolves.toEqual({ done: true, value: undefined });
+    expect(api.deps.feeds.size).toBe(feedsBefore);
+
+    const controller = new AbortController();
+    const benAborting = createCaller(createContext(api.deps, anonymousRequest({ token: ben.token })), { signal: controller.signal });
+    const aborted = (await (benAborting.event.onEvent(P) as Promise<AsyncIterable<unknown>>))[Symbol.asyncIterator]();
+    const next = aborted.next();
+    await new Promise((r) => setTimeout(r, 100));
+    controller.abort();
+    await expect(next).resolves.toEqual({ done: true, value: undefined });
+    expect(api.deps.feeds.size).toBe(feedsBefore);
+  });
+
   test('without lastEventId the stream starts live', async () => {
     const collecting = takeEvents<ParleyEvent>(ben.caller.event.onEvent(P), 1);
     await new Promise((r) => setTimeout(r, 50));
