@@ -44,6 +44,13 @@ export class Tracker {
     this.stepDelivered = 0;
   }
 
+  /** Forgets every message: `--compare` measures a second system with a tracker of its own. */
+  reset(): void {
+    for (const list of [this.sentAt, this.room, this.step, this.origin, this.acked, this.delivered]) list.length = 0;
+    this.beginStep(-1);
+    this.duplicates = 0;
+  }
+
   deliver(seq: number, node: number, latency: number): void {
     if (seq < 0 || seq >= this.sentAt.length) return;
     this.delivered[seq]! += 1;
@@ -53,6 +60,15 @@ export class Tracker {
     this.dNode.push(node);
     this.dLat.push(latency);
   }
+}
+
+/**
+ * Body of a benchmark message: `b|<step>|<seq>|<send time, performance.now() ms>`, padded to
+ * `bytes` (ASCII) with `|` and filler when asked (`--body-bytes`), which parseBody ignores.
+ */
+export function messageBody(step: number, seq: number, at: number, bytes = 0): string {
+  const body = `b|${step}|${seq}|${at.toFixed(3)}`;
+  return bytes > body.length + 1 ? `${body}|${'x'.repeat(bytes - body.length - 1)}` : body;
 }
 
 /** Body of a benchmark message: `b|<step>|<seq>|<send time, performance.now() ms>`. */

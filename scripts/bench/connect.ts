@@ -1,19 +1,17 @@
 import { BenchClient, tracker, type ClientEvents } from './bench-client.ts';
+import type { LoadClients } from './load.ts';
 import { log, onCleanup, waitFor } from './run.ts';
 import type { Run } from './setup.ts';
+import { uuidv7 } from './wire.ts';
 
 /** The clients, subscribed through nginx; a step may watch their (re)starts and deliveries. */
-export interface Connected {
-  clients: BenchClient[];
-  /** Clients per node, as nginx spread them. */
-  perNode: number[];
-  roomMembers: BenchClient[][];
+export interface Connected extends LoadClients<BenchClient> {
   resumeWatch: { onStarted?: ((c: BenchClient) => void) | undefined; onDelivered?: ((c: BenchClient, seq: number) => void) | undefined };
 }
 
 /** One WebSocket per person through nginx, each with an `event.onEvent` subscription from the workspace's head. */
 export async function connectClients(run: Run): Promise<Connected> {
-  const { people, cluster: clusterRef, heads, nodes, nodeIndex, roomIds } = run;
+  const { opts, http, people, cluster: clusterRef, heads, nodes, nodeIndex, roomIds, roomPartition } = run;
   let startedCount = 0;
   const resumeWatch: { onStarted?: (c: BenchClient) => void; onDelivered?: (c: BenchClient, seq: number) => void } = {};
   const events: ClientEvents = {
@@ -50,5 +48,16 @@ export async function connectClients(run: Run): Promise<Connected> {
   log(`clients per node: ${nodes.map((n, i) => `${n.id} ${perNode[i]}`).join(', ')}`);
 
   const roomMembers: BenchClient[][] = roomIds.map((_, r) => clients.filter((c) => c.room === r));
-  return { clients, perNode, roomMembers, resumeWatch };
+  /** `message.send` over the sender's own socket (`--send ws`, while it is open), else tRPC HTTP through nginx. */
+  const send = async (sender: BenchClient, room: number, body: string): Promise<number> => {
+    const input = { partitionId: roomPartition[room], roomId: roomIds[room], clientId: uuidv7(), body };
+    if (opts.send === 'ws' && sender.socket?.open) {
+      const node = sender.node;
+      await sender.socket.mutate('message.send', input);
+      return node;
+    }
+    const r = await http.mutation('message.send', input, sender.token);
+    return nodeIndex(r.upstream);
+  };
+  return { clients, perNode, roomMembers, send, resumeWatch };
 }

@@ -7,7 +7,7 @@ import type { Run } from './setup.ts';
  * Step 2: a rising send rate until the persisted rate stops following it or p99 passes the
  * bound, then narrowed down between the last rate that kept up and the first that did not.
  */
-export async function findKnee(run: Run, load: Load): Promise<{ knee: StepResult[]; kneeStep: StepResult | null }> {
+export async function findKnee(run: Pick<Run, 'opts'>, load: Load): Promise<{ knee: StepResult[]; kneeStep: StepResult | null }> {
   const { opts } = run;
   const { runStep } = load;
   log(`knee: ${opts.rates.join(', ')} messages/s, ${opts.stepSeconds} s each, until the persisted rate stops following or p99 > ${opts.p99BoundMs} ms…`);

@@ -5,7 +5,7 @@ import type { Run } from './setup.ts';
 import { num } from './stats.ts';
 
 /** Step 1: latency at a moderate rate; the quietest of up to three tries (one with --quick). */
-export async function measureLatency(run: Run, load: Load): Promise<{ latency: StepResult; latencyTries: StepResult[] }> {
+export async function measureLatency(run: Pick<Run, 'opts'>, load: Load): Promise<{ latency: StepResult; latencyTries: StepResult[] }> {
   const { opts } = run;
   const { runStep } = load;
   log(`latency: ${opts.rate} messages/s for ${opts.latencySeconds} s over ${opts.rooms} rooms (${opts.send} sends)…`);

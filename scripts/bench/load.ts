@@ -1,23 +1,38 @@
 import { performance } from 'node:perf_hooks';
-import { tracker } from './bench-client.ts';
-import type { Connected } from './connect.ts';
+import { messageBody, tracker } from './bench-client.ts';
 import type { Measures } from './measure.ts';
-import { MAX_IN_FLIGHT } from './options.ts';
+import { MAX_IN_FLIGHT, type Options } from './options.ts';
 import type { StepResult } from './results.ts';
 import { log, sleep, waitFor } from './run.ts';
-import type { Run } from './setup.ts';
 import { ms, num, percentiles } from './stats.ts';
-import { uuidv7 } from './wire.ts';
 
 export type Load = ReturnType<typeof createLoad>;
+
+/** One connected client as the generator sees it, whatever it speaks (Parley's tRPC, the Socket.IO peer). */
+export interface LoadClient {
+  /** Its room: index in the run's rooms. */
+  readonly room: number;
+  /** The node its socket is on: index in the run's nodes, -1 while not connected. */
+  readonly node: number;
+}
+
+/** The clients of one system, and how one of them sends a message into its room. */
+export interface LoadClients<C extends LoadClient = LoadClient> {
+  clients: C[];
+  /** Clients per node, as nginx spread them. */
+  perNode: number[];
+  roomMembers: C[][];
+  /** Sends `body` as `sender` into `room`; resolves once acknowledged, with the node that committed it (index in the run's nodes, -1 unknown). */
+  send(sender: C, room: number, body: string): Promise<number>;
+}
 
 /**
  * The open-loop generator: `runStep(kind, rate, seconds)` offers `rate` sends a second over the
  * rooms and measures one step (persisted, delivered, latency same-/cross-node, batches, CPU,
  * PostgreSQL and Redis per message). `results` holds every step run.
  */
-export function createLoad(run: Run, connected: Connected, m: Measures) {
-  const { opts, http, nodeIndex, roomIds, roomPartition } = run;
+export function createLoad(run: { opts: Options }, connected: LoadClients, m: Measures) {
+  const { opts } = run;
   const { roomMembers } = connected;
   const { quiesce, watchQueues, pgXacts, redisCounts, readCpu, cpuUsed, persistedOf, background } = m;
   let inFlight = 0;
@@ -29,17 +44,10 @@ export function createLoad(run: Run, connected: Connected, m: Measures) {
     const at = performance.now();
     const seq = tracker.add(room, step, at);
     const sender = members[seq % members.length]!;
-    const input = { partitionId: roomPartition[room], roomId: roomIds[room], clientId: uuidv7(), body: `b|${step}|${seq}|${at.toFixed(3)}` };
+    const body = messageBody(step, seq, at, opts.bodyBytes);
     inFlight += 1;
     try {
-      if (opts.send === 'ws' && sender.socket?.open) {
-        const node = sender.node;
-        await sender.socket.mutate('message.send', input);
-        tracker.origin[seq] = node;
-      } else {
-        const r = await http.mutation('message.send', input, sender.token);
-        tracker.origin[seq] = nodeIndex(r.upstream);
-      }
+      tracker.origin[seq] = await connected.send(sender, room, body);
       tracker.acked[seq] = 1;
       if (tracker.step[seq] === step) stepAcked += 1;
     } catch (error) {

@@ -2,6 +2,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { tracker } from './bench-client.ts';
 import { measureCallCosts } from './call-costs.ts';
+import { compare } from './compare/main.ts';
 import { connectClients } from './connect.ts';
 import { measureIdleStep } from './idle.ts';
 import { findKnee } from './knee.ts';
@@ -23,6 +24,8 @@ import { countMessages } from './totals.ts';
 /** The whole run, step by step (scripts/bench.ts runs it and cleans up on every way out). */
 export async function main(): Promise<void> {
   const opts = parseOptions();
+  // Parley, then the Socket.IO peer, side by side (compare/main.ts).
+  if (opts.compare) return compare(opts);
   const run = await setUp(opts);
   const callCosts = await measureCallCosts(run);
   const connected = await connectClients(run);

@@ -1,19 +1,31 @@
 import { performance } from 'node:perf_hooks';
+import type { NodeProcess } from '../cluster/index.ts';
 import { childPids, cpuDelta, cpuOf, machineCpu } from './procstat.ts';
 import type { CpuReading, CpuUsed } from './results.ts';
 import { sleep } from './run.ts';
-import { redisCommandCounts } from './services.ts';
-import type { Run } from './setup.ts';
+import { redisCommandCounts, type BenchDatabase, type PrivateRedis } from './services.ts';
 
 export type Measures = ReturnType<typeof createMeasures>;
+
+/** What the readings look at: Parley's run (setup.ts), or the Socket.IO peer's (compare/peer.ts). */
+export interface MeasuredSystem {
+  db: BenchDatabase;
+  /** This script's own PostgreSQL backend, left out of the CPU readings. */
+  ownBackend: number;
+  redis: PrivateRedis;
+  nodes: readonly NodeProcess[];
+  nginxMaster: number;
+  /** Where a step's messages are counted (`body like 'b|<step>|%'`): Parley's `messages_<workspace>` tables, the peer's one. */
+  messageTables: string[];
+}
 
 /**
  * Readings every step takes: CPU of each kind of process (/proc), PostgreSQL transactions,
  * Redis commands, rows persisted, the nodes' deepest queue, a quiet start, and the background
  * with no traffic (subtracted from each step's counts).
  */
-export function createMeasures(run: Run) {
-  const { db, ownBackend, nodes, nginxMaster, redis, partitionIds } = run;
+export function createMeasures(run: MeasuredSystem) {
+  const { db, ownBackend, nodes, nginxMaster, redis, messageTables } = run;
   const pgPids = async () =>
     (await db.client.query<{ pid: number }>('select pid from pg_stat_activity where datname = $1 and pid <> $2', [db.name, ownBackend])).rows.map((r) => r.pid);
   const readCpu = async (): Promise<CpuReading> => ({
@@ -75,16 +87,16 @@ export function createMeasures(run: Run) {
     let persisted = 0;
     let last = 0;
     const sizes: number[] = [];
-    for (const p of partitionIds) {
+    for (const table of messageTables) {
       const prefix = `b|${step}|%`;
       const r = await db.client.query<{ n: number; last: number | null }>(
-        `select count(*)::int as n, (extract(epoch from max(created_at)) * 1000)::float8 as last from "messages_${p}" where body like $1`,
+        `select count(*)::int as n, (extract(epoch from max(created_at)) * 1000)::float8 as last from "${table}" where body like $1`,
         [prefix],
       );
       persisted += r.rows[0]!.n;
       last = Math.max(last, r.rows[0]!.last ?? 0);
       // One group commit is one transaction: its rows share now(), the transaction's start time.
-      const b = await db.client.query<{ n: number }>(`select count(*)::int as n from "messages_${p}" where body like $1 group by created_at`, [prefix]);
+      const b = await db.client.query<{ n: number }>(`select count(*)::int as n from "${table}" where body like $1 group by created_at`, [prefix]);
       sizes.push(...b.rows.map((row) => row.n));
     }
     return { persisted, last, sizes };

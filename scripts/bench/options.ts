@@ -20,9 +20,18 @@ export const USAGE = `usage: pnpm bench [options]
   --note-contenders N  people asking for one note's lock at once in the notes step (default 50)
   --send ws|http     how messages are sent: over each sender's own WebSocket, as @parley/client does with a
                      token (default), or tRPC HTTP POST through nginx, as a browser's client (cookie session) does
+  --body-bytes B     pad each message body to B bytes after its \`b|step|seq|time\` marker (default: no padding; --compare 200)
+  --compare          the same workload on Parley, then on the Socket.IO 4 peer (scripts/peer/server.ts: @socket.io/redis-adapter,
+                     each message inserted into PostgreSQL before it is broadcast), in this process, one after the other, each
+                     behind the same nginx.conf on a fresh database and the same (flushed) redis-server; a side-by-side report
+                     in docs/benchmarks-vs-socketio.md. Its defaults: --nodes 2 --clients 200 --rooms 20 --rates 250,500,750,1000,1250
+                     --step-seconds 8 --p99-bound 100 --body-bytes 200, and --rate 250 (the step its latency rows are read at;
+                     CPU rows at 500/s); after a 3 s warm-up every rate of the ladder is run (no knee search, no latency step),
+                     and the steps only Parley has (call costs, notes, kill -9, idle RSS) are skipped; --partitions spreads
+                     Parley's rooms over workspaces and leaves the peer as it is; --profile is not supported
   --quick            a short run (under a minute)
   --profile          sample the nodes' CPU (the inspector's profiler, as --cpu-prof) and print where it went
-  --out FILE         where to write the report (default docs/benchmarks.md); --no-write to only print
+  --out FILE         where to write the report (default docs/benchmarks.md; --compare docs/benchmarks-vs-socketio.md); --no-write to only print
   --no-write
 
   DATABASE_URL  the PostgreSQL server to make the run's database on (default postgres://postgres@127.0.0.1:5432/postgres);
@@ -42,6 +51,10 @@ export const RELAXED_RATE_LIMIT_ENV = {
   WS_MAX_CONNECTIONS_PER_ADDRESS: '1000000',
   WS_MAX_CONNECTIONS_PER_USER: '100000',
 };
+/** `--compare`'s ladder (messages/s), and the rate its latency row and CPU rows are read at. */
+export const COMPARE_RATES = [250, 500, 750, 1000, 1250] as const;
+export const COMPARE_LATENCY_RATE = 250;
+export const COMPARE_CPU_RATE = 500;
 /** Sends in flight at once (an open-loop generator that stops offering past this). */
 export const MAX_IN_FLIGHT = 1500;
 export const PASSWORD = 'correct horse battery';
@@ -65,6 +78,10 @@ export interface Options {
   notes: number;
   noteContenders: number;
   send: 'http' | 'ws';
+  /** Bodies padded to this many bytes (0: the bare marker). */
+  bodyBytes: number;
+  /** Parley, then the Socket.IO peer, side by side (compare/main.ts). */
+  compare: boolean;
   quick: boolean;
   profile: boolean;
   out: string | null;
@@ -91,6 +108,8 @@ export function parseOptions(): Options {
       notes: { type: 'string' },
       'note-contenders': { type: 'string' },
       send: { type: 'string' },
+      'body-bytes': { type: 'string' },
+      compare: { type: 'boolean', default: false },
       quick: { type: 'boolean', default: false },
       profile: { type: 'boolean', default: false },
       out: { type: 'string' },
@@ -109,30 +128,37 @@ export function parseOptions(): Options {
     return n;
   };
   const quick = values.quick;
+  const compare = values.compare;
+  if (compare && values.profile) fail('--profile is not supported with --compare');
   const rates = values.rates
     ? values.rates.split(',').map((r) => int(r.trim(), '--rates', 0, 1, 1_000_000))
-    : quick
-      ? [250, 1000, 2000]
-      : [100, 250, 500, 1000, 2000, 4000];
+    : compare
+      ? [...COMPARE_RATES]
+      : quick
+        ? [250, 1000, 2000]
+        : [100, 250, 500, 1000, 2000, 4000];
   const send = values.send ?? 'ws';
   if (send !== 'http' && send !== 'ws') fail(`--send must be http or ws (got "${send}")`);
   const o: Options = {
-    nodes: int(values.nodes, '--nodes', 3, 1, 16),
-    clients: int(values.clients, '--clients', quick ? 120 : 300, 2, 5000),
-    rooms: int(values.rooms, '--rooms', 10, 1, 1000),
+    nodes: int(values.nodes, '--nodes', compare ? 2 : 3, 1, 16),
+    clients: int(values.clients, '--clients', compare ? 200 : quick ? 120 : 300, 2, 5000),
+    rooms: int(values.rooms, '--rooms', compare ? 20 : 10, 1, 1000),
     partitions: int(values.partitions, '--partitions', 1, 1, 100),
-    rate: int(values.rate, '--rate', 100, 1, 100_000),
+    rate: int(values.rate, '--rate', compare ? COMPARE_LATENCY_RATE : 100, 1, 100_000),
     rates,
     stepSeconds: int(values['step-seconds'], '--step-seconds', quick ? 3 : 8, 1, 600),
     latencySeconds: int(values['latency-seconds'], '--latency-seconds', quick ? 5 : 15, 1, 600),
-    p99BoundMs: int(values['p99-bound'], '--p99-bound', 1000, 1, 600_000),
-    idle: int(values.idle, '--idle', quick ? 2000 : 10_000, 0, 100_000),
-    notes: int(values.notes, '--notes', 200, 0, 5000),
+    p99BoundMs: int(values['p99-bound'], '--p99-bound', compare ? 100 : 1000, 1, 600_000),
+    // --compare runs neither the idle RSS step nor the notes step: they are Parley's alone.
+    idle: compare ? 0 : int(values.idle, '--idle', quick ? 2000 : 10_000, 0, 100_000),
+    notes: compare ? 0 : int(values.notes, '--notes', 200, 0, 5000),
     noteContenders: int(values['note-contenders'], '--note-contenders', 50, 1, 1000),
     send,
+    bodyBytes: int(values['body-bytes'], '--body-bytes', compare ? 200 : 0, 0, 4000),
+    compare,
     quick,
     profile: values.profile,
-    out: values['no-write'] ? null : (values.out ?? join(REPO_ROOT, 'docs/benchmarks.md')),
+    out: values['no-write'] ? null : (values.out ?? join(REPO_ROOT, compare ? 'docs/benchmarks-vs-socketio.md' : 'docs/benchmarks.md')),
   };
   if (o.partitions > o.rooms) fail('--partitions cannot be more than --rooms');
   if (o.clients < o.rooms) fail('--clients must be at least --rooms (every room needs a client)');

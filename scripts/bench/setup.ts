@@ -5,6 +5,7 @@ import { pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { findNginx, REPO_ROOT, startCluster, type Cluster, type NodeProcess } from '../cluster/index.ts';
 import { machineInfo, openFilesSoftLimit } from './machine.ts';
+import type { MeasuredSystem } from './measure.ts';
 import { COST_PARTITION, fail, IDLE_PARTITION, PASSWORD, RELAXED_RATE_LIMIT_ENV, type Options } from './options.ts';
 import type { MachineInfo } from './results.ts';
 import { log, onCleanup, pool } from './run.ts';
@@ -20,7 +21,7 @@ export interface Person {
 }
 
 /** What the set-up made, for every later step. */
-export interface Run {
+export interface Run extends MeasuredSystem {
   opts: Options;
   commandLine: string;
   info: MachineInfo;
@@ -49,12 +50,15 @@ export interface Run {
   heads: Map<string, string>;
 }
 
+/** The PostgreSQL server each run's fresh database is made on (`DATABASE_URL`). */
+export const databaseBaseUrl = () => process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
+
 /** Services (a private redis-server, a fresh database), the cluster, and the workspaces, rooms and people. */
 export async function setUp(opts: Options): Promise<Run> {
   const commandLine = `pnpm bench${process.argv.slice(2).length ? ` ${process.argv.slice(2).join(' ')}` : ''}`;
   const nginxBinary = findNginx() ?? fail('nginx not found: apt-get install nginx, or set NGINX=/path/to/nginx');
   if (!findRedisServer()) fail('redis-server not found on PATH (apt-get install redis-server): the benchmark runs a private one');
-  const baseUrl = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
+  const baseUrl = databaseBaseUrl();
 
   const fdLimit = openFilesSoftLimit();
   const fdNeeded = opts.clients + opts.idle + 600;
@@ -170,6 +174,7 @@ export async function setUp(opts: Options): Promise<Run> {
     redis,
     db,
     ownBackend,
+    messageTables: partitionIds.map((p) => `messages_${p}`),
     cluster,
     nodes,
     nodeIndex,

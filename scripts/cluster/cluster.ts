@@ -26,6 +26,8 @@ export interface ClusterOptions {
   onLog?: ((source: string, line: string) => void) | undefined;
   /** A node process ended (a crash, a kill, or a stop). */
   onNodeExit?: ((id: string, code: number | null, signal: NodeJS.Signals | null) => void) | undefined;
+  /** What each node runs instead of Parley (see `NodeProcessOptions.entry`): the benchmark's Socket.IO peer. */
+  entry?: string | undefined;
 }
 
 export interface Cluster {
@@ -69,6 +71,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
         id,
         port: await freePort(),
         env,
+        entry: options.entry,
         onLog: options.onLog && ((line) => options.onLog!(id, line)),
         onExit: options.onNodeExit && ((code, signal) => options.onNodeExit!(id, code, signal)),
       }),

@@ -24,6 +24,12 @@ export interface NodeProcessOptions {
   onLog?: ((line: string) => void) | undefined;
   /** Each time the process ends, whoever ended it. */
   onExit?: ((code: number | null, signal: NodeJS.Signals | null) => void) | undefined;
+  /**
+   * The program the process runs (default apps/server/src/main.ts). The benchmark's Socket.IO
+   * peer (scripts/peer/server.ts) runs here too, so both systems' nodes are started, watched and
+   * measured the same way; it must answer `/health` with `{"node": SERVER_ID}` as Parley does.
+   */
+  entry?: string | undefined;
 }
 
 /** One `apps/server` process on a fixed port that can be killed, drained and started again. */
@@ -81,7 +87,7 @@ export function createNodeProcess(options: NodeProcessOptions): NodeProcess {
     recentOutput: () => recent.toString(),
     async start() {
       if (child) return;
-      const proc = spawn(process.execPath, ['--import', TSX_LOADER, MAIN], {
+      const proc = spawn(process.execPath, ['--import', TSX_LOADER, options.entry ?? MAIN], {
         cwd: REPO_ROOT,
         env,
         stdio: ['ignore', 'pipe', 'pipe'],
