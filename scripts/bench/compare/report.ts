@@ -144,10 +144,11 @@ the peer inserts each message in a transaction of its own. "max queued" is Parle
   the peer that drops misses what was sent meanwhile; the comparison kills no node, so that
   difference is not measured here. Its delivery frame carries \`{ id, room, body, clientId }\`
   where Parley's carries the whole event in tRPC's envelope.
-- **Fan-out is encoded differently.** Socket.IO encodes a broadcast once per node and writes that
-  one frame to every socket in the room; Parley's tRPC WebSocket adapter serializes each event
-  once per subscriber (docs/benchmarks.md, "Where the CPU goes"). That is a difference of the
-  designs, not of the set-up, and one reason for the "node CPU per 1,000 deliveries" row.
+- **Fan-out.** Socket.IO encodes a broadcast once per node and writes that one frame to every
+  socket in the room. Parley makes an event's JSON once per node too (\`event.wire.ts\`), but each
+  subscriber's frame is its own (its subscription id in tRPC's envelope) and goes through that
+  subscription's own stream (its visibility check, its position for resuming): per-receiver work
+  the peer does not do, and one reason for the "node CPU per 1,000 deliveries" row.
 - **Writes.** Parley stores concurrent sends of a node and workspace in one transaction (group
   commit: the "batch" column); the peer makes one autocommit \`INSERT\` per message, as \`pg\` does
   by default. Both use a pool of 10 connections per node.${
