@@ -163,24 +163,8 @@ export function NoteConflictView({ conflict, saving, error, onMine, onTheirs }: 
         Choose which to keep.
       </p>
       <div className="note-conflict-columns">
-        <div>
-          <h3>Theirs (version {theirs.version})</h3>
-          <p className="note-conflict-title" dir="auto">
-            {theirs.title}
-          </p>
-          <pre className="note-conflict-text" dir="auto" aria-label="Their text">
-            {theirs.body}
-          </pre>
-        </div>
-        <div>
-          <h3>Yours (not saved)</h3>
-          <p className="note-conflict-title" dir="auto">
-            {yours.title}
-          </p>
-          <pre className="note-conflict-text" dir="auto" aria-label="Your text">
-            {yours.body}
-          </pre>
-        </div>
+        <ConflictColumn heading={`Theirs (version ${theirs.version})`} text={theirs} label="Their text" />
+        <ConflictColumn heading="Yours (not saved)" text={yours} label="Your text" />
       </div>
       {error && (
         <p className="error-text" role="alert">
@@ -197,5 +181,20 @@ export function NoteConflictView({ conflict, saving, error, onMine, onTheirs }: 
         <CopyButton text={yours} />
       </div>
     </section>
+  );
+}
+
+/** One side of the conflict: its title and its text as typed (never rendered as Markdown here). */
+function ConflictColumn({ heading, text, label }: { heading: string; text: NoteText; label: string }) {
+  return (
+    <div>
+      <h3>{heading}</h3>
+      <p className="note-conflict-title" dir="auto">
+        {text.title}
+      </p>
+      <pre className="note-conflict-text" dir="auto" aria-label={label}>
+        {text.body}
+      </pre>
+    </div>
   );
 }

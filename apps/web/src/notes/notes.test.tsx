@@ -175,14 +175,20 @@ test('a lost lock keeps my text on screen with the reason; "Lock again and save"
   await waitFor(() => expect(parley.notes.note(n.id)?.lock).toBeNull());
 });
 
-test('offline, Edit keeps a draft marked "Not saved — offline"; back online it is saved once and the lock given back', async () => {
+/** A note "Plan" at "base"; Ada goes offline, presses Edit and types `text` into her draft. */
+async function offlineDraft(text: string) {
   start();
   const n = parley.notes.seed(ACME.id, { title: 'Plan', body: 'base' });
   const app = await openNote(n.id, 'base');
   app.goOffline();
   fireEvent.click(editButton());
   await screen.findByText(/Not saved — offline/);
-  fireEvent.change(textArea(), { target: { value: 'typed on the train' } });
+  fireEvent.change(textArea(), { target: { value: text } });
+  return { n, app };
+}
+
+test('offline, Edit keeps a draft marked "Not saved — offline"; back online it is saved once and the lock given back', async () => {
+  const { n, app } = await offlineDraft('typed on the train');
   fireEvent.click(screen.getByRole('button', { name: 'Save' }));
   await screen.findByText(/Not saved — offline/);
   expect(parley.notes.versions(n.id)).toHaveLength(1);
@@ -196,13 +202,7 @@ test('offline, Edit keeps a draft marked "Not saved — offline"; back online it
 
 /** Ada writes "mine" offline on "base" while Bob saves "theirs"; back online, the choice shows. */
 async function conflictAfterOffline() {
-  start();
-  const n = parley.notes.seed(ACME.id, { title: 'Plan', body: 'base' });
-  const app = await openNote(n.id, 'base');
-  app.goOffline();
-  fireEvent.click(editButton());
-  await screen.findByText(/Not saved — offline/);
-  fireEvent.change(textArea(), { target: { value: 'mine' } });
+  const { n, app } = await offlineDraft('mine');
   parley.notes.saveAs(n.id, BOB, { body: 'theirs' });
   app.goOnline();
   const region = await screen.findByRole('region', { name: 'Choose a version' }, { timeout: 10_000 });
