@@ -137,6 +137,7 @@ export async function startNode(opts: NodeOptions): Promise<ParleyNode> {
   });
   const deps = createApiDeps({
     db: database.db,
+    writeDb: database.writeDb,
     dbDriver: database.driver,
     bus,
     limiter,

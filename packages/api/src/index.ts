@@ -109,6 +109,8 @@ export const createCaller = createCallerFactory(appRouter);
  */
 export function createApiDeps(opts: {
   db: Kysely<Database>;
+  /** Where the group commit of sends runs (`DbHandle.writeDb`); `db` when absent. */
+  writeDb?: Kysely<Database> | undefined;
   dbDriver: DbDriver;
   bus: Bus;
   limiter: RateLimiter;
@@ -127,7 +129,7 @@ export function createApiDeps(opts: {
     metrics: opts.metrics,
     log: opts.log,
     config,
-    messageWriter: new MessageWriter(opts.db, opts.metrics),
+    messageWriter: new MessageWriter(opts.writeDb ?? opts.db, opts.metrics),
     access: new AccessCache({ bus: opts.bus, log: opts.log, ttlMs: config.accessCacheTtlMs }),
     feeds: new EventFeeds({
       db: opts.db,

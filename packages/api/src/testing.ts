@@ -63,6 +63,7 @@ export async function createTestApi(
   const presence = opts.presence ?? createMemoryPresence({ bus });
   const deps = createApiDeps({
     db: database.db,
+    writeDb: database.writeDb,
     dbDriver: database.driver,
     bus,
     limiter,

@@ -17,8 +17,8 @@ describe.skipIf(!baseUrl)('prepared statements on PostgreSQL', () => {
     await testDb?.drop();
   });
 
-  test('a statement marked PREPARED is parsed once per connection and planned once (generic plan); others are not kept', async () => {
-    await handle.db.connection().execute(async (db) => {
+  test('on writeDb, a statement marked PREPARED is parsed once per connection and planned once (generic plan); others are not kept', async () => {
+    await handle.writeDb.connection().execute(async (db) => {
       for (const ids of [[1], [1, 2, 3], [], [4, 5]]) {
         const { rows } = await sql<{ n: number }>`${sql.raw(PREPARED)} select count(*)::int as n from unnest(${ids}::int[]) as u(id) where u.id > ${0}`.execute(
           db,

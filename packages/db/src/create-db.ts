@@ -31,7 +31,12 @@ const PGLITE_SETTINGS = ['shared_buffers=16MB', 'maintenance_work_mem=16MB'];
  * A statement whose text begins with this comment is prepared once per connection (a named
  * statement) and re-used with new parameters: PostgreSQL parses and plans it once instead of
  * at every call. For hot statements whose text does not vary with their input (arrays, not
- * lists of values): one prepared statement per distinct text per connection.
+ * lists of values): one prepared statement per distinct text per connection. Run them on
+ * {@link DbHandle.writeDb}: its sessions keep one generic plan per statement, made without
+ * sequential scans. A plan made from the statistics of a new workspace's empty tables would
+ * otherwise scan (or hash) the whole table at every call once it has grown, until the next
+ * ANALYZE: measured in `pnpm bench --compare`, the send statement's cost grew with the number of
+ * messages stored (1.3 ms of PostgreSQL CPU per send at 7,500 messages).
  * @example sql`${sql.raw(PREPARED)} select … where id = any(${ids}::text[])`
  */
 export const PREPARED = '/* prepared */';
@@ -58,6 +63,14 @@ export type DbDriver = 'pg' | 'pglite';
 
 export interface DbHandle {
   db: Kysely<Database>;
+  /**
+   * The connections of the hot write statements (the group commit of sends). On PostgreSQL a
+   * pool of its own whose sessions plan with `enable_seqscan = off` and a generic plan
+   * (`plan_cache_mode = force_generic_plan`): a plan made while a new workspace's tables were
+   * empty must still probe their indexes once they hold millions of rows (see {@link PREPARED}).
+   * On PGlite, `db` itself.
+   */
+  writeDb: Kysely<Database>;
   driver: DbDriver;
   /** true when every query runs on one connection (PGlite): no real row locks across connections. */
   singleConnection: boolean;
@@ -82,6 +95,8 @@ export interface CreateDbOptions {
   dataDir?: string | undefined;
   /** Pool size for pg. */
   poolSize?: number | undefined;
+  /** Pool size of {@link DbHandle.writeDb} for pg (default 5: one group commit in flight per workspace at a time). */
+  writePoolSize?: number | undefined;
   /** Errors of idle pooled connections (a server restart, say); the pool replaces them. */
   onIdleError?: ((error: Error) => void) | undefined;
 }
@@ -92,24 +107,34 @@ export interface CreateDbOptions {
  */
 export async function createDb(options: CreateDbOptions): Promise<DbHandle> {
   if (options.databaseUrl) {
-    const pool = new pg.Pool({
-      connectionString: options.databaseUrl,
-      max: options.poolSize ?? 10,
-      Client: PreparingClient,
-      types: {
-        getTypeParser: (oid: number, format?: 'text' | 'binary') => parsers[oid] ?? pg.types.getTypeParser(oid, format),
-      },
+    const connect = (max: number, settings?: string) => {
+      const pool = new pg.Pool({
+        connectionString: options.databaseUrl,
+        max,
+        Client: PreparingClient,
+        types: {
+          getTypeParser: (oid: number, format?: 'text' | 'binary') => parsers[oid] ?? pg.types.getTypeParser(oid, format),
+        },
+        ...(settings ? { options: settings } : {}),
+      });
+      // Without a listener, an idle connection dropped by the server would crash the process.
+      pool.on('error', (error) => options.onIdleError?.(error));
+      return { pool, db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }) };
+    };
+    const main = connect(options.poolSize ?? 10);
+    // The prepared statements (PREPARED) are planned once, with index probes only: their plans
+    // do not depend on their parameters' values (arrays of one batch's sends), and planning
+    // was a third of their cost.
+    const write = connect(options.writePoolSize ?? 5, '-c plan_cache_mode=force_generic_plan -c enable_seqscan=off');
+    const close = async () => {
+      await Promise.all([main.db.destroy(), write.db.destroy()]);
+    };
+    const poolStats = () => ({
+      total: main.pool.totalCount + write.pool.totalCount,
+      idle: main.pool.idleCount + write.pool.idleCount,
+      waiting: main.pool.waitingCount + write.pool.waitingCount,
     });
-    // Without a listener, an idle connection dropped by the server would crash the process.
-    pool.on('error', (error) => options.onIdleError?.(error));
-    // The prepared statements (PREPARED) are planned once: their plans do not depend on their
-    // parameters' values (arrays of one batch's sends), and planning was a third of their cost.
-    // Only named statements are affected; every other query is planned when it runs, as before.
-    pool.on('connect', (client) => void client.query('set plan_cache_mode = force_generic_plan').catch(() => {}));
-    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-    const close = () => db.destroy();
-    const poolStats = () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount });
-    return { db, driver: 'pg', singleConnection: false, poolStats, close, [Symbol.asyncDispose]: close };
+    return { db: main.db, writeDb: write.db, driver: 'pg', singleConnection: false, poolStats, close, [Symbol.asyncDispose]: close };
   }
   const { PGlite } = await import('@electric-sql/pglite');
   const settings = PGLITE_SETTINGS.flatMap((s) => ['-c', s]);
@@ -120,5 +145,5 @@ export async function createDb(options: CreateDbOptions): Promise<DbHandle> {
   });
   const db = new Kysely<Database>({ dialect: new PGliteDialect({ pglite }) });
   const close = () => db.destroy();
-  return { db, driver: 'pglite', singleConnection: true, close, [Symbol.asyncDispose]: close };
+  return { db, writeDb: db, driver: 'pglite', singleConnection: true, close, [Symbol.asyncDispose]: close };
 }

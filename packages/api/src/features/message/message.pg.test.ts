@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createTestDatabase, postgresForTests, type TestDatabase } from '@parley/db/test-services';
 import { sql } from 'kysely';
-import { pgErrorCode, type PartitionId } from '@parley/db';
+import { createDb, pgErrorCode, PREPARED, type PartitionId } from '@parley/db';
 import { createTestApi, type TestApi, type TestUser } from '../../testing.ts';
 import { newClientId } from '../../test-util.ts';
 import { insertMessagesWithEvents } from './message.repo.ts';
@@ -183,5 +183,58 @@ describe.skipIf(!baseUrl)('message send on PostgreSQL', () => {
     const ids = await eventIds();
     expect(ids).toEqual(ids.map((_, i) => i + 1));
     expect(await counter()).toBe(ids.at(-1));
+  });
+  test('the send statement made on an empty workspace still probes indexes once the workspace is big: no plan scans or hashes a whole table', async () => {
+    await ann.caller.partition.create({ id: 'pgplan', name: 'Plan' });
+    const Q = { partitionId: 'pgplan' as PartitionId };
+    const planRoom = (await ann.caller.room.list(Q))[0]!.id;
+    // One write connection, so the statement's plan (made at its first run, while the workspace
+    // holds one member and no message) is the one asked about below.
+    const handle = await createDb({ databaseUrl: testDb.url, writePoolSize: 1 });
+    try {
+      // A young workspace, analyzed (as autovacuum does within a minute): 240 messages, 200 members.
+      const grow = async (messages: number, members: number, from: number) => {
+        await sql`insert into messages_pgplan (id, room_id, author_id, client_id, body, event_id)
+          select gen_random_uuid()::text, ${planRoom}, ${ann.id}, gen_random_uuid(), 'filler', ${from} + g from generate_series(1, ${messages}::int) g`.execute(
+          api.deps.db,
+        );
+        await sql`insert into room_members_pgplan (room_id, user_id) select ${planRoom}, 'member-' || (${from} + g) from generate_series(1, ${members}::int) g`.execute(
+          api.deps.db,
+        );
+      };
+      await grow(240, 200, 1000);
+      await sql`analyze messages_pgplan, room_members_pgplan, rooms_pgplan`.execute(api.deps.db);
+      const first = writerItem(newClientId(), 'first', { roomId: planRoom });
+      expect((await insertMessagesWithEvents(handle.writeDb, Q.partitionId, [first]))[0]!.kind).toBe('inserted');
+      // It grows: 20,000 more messages and 2,000 more members, with no ANALYZE in between.
+      await grow(20_000, 2_000, 100_000);
+      const plan = await handle.writeDb.connection().execute(async (conn) => {
+        const { rows } = await sql<{ name: string }>`select name from pg_prepared_statements where starts_with(statement, ${PREPARED})`.execute(conn);
+        expect(rows).toHaveLength(1);
+        const arg = (values: (string | null)[], type: string) => `array[${values.map((v) => (v === null ? 'null' : `'${v}'`)).join(', ')}]::${type}[]`;
+        const explained = await sql<{ 'QUERY PLAN': string }>`explain execute ${sql.raw(rows[0]!.name)}(${sql.raw(
+          [
+            arg(['1'], 'int'),
+            arg([newClientId()], 'text'),
+            arg([planRoom], 'text'),
+            arg([ann.id], 'text'),
+            arg([newClientId()], 'uuid'),
+            arg(['x'], 'text'),
+            arg([null], 'text'),
+            arg(['{}'], 'jsonb'),
+          ].join(', '),
+        )}, ${sql.lit(Q.partitionId)})`.execute(conn);
+        return explained.rows.map((r) => r['QUERY PLAN']).join('\n');
+      });
+      expect(plan).toContain('Index Only Scan using messages_pgplan_client_id_key');
+      expect(plan).toMatch(/Index Scan using room_members_pgplan_\w+ on room_members_pgplan/);
+      expect(plan).toContain('Index Scan using rooms_pgplan_pkey');
+      expect(plan).not.toMatch(/Seq Scan on (messages|room_members|rooms)_pgplan|hashed SubPlan/);
+      // And it still answers right on the big workspace.
+      const again = await insertMessagesWithEvents(handle.writeDb, Q.partitionId, [first, writerItem(newClientId(), 'second', { roomId: planRoom })]);
+      expect(again.map((o) => o.kind)).toEqual(['duplicate', 'inserted']);
+    } finally {
+      await handle.close();
+    }
   });
 });

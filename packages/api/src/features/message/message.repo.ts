@@ -46,6 +46,9 @@ export async function insertMessagesWithEvents(db: Kysely<Database>, partitionId
   const roomMembers = sql.table(pt(partitionId, 'room_members'));
   // The inputs as one array per column: the statement's text is the same for any batch, so it
   // is prepared once per connection and partition (PREPARED), not parsed and planned per send.
+  // Each check is a lateral probe (`limit 1`) of a unique index, never an EXISTS: PostgreSQL may
+  // answer an EXISTS with a hash of the whole table, and a plan made while the table was small
+  // would keep doing so (run on `writeDb`, whose sessions plan without sequential scans).
   const column = <T>(pick: (m: NewMessage) => T) => items.map(pick);
   const result = await sql<
     Partial<MessageRow> & { ord: number; member: boolean; room_exists: boolean; fresh: boolean; event_created_at: string | null; event_data: unknown }
@@ -57,10 +60,10 @@ export async function insertMessagesWithEvents(db: Kysely<Database>, partitionId
         ${column((m) => m.replyTo)}::text[], ${column((m) => JSON.stringify(m.eventData))}::jsonb[]
       )
     ), checked as (
-      select v.*,
-        exists (select 1 from ${roomMembers} rm where rm.room_id = v.room_id and rm.user_id = v.author_id) as member,
-        exists (select 1 from ${messages} p where p.client_id = v.client_id) as stored
+      select v.*, rm.hit is not null as member, p.hit is not null as stored
       from v
+      left join lateral (select true as hit from ${roomMembers} rm where rm.room_id = v.room_id and rm.user_id = v.author_id limit 1) rm on true
+      left join lateral (select true as hit from ${messages} p where p.client_id = v.client_id limit 1) p on true
     ), survivors as (
       select distinct on (client_id) * from checked where member and not stored order by client_id, ord
     ), numbered as (
@@ -79,10 +82,11 @@ export async function insertMessagesWithEvents(db: Kysely<Database>, partitionId
       returning id, created_at, data
     )
     select m.*, ch.ord, ch.member,
-      ch.member or exists (select 1 from ${rooms} r where r.id = ch.room_id and r.kind = 'public') as room_exists,
+      ch.member or coalesce(r.public, false) as room_exists,
       exists (select 1 from survivors s where s.ord = ch.ord) as fresh,
       e.created_at as event_created_at, e.data as event_data
     from checked ch left join m on m.id = ch.id left join e on e.id = m.event_id
+      left join lateral (select r.kind = 'public' as public from ${rooms} r where not ch.member and r.id = ch.room_id limit 1) r on true
     order by ch.ord`.execute(db);
   return result.rows.map((row): WriteOutcome => {
     if (!row.member) return { kind: 'refused', roomExists: row.room_exists };
