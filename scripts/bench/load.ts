@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { messageBody, tracker } from './bench-client.ts';
+import { hopStats, readHops } from './hops.ts';
 import type { Measures } from './measure.ts';
 import { MAX_IN_FLIGHT, type Options } from './options.ts';
 import type { StepResult } from './results.ts';
@@ -31,7 +32,7 @@ export interface LoadClients<C extends LoadClient = LoadClient> {
  * rooms and measures one step (persisted, delivered, latency same-/cross-node, batches, CPU,
  * PostgreSQL and Redis per message). `results` holds every step run.
  */
-export function createLoad(run: { opts: Options }, connected: LoadClients, m: Measures) {
+export function createLoad(run: { opts: Options; nodes: readonly { url: string }[] }, connected: LoadClients, m: Measures) {
   const { opts } = run;
   const { roomMembers } = connected;
   const { quiesce, watchQueues, pgXacts, redisCounts, readCpu, cpuUsed, persistedOf, background } = m;
@@ -70,6 +71,8 @@ export function createLoad(run: { opts: Options }, connected: LoadClients, m: Me
     sendErrors.length = 0;
     const dup0 = tracker.duplicates;
     const stopQueues = watchQueues();
+    const nodeUrls = run.nodes.map((n) => n.url);
+    const hops0 = await readHops(nodeUrls);
     const xact0 = await pgXacts();
     const redis0 = await redisCounts();
     const tCounts0 = performance.now();
@@ -109,6 +112,7 @@ export function createLoad(run: { opts: Options }, connected: LoadClients, m: Me
     const redis1 = await redisCounts();
     const redisWindowS = (performance.now() - tCounts0) / 1000;
     const maxQueued = await stopQueues();
+    const hops1 = hops0 && (await readHops(nodeUrls));
     // Backends report their transaction counts within a second of going idle.
     await sleep(1100);
     const xact1 = await pgXacts();
@@ -159,6 +163,7 @@ export function createLoad(run: { opts: Options }, connected: LoadClients, m: Me
       pgTransactions: Math.max(0, Math.round(xact1 - xact0 - 2 - background.pgPerS * pgWindowS)),
       redisCommands: redisDelta.reduce((sum, c) => sum + c.calls, 0),
       redisTop: redisDelta.slice(0, 6),
+      hops: hops0 && hops1 ? hopStats(hops0, hops1) : null,
       pass: true,
       why: '',
     };

@@ -1,5 +1,6 @@
 import type { MachineCpu } from './procstat.ts';
 import type { Percentiles } from './stats.ts';
+import type { HopStat } from './hops.ts';
 
 // What the steps measure, as the report reads it.
 
@@ -56,6 +57,8 @@ export interface StepResult {
   /** Redis commands in the step (INFO commandstats), with the most called. */
   redisCommands: number;
   redisTop: { command: string; calls: number }[];
+  /** One message's life on the nodes in the step, per hop (hops.ts); null for a system without Parley's /metrics. */
+  hops: HopStat[] | null;
   pass: boolean;
   why: string;
 }

@@ -115,7 +115,7 @@ export function createServerMetrics(src: ServerMetricsSources): ServerMetrics {
 
   const hops = new Histogram({
     name: 'parley_event_hop_seconds',
-    help: 'One hop of a live event (write: statement start to the writing node’s feed; bus: the same on other nodes; stream: feed to a subscription yielding it; socket: feed to its frame for one socket).',
+    help: 'One hop of a live event (queue: send handed to the group commit to its statement start; write: statement start to the writing node’s feed; bus: the same on other nodes; stream: feed to a subscription yielding it; socket: feed to its frame for one socket).',
     labelNames: ['hop'],
     buckets: HOP_BUCKETS_S,
     registers,

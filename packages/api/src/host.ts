@@ -34,6 +34,8 @@ export interface ApiMetrics {
 
 /**
  * The hops of a live event, each timed on this node:
+ * - `queue`: from the send reaching the node's group commit until its statement starts (waiting
+ *   for the workspace's write in flight); once per send.
  * - `write`: from its database time (the writing statement's start) until the feed of the node
  *   that wrote it has it: the statement, its commit, the answer coming back.
  * - `bus`: the same on the other nodes: the commit, then Redis pub/sub.
@@ -42,4 +44,4 @@ export interface ApiMetrics {
  * - `socket`: from the feed having it until its frame is made for one subscriber's socket
  *   (`stream` plus tRPC's handling); once per subscriber.
  */
-export type EventHop = 'write' | 'bus' | 'stream' | 'socket';
+export type EventHop = 'queue' | 'write' | 'bus' | 'stream' | 'socket';

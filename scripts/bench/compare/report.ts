@@ -6,6 +6,7 @@ import { STEP_HEADER, stepRows } from '../report.ts';
 import type { MachineInfo, StepResult } from '../results.ts';
 import { log } from '../run.ts';
 import { markdownTable, num, textTable } from '../stats.ts';
+import { HOP_HEADER, hopRows } from '../hops.ts';
 import type { SideResult } from './side.ts';
 import { COMPARISON_HEADER, comparisonRows, stepAt } from './summary.ts';
 
@@ -50,6 +51,17 @@ export function noiseNote(c: Comparison): string {
   );
 }
 
+/** Parley's hop breakdown at the latency rate (and at the ladder's top), as a heading and a table each. */
+function hopLines(c: Comparison, table: (rows: string[][]) => string): string[] {
+  const out: string[] = [];
+  const steps = [stepAt(c.parley.ladder, c.opts.rate), c.parley.ladder.at(-1) ?? null];
+  for (const s of new Set(steps)) {
+    if (!s?.hops?.length) continue;
+    out.push('', `One message's life on Parley's nodes at ${s.label} (${s.acked} sends; from the nodes' /metrics):`, '', table(hopRows(s.hops)));
+  }
+  return out;
+}
+
 export function renderComparisonText(c: Comparison): string {
   const { info, opts } = c;
   const noise = noiseNote(c);
@@ -62,6 +74,7 @@ export function renderComparisonText(c: Comparison): string {
     '',
     `Parley (${spread(c.parley)}):`,
     textTable(STEP_HEADER, stepsOf(c.parley)),
+    ...hopLines(c, (rows) => textTable(HOP_HEADER, rows)),
     '',
     `Socket.IO peer (${spread(c.peer)}):`,
     textTable(STEP_HEADER, stepsOf(c.peer)),
@@ -123,6 +136,18 @@ ${markdownTable(STEP_HEADER, stepsOf(parley))}
 Socket.IO peer (${totals(peer)}):
 
 ${markdownTable(STEP_HEADER, stepsOf(peer))}
+
+## Where a message's time goes on Parley
+
+Each node times the hops of every message it handles (\`parley_event_hop_seconds\` and
+\`parley_group_commit_seconds\` on \`/metrics\`); the benchmark reads every node's histograms
+before and after a step and shows the difference, summed over the nodes. Percentiles are
+interpolated within a histogram bucket (as PromQL's \`histogram_quantile\`), so they are
+approximate; the means are exact. The hops overlap (\`write\`/\`bus\` include the statement;
+\`socket\` includes \`stream\`); what is left of the delivery time (the "p50 / p99" of the step
+rows, measured in the generator) is the way in (client → nginx → node, until the send reaches the
+group commit) and out (socket → nginx → client).
+${hopLines(c, (rows) => markdownTable(HOP_HEADER, rows)).join('\n')}
 
 "batch" is the number of rows sharing one \`created_at\` (one transaction): Parley's group commit;
 the peer inserts each message in a transaction of its own. "max queued" is Parley's

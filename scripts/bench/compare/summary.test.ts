@@ -26,6 +26,7 @@ function step(targetRate: number, over: Partial<StepResult> = {}): StepResult {
     cross: null,
     batches: null,
     maxQueued: 0,
+    hops: null,
     cpu: {
       wallMs: 8000,
       nodesMs: 4000,

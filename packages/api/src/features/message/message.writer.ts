@@ -8,6 +8,8 @@ export const MAX_BATCH_MESSAGES = 200;
 
 interface Waiting {
   item: NewMessage;
+  /** performance.now() when it was handed to the writer. */
+  at: number;
   resolve: (outcome: WriteOutcome) => void;
   reject: (error: unknown) => void;
 }
@@ -34,18 +36,19 @@ export class MessageWriter {
 
   constructor(
     private readonly db: Kysely<Database>,
-    private readonly metrics?: Pick<ApiMetrics, 'groupCommitted'> | undefined,
+    private readonly metrics?: Pick<ApiMetrics, 'groupCommitted' | 'eventHop'> | undefined,
   ) {}
 
   /** Resolves once the batch holding `item` is committed, with what became of it. */
   write(partitionId: PartitionId, item: NewMessage): Promise<WriteOutcome> {
     return new Promise((resolve, reject) => {
+      const waiting = { item, at: performance.now(), resolve, reject };
       const queue = this.#queues.get(partitionId);
       if (queue) {
-        queue.push({ item, resolve, reject });
+        queue.push(waiting);
         return;
       }
-      this.#queues.set(partitionId, [{ item, resolve, reject }]);
+      this.#queues.set(partitionId, [waiting]);
       void this.#run(partitionId);
     });
   }
@@ -72,6 +75,8 @@ export class MessageWriter {
   async #commit(partitionId: PartitionId, batch: Waiting[]): Promise<void> {
     try {
       const started = performance.now();
+      const hop = this.metrics?.eventHop;
+      if (hop) for (const w of batch) hop.call(this.metrics, 'queue', (started - w.at) / 1000);
       const written = await insertMessagesWithEvents(
         this.db,
         partitionId,
