@@ -12,6 +12,8 @@
  *   5. kill -9 of a node: time until 99% of its clients are resumed and caught up.
  *   6. notes (seed 001): lock acquire / renew / save latency, 200 editors on 200 notes and 50
  *      contending for one (--notes 0 skips it); it runs before the kill.
+ *   7. the resume storm (issue 12), last: --storm subscribed clients through nginx, kill -9 of a
+ *      node while messages flow; time until its clients have every missed event, none twice.
  *
  * Everything it starts (a private redis-server, a fresh database, the nodes and nginx) is
  * stopped and dropped at the end, on failure, and on Ctrl-C.
@@ -22,7 +24,7 @@ import { cleanup, stopOnSignals } from './bench/run.ts';
 // The steps are in bench/: options.ts (the flags, `--help`), setup.ts (services, cluster,
 // people), call-costs.ts (0), connect.ts, measure.ts and load.ts (what every step reads and the
 // generator), latency.ts (1), knee.ts (2, CPU from /proc in each: 3), totals.ts, notes.ts (6), resume.ts (5),
-// idle.ts (4), report.ts (the table and docs/benchmarks.md), main.ts (the order).
+// idle.ts (4), storm.ts (7, its arithmetic in storm-stats.ts), report.ts (the table and docs/benchmarks.md), main.ts (the order).
 stopOnSignals();
 await main().then(
   async () => {

@@ -86,6 +86,8 @@ export interface ClientEvents {
   onDelivered(client: BenchClient, seq: number, at: number): void;
   onStarted(client: BenchClient): void;
   nodeIndex(upstream: string | undefined): number;
+  /** Every tracked event's id as it arrives, repeats included: the storm step checks each client's ids against the log. */
+  onEvent?: ((client: BenchClient, id: number) => void) | undefined;
 }
 
 /**
@@ -119,18 +121,29 @@ export class BenchClient {
   connect(): void {
     if (this.closed) return;
     this.connects += 1;
-    const socket = new TrpcSocket(this.url, this.token, { onClose: () => this.#lost(socket) });
+    // For the errors only: a socket that opened and closed before its subscription started.
+    let state: 'opening' | 'open' | 'started' = 'opening';
+    const socket = new TrpcSocket(this.url, this.token, {
+      onClose: (code) => {
+        if (state === 'open') this.errors.push(`closed before the subscription started (${code})`);
+        this.#lost(socket);
+      },
+    });
     this.socket = socket;
     socket.opened.then(
       () => {
         if (this.socket !== socket) return;
+        state = 'open';
         this.attempt = 0; // CONNECTED: the transport opened
         this.node = this.events.nodeIndex(socket.upstream);
         socket.subscribe(
           'event.onEvent',
           { partitionId: this.partitionId, lastEventId: this.lastEventId },
           {
-            onStarted: () => this.events.onStarted(this),
+            onStarted: () => {
+              state = 'started';
+              this.events.onStarted(this);
+            },
             onData: (id, event) => this.#data(id, event),
             onError: (error) => {
               this.errors.push(error.message);
@@ -141,12 +154,13 @@ export class BenchClient {
           this.lastEventId,
         );
       },
-      () => {},
+      (error: unknown) => void this.errors.push(`open failed: ${error instanceof Error ? error.message : String(error)}`),
     );
   }
 
   #data(id: string, event: unknown): void {
     const n = Number(id);
+    this.events.onEvent?.(this, n);
     if (n <= this.lastId) {
       tracker.duplicates += 1;
       return;

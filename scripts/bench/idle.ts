@@ -10,9 +10,10 @@ import { mib, num } from './stats.ts';
 import { TrpcSocket } from './wire.ts';
 
 /**
- * Step 4: RSS per idle connection, last, on a node of its own started for it (fresh: no load
- * step's garbage or freed pages in its baseline; and the connections' aftermath, such as
- * presence's grace period, cannot slow a later step). Null with --idle 0.
+ * Step 4: RSS per idle connection, after the kill -9 step (only the storm comes later), on a
+ * node of its own started for it (fresh: no load step's garbage or freed pages in its baseline;
+ * and the connections' aftermath, such as presence's grace period, cannot slow a later step).
+ * Null with --idle 0.
  */
 export async function measureIdleStep(run: Run): Promise<RssResult | null> {
   const { opts, env, db, redis, people, idleUsers } = run;

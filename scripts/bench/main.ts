@@ -19,6 +19,7 @@ import { measureResume } from './resume.ts';
 import { log } from './run.ts';
 import { setUp } from './setup.ts';
 import { num } from './stats.ts';
+import { measureStorm } from './storm.ts';
 import { countMessages } from './totals.ts';
 
 /** The whole run, step by step (scripts/bench.ts runs it and cleans up on every way out). */
@@ -57,6 +58,9 @@ export async function main(): Promise<void> {
   const notes = await measureNotes(run);
   const resume = await measureResume(run, connected, measures, load);
   const rss = await measureIdleStep(run);
+  // The load clients' repeats so far; the storm reports its own.
+  const duplicatesTotal = tracker.duplicates;
+  const storm = await measureStorm(run, measures);
 
   const { info, profileDir } = run;
   info.loadAfter = loadAverage();
@@ -83,9 +87,10 @@ export async function main(): Promise<void> {
     rowsTotal,
     eventsTotal,
     ackedTotal,
-    duplicatesTotal: tracker.duplicates,
+    duplicatesTotal,
     rss,
     resume,
+    storm,
     notes,
     callCosts,
     profiles,

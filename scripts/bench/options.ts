@@ -16,6 +16,10 @@ export const USAGE = `usage: pnpm bench [options]
   --latency-seconds S  length of the latency step (default 15; --quick 5)
   --p99-bound MS     a knee step fails when p99 delivery exceeds this (default 1000)
   --idle K           idle subscribed WebSockets opened on node-1 for the RSS step (default 10000; --quick 2000; 0 skips)
+  --storm N          the resume storm, last: N subscribed clients through nginx, kill -9 of one node while messages flow,
+                     how long until its clients have every event they missed, once (default 10000; --quick 1000; 0 skips)
+  --storm-rate R     the storm's messages/s, round-robin over the rooms, for 5 s after the kill (default 10: each reaches
+                     every storm client of its room, 1,000 of 10,000 with 10 rooms)
   --notes N          the notes step: N editors on N notes of their own, all at once (default 200; 0 skips the step)
   --note-contenders N  people asking for one note's lock at once in the notes step (default 50)
   --send ws|http     how messages are sent: over each sender's own WebSocket, as @parley/client does with a
@@ -27,7 +31,7 @@ export const USAGE = `usage: pnpm bench [options]
                      in docs/benchmarks-vs-socketio.md. Its defaults: --nodes 2 --clients 200 --rooms 20 --rates 250,500,750,1000,1250
                      --step-seconds 8 --p99-bound 100 --body-bytes 200, and --rate 250 (the step its latency rows are read at;
                      CPU rows at 500/s); after a 3 s warm-up every rate of the ladder is run (no knee search, no latency step),
-                     and the steps only Parley has (call costs, notes, kill -9, idle RSS) are skipped; --partitions spreads
+                     and the steps only Parley has (call costs, notes, kill -9, idle RSS, storm) are skipped; --partitions spreads
                      Parley's rooms over workspaces and leaves the peer as it is; --profile is not supported
   --quick            a short run (under a minute)
   --profile          sample the nodes' CPU (the inspector's profiler, as --cpu-prof) and print where it went
@@ -47,7 +51,7 @@ export const RELAXED_RATE_LIMIT_ENV = {
   RATE_LIMIT_LOGIN_PER_IP: '1000000/1m',
   // Note locks, renewals and saves count as changes (30 in 10 s a person); the notes step makes more.
   RATE_LIMIT_CHANGES: '1000000/1m',
-  // The idle step opens 10,000 sockets from this one address, several per bench user.
+  // The idle and storm steps open 10,000 sockets from this one address, dozens per bench user.
   WS_MAX_CONNECTIONS_PER_ADDRESS: '1000000',
   WS_MAX_CONNECTIONS_PER_USER: '100000',
 };
@@ -55,6 +59,13 @@ export const RELAXED_RATE_LIMIT_ENV = {
 export const COMPARE_RATES = [250, 500, 750, 1000, 1250] as const;
 export const COMPARE_LATENCY_RATE = 250;
 export const COMPARE_CPU_RATE = 500;
+/** How long the storm step sends messages after the kill. */
+export const STORM_SEND_SECONDS = 5;
+/** Issue 12's goal: with this many subscribed clients, 99% of a killed node's resumed within STORM_GOAL_MS. */
+export const STORM_GOAL_CLIENTS = 10_000;
+export const STORM_GOAL_MS = 10_000;
+/** How long the storm step waits for its clients to subscribe, to receive the probe, and to catch up after the kill. */
+export const STORM_WAIT_MS = 60_000;
 /** Sends in flight at once (an open-loop generator that stops offering past this). */
 export const MAX_IN_FLIGHT = 1500;
 export const PASSWORD = 'correct horse battery';
@@ -75,6 +86,10 @@ export interface Options {
   latencySeconds: number;
   p99BoundMs: number;
   idle: number;
+  /** Subscribed clients of the resume storm (0: skipped). */
+  storm: number;
+  /** The storm's messages/s after the kill, round-robin over the rooms. */
+  stormRate: number;
   notes: number;
   noteContenders: number;
   send: 'http' | 'ws';
@@ -105,6 +120,8 @@ export function parseOptions(): Options {
       'latency-seconds': { type: 'string' },
       'p99-bound': { type: 'string' },
       idle: { type: 'string' },
+      storm: { type: 'string' },
+      'storm-rate': { type: 'string' },
       notes: { type: 'string' },
       'note-contenders': { type: 'string' },
       send: { type: 'string' },
@@ -143,14 +160,19 @@ export function parseOptions(): Options {
     nodes: int(values.nodes, '--nodes', compare ? 2 : 3, 1, 16),
     clients: int(values.clients, '--clients', compare ? 200 : quick ? 120 : 300, 2, 5000),
     rooms: int(values.rooms, '--rooms', compare ? 20 : 10, 1, 1000),
-    partitions: int(values.partitions, '--partitions', 1, 1, 100),
+    partitions: int(values.partitions, '--partitions', 1, 1, 1000),
     rate: int(values.rate, '--rate', compare ? COMPARE_LATENCY_RATE : 100, 1, 100_000),
     rates,
     stepSeconds: int(values['step-seconds'], '--step-seconds', quick ? 3 : 8, 1, 600),
     latencySeconds: int(values['latency-seconds'], '--latency-seconds', quick ? 5 : 15, 1, 600),
     p99BoundMs: int(values['p99-bound'], '--p99-bound', compare ? 100 : 1000, 1, 600_000),
-    // --compare runs neither the idle RSS step nor the notes step: they are Parley's alone.
+    // --compare runs neither the idle RSS step, the storm nor the notes step: they are Parley's alone.
     idle: compare ? 0 : int(values.idle, '--idle', quick ? 2000 : 10_000, 0, 100_000),
+    storm: compare ? 0 : int(values.storm, '--storm', quick ? 1000 : 10_000, 0, 100_000),
+    // Modest on purpose: every message reaches --storm / --rooms clients, so at 50/s 10,000 clients
+    // in 10 rooms are 50,000 deliveries/s, what a 2-core machine delivers at the knee: the step
+    // would measure the fan-out, not the resume.
+    stormRate: int(values['storm-rate'], '--storm-rate', 10, 1, 10_000),
     notes: compare ? 0 : int(values.notes, '--notes', 200, 0, 5000),
     noteContenders: int(values['note-contenders'], '--note-contenders', 50, 1, 1000),
     send,

@@ -1,9 +1,11 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { Options } from './options.ts';
+import { NGINX_CONF } from '../cluster/index.ts';
+import { findAll, parseNginxConf } from '../cluster/nginx-conf.ts';
+import { STORM_GOAL_CLIENTS, STORM_WAIT_MS, type Options } from './options.ts';
 import type { CallCost } from './procedure-cost.ts';
 import type { ProfileSummary } from './profile.ts';
-import type { MachineInfo, NoteCallStats, NotesResult, ResumeResult, RssResult, StepResult } from './results.ts';
+import type { MachineInfo, NoteCallStats, NotesResult, ResumeResult, RssResult, StepResult, StormResult } from './results.ts';
 import { log } from './run.ts';
 import { markdownTable, mib, ms, num, textTable, type Percentiles } from './stats.ts';
 
@@ -28,6 +30,8 @@ export type Report = {
   duplicatesTotal: number;
   rss: RssResult | null;
   resume: ResumeResult;
+  /** The resume storm (issue 12); null with --storm 0. */
+  storm: StormResult | null;
   /** The notes step (seed 001's locks); null with --notes 0. */
   notes: NotesResult | null;
   callCosts: CallCost[];
@@ -77,6 +81,18 @@ export function headline(r: Report): string[][] {
     '—',
     `${res.resumed}/${res.clientsOnVictim} clients of ${res.victim}; p50 ${ms(res.p50)}, max ${ms(res.max)}; the client's backoff waits 1–2 s before the first retry`,
   ]);
+  const st = r.storm;
+  rows.push(
+    st
+      ? [
+          `99% of a killed node's clients resumed, storm of ${st.live} clients`,
+          st.time99 === null ? `not reached (${st.resumed}/${st.clientsOnVictim})` : ms(st.time99),
+          `issue 12: ${num(STORM_GOAL_CLIENTS, 0)} clients, 99% resumed in < ${num(st.goalMs / 1000, 0)} s, every missed event, none twice`,
+          `${st.resumed}/${st.clientsOnVictim} clients of ${st.victim}: p50 ${ms(st.p50)}, p90 ${ms(st.p90)}, max ${ms(st.max)}; ` +
+            `${num(st.withinGoal * 100, 1)}% within ${num(st.goalMs / 1000, 0)} s; events missed ${st.missed}, received twice ${st.duplicates}`,
+        ]
+      : ["99% of a killed node's clients resumed, storm", 'skipped (--storm 0)', '', ''],
+  );
   return rows;
 }
 
@@ -117,6 +133,63 @@ export const STEP_HEADER = [
   'machine busy %',
   'keeps up',
 ];
+
+export const STORM_HEADER = [
+  "storm: the killed node's clients",
+  'resumed',
+  'p50 / p90 / p99 / max (from the kill)',
+  'within the goal',
+  '99% resumed at',
+  'first resubscribed p50 / p99',
+  'events missed',
+  'received twice',
+  'still behind at the end',
+];
+
+export function stormRows(st: StormResult): string[][] {
+  return [
+    [
+      `${st.clientsOnVictim} of ${st.live} on ${st.victim}`,
+      `${st.resumed} (${st.failed} FAILED)`,
+      `${num(st.p50)} / ${num(st.p90)} / ${num(st.p99)} / ${num(st.max)} ms`,
+      `${num(st.withinGoal * 100, 1)}% < ${num(st.goalMs / 1000, 0)} s`,
+      ms(st.time99),
+      `${num(st.resubscribedP50)} / ${num(st.resubscribedP99)} ms`,
+      String(st.missed),
+      String(st.duplicates),
+      String(st.behind),
+    ],
+  ];
+}
+
+function stormSummary(st: StormResult, nodeIds: string[]): string {
+  const c = st.cpu;
+  const share = (cpuMs: number) => num((cpuMs / c.wallMs) * 100, 0);
+  return (
+    `${st.live} of ${st.clients} clients subscribed and live before the kill (opened in ${num(st.openSeconds, 1)} s through nginx: ` +
+    `${nodeIds.map((id, i) => `${id} ${st.perNode[i] ?? 0}`).join(', ')}; open files: this process ${st.openFiles.bench}, ` +
+    `nginx workers ${st.openFiles.nginxWorkers.join(' / ')}); ${st.sent} messages sent after the kill (a marker in every room, then ` +
+    `${st.ratePerS}/s for ${st.sendSeconds} s${st.sendErrors ? `; ${st.sendErrors} failed` : ''}); the clients of the nodes that stayed up ` +
+    `missed ${st.othersMissed} events, received ${st.othersDuplicates} twice, ${st.othersBehind} were still behind at the end. ` +
+    `Reconnect attempts after the kill (attempts × clients of ${st.victim}): ${st.attempts.map(([a, n]) => `${a} × ${n}`).join(', ')}` +
+    `${st.clientErrors.length ? ` (failed attempts: ${st.clientErrors.map((e) => `${e.count} × "${e.error}"`).join(', ')})` : ''}; ` +
+    `connections dropped on a full listen queue (TcpExt ListenOverflows, the whole machine) ${st.listenOverflows ?? '—'}; nginx's error log from the kill on: ` +
+    `${st.nginxErrors.length ? st.nginxErrors.map((e) => `${e.count} × "${e.error}"`).join(', ') : 'nothing'}. ` +
+    `CPU from the kill until every client had caught up (${num(c.wallMs / 1000, 1)} s), in % of one core: nodes ${share(c.nodesMs)}, ` +
+    `PostgreSQL ${share(c.pgMs)}, nginx ${share(c.nginxMs)}, Redis ${share(c.redisMs)}, the bench's clients ${share(c.generatorMs)}, other ${share(c.otherMs)}; ` +
+    `the machine ${num((c.machineBusyMs / c.machineTotalMs) * 100, 0)}% busy; the bench's event loop (every client's) lagged ` +
+    `${ms(st.benchLoopDelayMs.p99)} at p99, ${ms(st.benchLoopDelayMs.max)} at most`
+  );
+}
+
+/** `worker_connections` of the repository's nginx.conf (what every local run renders). */
+function nginxWorkerConnections(): string {
+  try {
+    return findAll(parseNginxConf(readFileSync(NGINX_CONF, 'utf8')), 'worker_connections')[0]?.args[0] ?? '—';
+  } catch {
+    return '—';
+  }
+}
 
 export const COST_HEADER = ['call (one node, no nginx, 4 in flight)', 'node CPU per call', 'wall per call'];
 export const costRows = (costs: CallCost[]) => costs.map((c) => [c.call, `${num(c.cpuUs, 0)} µs`, `${num(c.wallUs, 0)} µs`]);
@@ -168,6 +241,7 @@ export function renderText(r: Report): string {
     '',
     textTable(COST_HEADER, costRows(r.callCosts)),
     ...(r.notes ? ['', textTable(NOTES_HEADER, notesRows(r.notes)), notesSummary(r.notes, r.nodeIds)] : []),
+    ...(r.storm ? ['', textTable(STORM_HEADER, stormRows(r.storm)), stormSummary(r.storm, r.nodeIds)] : []),
     ...r.profiles.flatMap((p) => [
       '',
       `CPU profile ${p.node}: ${num(p.summary.totalMs, 0)} ms busy`,
@@ -205,7 +279,7 @@ are from one machine, shared with other work: read the load figures before compa
 | clients | ${o.clients} WebSocket clients through nginx (${r.perNode.map((n, j) => `${r.nodeIds[j]} ${n}`).join(', ')}), client *i* in room *i* mod ${o.rooms}, ${o.rooms} rooms in ${o.partitions} workspace${o.partitions === 1 ? '' : 's'} (${Math.round(o.clients / o.rooms)} people per room); each one \`event.onEvent\` subscription |
 | sends | ${o.send === 'http' ? 'tRPC HTTP `POST /trpc/message.send?batch=1` through nginx, as `@parley/client` sends in a browser (cookie session; keep-alive, up to 256 connections)' : "tRPC mutations over each sender's own WebSocket, as `@parley/client` sends with a token while its socket is open"}, open loop, round-robin over the rooms, sender a member of the room |
 | steps | latency ${o.rate} msg/s for ${o.latencySeconds} s; knee ${o.rates.join(', ')} msg/s, ${o.stepSeconds} s each, until a step fails, then ${o.quick ? 'one step' : 'two steps'} halfway between the last that kept up and the first that did not; each step starts once the nodes are quiet (under 15% of a core); a step fails when a send fails, a message is missing from the table or from a client, the persisted rate is below 95% of the offered one, or p99 delivery > ${o.p99BoundMs} ms |
-| limits | open files ${i.openFiles}; local ports ${i.portRange}; nginx \`worker_connections 4096\` |
+| limits | open files ${i.openFiles}; local ports ${i.portRange}; nginx \`worker_connections ${nginxWorkerConnections()}\` |
 
 ## Results
 ${noiseNote(r)}
@@ -230,6 +304,16 @@ ${markdownTable(NOTES_HEADER, notesRows(r.notes))}
 
 ${notesSummary(r.notes, r.nodeIds)}.`
     : 'Notes: skipped (`--notes 0`).'
+}
+
+${
+  r.storm
+    ? `The resume storm (issue 12's goal: ${num(STORM_GOAL_CLIENTS, 0)} subscribed clients, one node kill -9ed, 99% resumed with every missed event received and none twice in < ${num(r.storm.goalMs / 1000, 0)} s):
+
+${markdownTable(STORM_HEADER, stormRows(r.storm))}
+
+${stormSummary(r.storm, r.nodeIds)}.`
+    : 'The resume storm: skipped (`--storm 0`).'
 }
 
 Every message of the run (before the kill): ${r.ackedTotal} acknowledged, ${r.rowsTotal} rows in \`messages_*\`, ${r.eventsTotal} \`message.created\` events in \`events_*\`; deliveries seen twice by a client: ${r.duplicatesTotal}.
@@ -269,7 +353,7 @@ ${bottlenecks(r)}
   backends connected to the run's database; not its shared WAL writer and checkpointer), the
   private redis-server and the generator are read the same way; "other" is the machine's busy
   time (\`/proc/stat\`) minus all of them: other people's work on the machine.
-- **RSS per 10,000 idle connections**: ${r.rss ? `${r.rss.opened} WebSockets opened straight to ${r.rss.node}'s port (not through nginx, whose 4096 worker connections and the local port range would be the limit), each authenticated (\`connectionParams\` token, ${Math.min(o.clients, 100)} users' sessions shared) with an \`event.onEvent\` subscription to a workspace of its own with no traffic; VmRSS from \`/proc/<pid>/status\`, each time after a full garbage collection (the bench's preload in the node runs \`gc()\` on SIGWINCH), before opening them and ${o.quick ? 5 : 8} s after the last one opened; the difference is scaled to 10,000. It runs last, on a node of its own (\`node-idle\`, same database and Redis, not behind nginx) started for this step, so its baseline is a fresh node with no connections and no load step's garbage. RSS moves by tens of MiB between runs (freed pages are kept and reused by the allocator); the V8 heap in use after the GC, from the node's \`/metrics\` (\`nodejs_heap_size_used_bytes\`), is the steadier part of it. Idle CPU is the node's CPU over ${o.quick ? 3 : 5} s with them open.` : 'skipped.'}
+- **RSS per 10,000 idle connections**: ${r.rss ? `${r.rss.opened} WebSockets opened straight to ${r.rss.node}'s port (not through nginx: one node holds them all), each authenticated (\`connectionParams\` token, ${Math.min(o.clients, 100)} users' sessions shared) with an \`event.onEvent\` subscription to a workspace of its own with no traffic; VmRSS from \`/proc/<pid>/status\`, each time after a full garbage collection (the bench's preload in the node runs \`gc()\` on SIGWINCH), before opening them and ${o.quick ? 5 : 8} s after the last one opened; the difference is scaled to 10,000. It runs after the kill -9 step, on a node of its own (\`node-idle\`, same database and Redis, not behind nginx) started for this step, so its baseline is a fresh node with no connections and no load step's garbage. RSS moves by tens of MiB between runs (freed pages are kept and reused by the allocator); the V8 heap in use after the GC, from the node's \`/metrics\` (\`nodejs_heap_size_used_bytes\`), is the steadier part of it. Idle CPU is the node's CPU over ${o.quick ? 3 : 5} s with them open.` : 'skipped.'}
 - **Resume after kill -9**: ${r.resume.clientsOnVictim} clients were on ${r.resume.victim} when it got SIGKILL. Each client
   reconnects as \`@parley/client\` does (a raw \`ws\` client mirroring its connection state machine:
   backoff \`min(1000·2^attempt + random(0..1000), 30000)\` ms, a new socket through nginx, the
@@ -278,6 +362,7 @@ ${bottlenecks(r)}
   \`clientId\` on a 502 as the outbox does). A client counts as resumed when that message reaches
   it; the time is from the kill. The backoff alone puts the first retry 1–2 s after the loss, so
   about 2 s is the floor by design, not server time.${r.resume.restarted ? ' With one node, the node is started again after the kill, and its start-up is part of the time.' : ''}
+- **Resume storm**: ${r.storm ? stormHow(r.storm, o.nodes) : 'skipped (`--storm 0`).'}
 
 - **Notes** (${r.notes ? `${r.notes.editors} editors, ${r.notes.contenders} contenders` : 'skipped'}): after the knee and before the kill, once the nodes are quiet, in a
   workspace of its own (\`bench_notes\`) that no client subscribes to, so the times are the calls
@@ -424,7 +509,46 @@ export function summaryParagraph(r: Report, latencyNodeCpu: number): string {
     `After kill -9 of ${r.resume.victim}, 99% of its ${r.resume.clientsOnVictim} clients had resubscribed elsewhere and received a message sent after the kill within ${ms(r.resume.p99)}, ` +
       `most of it the client's deliberate backoff.`,
   );
+  const st = r.storm;
+  if (st) {
+    parts.push(
+      `With ${st.live} subscribed clients, kill -9 of ${st.victim} cut ${st.clientsOnVictim}; ` +
+        (st.time99 === null
+          ? `99% of them had not resumed within the step (${st.resumed} did)`
+          : `99% of them had resubscribed elsewhere and received every event they missed within ${ms(st.time99)}`) +
+        ` (p50 ${ms(st.p50)}, max ${ms(st.max)}; ${num(st.withinGoal * 100, 1)}% within ${num(st.goalMs / 1000, 0)} s): ` +
+        `${st.time99 !== null && st.time99 < st.goalMs && st.missed === 0 && st.duplicates === 0 ? 'meeting' : 'not meeting'} issue 12's goal of 99% in under ${num(st.goalMs / 1000, 0)} s, ` +
+        `with ${st.missed} events missed and ${st.duplicates} received twice` +
+        `${st.live < STORM_GOAL_CLIENTS ? ` (at this size: the goal is for ${num(STORM_GOAL_CLIENTS, 0)} clients, \`pnpm bench\` without --quick)` : ''}.`,
+    );
+  }
   return parts.join(' ');
+}
+
+function stormHow(st: StormResult, nodes: number): string {
+  return `last, after the RSS step, with every node up again (the kill -9 step's node is restarted
+  first). ${st.clients} clients open WebSockets through nginx (least_conn spreads them over the nodes), client *i* as
+  person *i* mod --clients (their tokens, so dozens of sockets per user, and their room and workspace), each
+  with an \`event.onEvent\` subscription from its workspace's head, reconnecting as \`@parley/client\` does
+  (the same client and backoff as the kill -9 step, with jitter: the reconnects spread over a second, no synchronized herd). A client is
+  live once it has received a probe message sent into every room; then ${st.victim} gets SIGKILL, and right
+  after it a marker message goes into every room, then ${st.ratePerS} messages/s round-robin over the rooms for
+  ${st.sendSeconds} s (tRPC HTTP through nginx, retried with the same \`clientId\` on failure), so its clients
+  miss events while they reconnect. Each client logs every event id it receives after the kill. One of
+  ${st.victim}'s clients has **resumed** when its first subscription after the kill has started and it has
+  received every event it may see (its room's and workspace-wide ones, read from \`events_<workspace>\`:
+  ids are dense, so a gap is an event never sent to it) after its last one before the kill, up to its
+  room's marker, or up to the room's last message acknowledged before that subscription started when
+  that is later; the time is from the kill. After waiting up to ${num(STORM_WAIT_MS / 1000, 0)} s for every client to reach its room's
+  last message, each client's ids are checked against the log from its last one before the kill: an event
+  it may see that it never received, below a later one it did receive, is **missed** (a stream delivers in
+  id order, so it was skipped for good); one above the last it received is **still behind** (not delivered
+  when the step ended: a client still reconnecting); an id delivered again, or at or below its last one
+  before the kill, is **received twice**. "99% resumed at" counts clients that never resumed as never; the
+  percentiles are over those that did. The reconnect attempts, nginx's error log and the kernel's listen
+  queue overflows over the same time say where the time went.${
+    nodes === 1 ? ' With one node, the node is started again right after the kill, and its start-up is part of the time.' : ''
+  } ${st.victim} is started again after the step.`;
 }
 
 /** Prints the table; writes docs/benchmarks.md (or `--out`) unless --no-write. */

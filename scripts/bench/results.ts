@@ -97,6 +97,60 @@ export interface ResumeResult {
   restarted: boolean;
 }
 
+export interface StormResult {
+  /** Clients asked for (`--storm`), and those whose subscription was live (a probe message received) before the kill. */
+  clients: number;
+  live: number;
+  openSeconds: number;
+  /** Live clients per node before the kill (index in cluster.nodes). */
+  perNode: number[];
+  /** Its open files while they were open: the bench process, each nginx worker. */
+  openFiles: { bench: number; nginxWorkers: number[] };
+  victim: string;
+  clientsOnVictim: number;
+  /** Messages sent after the kill (the rooms' markers included), the rate asked for, over how long. */
+  sent: number;
+  ratePerS: number;
+  sendSeconds: number;
+  /** Sends still failing after 50 tries. */
+  sendErrors: number;
+  /** The victim's clients: resume times from the kill (ms), nearest rank over those that resumed. */
+  resumed: number;
+  failed: number;
+  p50: number | null;
+  p90: number | null;
+  p99: number | null;
+  max: number | null;
+  goalMs: number;
+  /** Share (0–1) of the victim's clients resumed within goalMs. */
+  withinGoal: number;
+  /** When 99% of the victim's clients had resumed; null if that never happened. */
+  time99: number | null;
+  /** The first subscription after the kill started (p50 / p99, ms from the kill). */
+  resubscribedP50: number | null;
+  resubscribedP99: number | null;
+  /** Events skipped (below a later one received), events received twice, and clients still behind when the step ended. */
+  missed: number;
+  duplicates: number;
+  behind: number;
+  /** The same checks over the clients of the nodes that stayed up. */
+  othersMissed: number;
+  othersDuplicates: number;
+  othersBehind: number;
+  /** The victim's clients by reconnect attempts made after the kill: [attempts, clients], ascending. */
+  attempts: [number, number][];
+  /** nginx's error log from the kill to the end, by what happened, most frequent first. */
+  nginxErrors: { error: string; count: number }[];
+  /** Why the victim's clients' attempts failed (a socket that did not open, a subscription refused), most frequent first. */
+  clientErrors: { error: string; count: number }[];
+  /** Connections the kernel dropped because a listen queue was full (TcpExt ListenOverflows), from the kill to the end; null if unreadable. */
+  listenOverflows: number | null;
+  /** CPU from the kill until every client had caught up (or the wait ended). */
+  cpu: CpuUsed;
+  /** This process's event loop delay over the same time (it runs every client: a lag here is in the times). */
+  benchLoopDelayMs: { p99: number; max: number };
+}
+
 export interface MachineInfo {
   date: string;
   nproc: number;

@@ -1,5 +1,5 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
@@ -38,6 +38,8 @@ export interface Run extends MeasuredSystem {
   nodeIndex: (upstream: string | undefined) => number;
   nginxMaster: number;
   nodeLogs: string[];
+  /** nginx's error log lines so far by what happened (`no live upstreams while connecting to upstream`), without the request. */
+  nginxErrors: Map<string, number>;
   http: TrpcHttp;
   ownerToken: string;
   partitionIds: string[];
@@ -50,6 +52,9 @@ export interface Run extends MeasuredSystem {
   heads: Map<string, string>;
 }
 
+/** `2026/01/01 00:00:00 [error] 12#12: *34 upstream timed out (110: …) while connecting to upstream, client: …`: what happened. */
+const NGINX_ERROR = /\[(?:warn|error|crit|alert|emerg)\] \d+#\d+: (?:\*\d+ )?(.*?)(?:, client: .*)?$/;
+
 /** The PostgreSQL server each run's fresh database is made on (`DATABASE_URL`). */
 export const databaseBaseUrl = () => process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
 
@@ -61,11 +66,15 @@ export async function setUp(opts: Options): Promise<Run> {
   const baseUrl = databaseBaseUrl();
 
   const fdLimit = openFilesSoftLimit();
-  const fdNeeded = opts.clients + opts.idle + 600;
-  if (fdNeeded > fdLimit) {
+  // The idle step's sockets are closed before the storm opens its own.
+  const fdNeeded = opts.clients + Math.max(opts.idle, opts.storm) + 600;
+  // nginx inherits the limit: two files per proxied socket, spread over its workers (one per
+  // core, `worker_processes auto`) unevenly (a fifth more on one of two was seen).
+  const nginxNeeded = Math.ceil((2 * (opts.clients + opts.storm) * 1.2) / availableParallelism()) + 100;
+  if (Math.max(fdNeeded, nginxNeeded) > fdLimit) {
     fail(
-      `this run needs about ${fdNeeded} open files in this process (clients + idle sockets + HTTP) but the limit is ${fdLimit}: ` +
-        `raise it (ulimit -n ${fdNeeded + 1000}) or lower --idle`,
+      `this run needs about ${fdNeeded} open files in this process (clients + idle or storm sockets + HTTP) and ${nginxNeeded} in each nginx ` +
+        `worker, but the limit is ${fdLimit}: raise it (ulimit -n ${Math.max(fdNeeded, nginxNeeded) + 1000}) or lower --idle / --storm`,
     );
   }
 
@@ -101,6 +110,7 @@ export async function setUp(opts: Options): Promise<Run> {
   // -------- cluster
   log(`starting ${opts.nodes} node${opts.nodes === 1 ? '' : 's'} and nginx…`);
   const nodeLogs: string[] = [];
+  const nginxErrors = new Map<string, number>();
   const cluster: Cluster = await startCluster({
     databaseUrl: db.url,
     redisUrl: redis.url,
@@ -109,6 +119,8 @@ export async function setUp(opts: Options): Promise<Run> {
     env,
     onLog: (source, line) => {
       if (nodeLogs.length < 200) nodeLogs.push(`${source}: ${line}`);
+      const nginxError = source === 'nginx' ? NGINX_ERROR.exec(line)?.[1] : undefined;
+      if (nginxError) nginxErrors.set(nginxError, (nginxErrors.get(nginxError) ?? 0) + 1);
     },
   });
   const clusterRef = cluster;
@@ -180,6 +192,7 @@ export async function setUp(opts: Options): Promise<Run> {
     nodeIndex,
     nginxMaster,
     nodeLogs,
+    nginxErrors,
     http,
     ownerToken,
     partitionIds,

@@ -176,7 +176,8 @@ the peer inserts each message in a transaction of its own. "max queued" is Parle
   the peer does not do, and one reason for the "node CPU per 1,000 deliveries" row.
 - **Writes.** Parley stores concurrent sends of a node and workspace in one transaction (group
   commit: the "batch" column); the peer makes one autocommit \`INSERT\` per message, as \`pg\` does
-  by default. Both use a pool of 10 connections per node.${
+  by default. Both use a pool of 10 connections per node; Parley's group commit has 5 more of its own
+  (\`writeDb\`: sessions that plan its prepared statement with index probes only).${
     o.partitions > 1
       ? ''
       : ' With one workspace (`--partitions 1`), each Parley node has one write in flight at a time; `--partitions 20` gives every room a workspace of its own.'
