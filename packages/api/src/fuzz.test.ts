@@ -128,6 +128,18 @@ const BASE: Record<string, Entry> = {
   'message.pin': { base: (fx) => ({ ...P(fx), messageId: fx.message, opId: uuidv7() }) },
   'message.unpin': { base: (fx) => ({ ...P(fx), messageId: fx.message, opId: uuidv7() }) },
   'message.pins': { base: (fx) => ({ ...P(fx), roomId: fx.general }) },
+  'search.messages': {
+    base: (fx) => ({
+      ...P(fx),
+      query: '"hello world" -bye',
+      roomId: fx.general,
+      authorId: fx.victim.id,
+      after: '2000-01-01T00:00:00Z',
+      before: '2100-01-01T00:00:00Z',
+      limit: 20,
+      cursor: 1_000_000,
+    }),
+  },
   'reaction.add': { base: (fx) => ({ ...P(fx), messageId: fx.message, emoji: '👍', opId: uuidv7() }) },
   'reaction.remove': { base: (fx) => ({ ...P(fx), messageId: fx.message, emoji: '👍', opId: uuidv7() }) },
   'dm.open': { base: (fx) => ({ ...P(fx), userIds: [fx.victim.id], opId: uuidv7() }) },

@@ -45,6 +45,7 @@ export type { AppErrorData } from './errors.ts';
 export type { BlockedUserDto } from './features/block/block.service.ts';
 export type { RoomDto, RoomKind, RoomListItem, RoomMemberDto, RoomRole } from './features/room/room.types.ts';
 export type { PartitionDto } from './features/partition/partition.service.ts';
+export type { SearchHitDto, SearchPage, SearchSnippet } from './features/search/search.types.ts';
 export type { MemberPresenceDto, PresenceListDto, PresenceSignalDto, PresenceStatus, TypingDto } from './features/presence/presence.types.ts';
 export type { PublicUser } from './features/auth/auth.service.ts';
 export { AppError, AppErrorCode, internalErrorId } from './errors.ts';

@@ -11,6 +11,7 @@ import { noteRouter } from './features/note/note.router.ts';
 import { partitionRouter } from './features/partition/partition.router.ts';
 import { presenceRouter } from './features/presence/presence.router.ts';
 import { roomRouter } from './features/room/room.router.ts';
+import { searchRouter } from './features/search/search.router.ts';
 
 export const appRouter = router({
   auth: authRouter,
@@ -21,6 +22,7 @@ export const appRouter = router({
   dm: dmRouter,
   announcement: announcementRouter,
   note: noteRouter,
+  search: searchRouter,
   user: userRouter,
   event: eventRouter,
   presence: presenceRouter,

@@ -8,6 +8,11 @@ export interface MessagePage {
   /** Pass as `before` for the previous page; null at the beginning of the room. */
   nextCursor: number | null;
   /**
+   * Pass as `after` for the next newer page; null when the page ends with the room's newest
+   * message. Answered for `around` and `after` pages (missing from older servers: null).
+   */
+  newerCursor?: number | null | undefined;
+  /**
    * The partition event id the page reflects (one repeatable-read snapshot): every event up to
    * it is already in the page, every later one is not.
    */
@@ -18,6 +23,16 @@ export interface MessagePage {
 export interface PinsPage {
   messages: MessageDto[];
   asOf: number;
+}
+
+/** `message.list`: the latest page, or `before` (older), `after` (newer) or `around` a message. */
+export interface ListInput {
+  partitionId: string;
+  roomId: string;
+  before?: number | undefined;
+  after?: number | undefined;
+  around?: string | undefined;
+  limit?: number | undefined;
 }
 
 export interface SendInput {
@@ -53,7 +68,7 @@ export interface ParleyApi {
   act(input: ActInput): Promise<unknown>;
   /** The partition's latest event id. */
   head(partitionId: string): Promise<number>;
-  list(input: { partitionId: string; roomId: string; before?: number | undefined }): Promise<MessagePage>;
+  list(input: ListInput): Promise<MessagePage>;
   pins(input: { partitionId: string; roomId: string }): Promise<PinsPage>;
   /** The people this user blocked (in every workspace). */
   blocks(): Promise<BlockedUserDto[]>;

@@ -13,6 +13,7 @@ import { trpcNotesApi } from './notes-api.ts';
 import { NotesStore } from './notes-store.ts';
 import { Outbox } from './outbox.ts';
 import { PresenceStore } from './presence-store.ts';
+import { trpcSearch, type SearchFunction } from './search.ts';
 import { memoryStorage, type ClientStorage } from './storage.ts';
 import type { CallChannel, SubscriptionTransport } from './subscription-transport.ts';
 import { TransportFallback } from './transport-fallback.ts';
@@ -91,6 +92,11 @@ export interface ParleyClient {
   notes: NotesStore;
   /** Unsaved note text, durable in `storage` (`list()` names the notes that have some). */
   noteDrafts: NoteDrafts;
+  /**
+   * Full-text search over the messages the user may see (`search.messages`): newest first, each
+   * hit with a snippet and its highlights as ranges; `nextCursor` pages on. Needs the network.
+   */
+  search: SearchFunction;
   /** Stops reconnecting, closes the WebSocket, flushes storage writes. */
   close(): Promise<void>;
   /** Closes, then deletes everything this client stored (outbox included): signing out. */
@@ -269,6 +275,7 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
     presence,
     notes,
     noteDrafts,
+    search: trpcSearch(trpc),
     close,
     async forget() {
       await close();

@@ -79,8 +79,20 @@ export {
 export { NoteDrafts, type NoteDraft } from './note-drafts.ts';
 export { MIN_RENEW_DELAY_MS, TYPING_RENEW_MS, networkRetryDelayMs, renewDelayMs } from './note-lock-schedule.ts';
 export { lockHolderOf, trpcNotesApi, type NoteRenewal, type NoteUnlockResult, type NotesApi } from './notes-api.ts';
-export { errorCode, retryAfterMs, trpcApi, trpcPresenceApi, type ActInput, type MessagePage, type ParleyApi, type PinsPage, type PresenceApi } from './api.ts';
+export {
+  errorCode,
+  retryAfterMs,
+  trpcApi,
+  trpcPresenceApi,
+  type ActInput,
+  type ListInput,
+  type MessagePage,
+  type ParleyApi,
+  type PinsPage,
+  type PresenceApi,
+} from './api.ts';
 export { messageActions, type MessageActions } from './actions.ts';
+export { checkSearchQuery, trpcSearch, type SearchFilters, type SearchFunction, type SearchInput } from './search.ts';
 export { BlocksStore, type BlocksSnapshot, type BlocksStoreOptions } from './blocks-store.ts';
 export {
   EDIT_WINDOW_MS,
@@ -123,6 +135,9 @@ export type {
   RoomListItem,
   RoomMemberDto,
   RoomRole,
+  SearchHitDto,
+  SearchPage,
+  SearchSnippet,
   TypingDto,
 } from '@parley/api';
 export { markdownToText, parseMarkdown, type MdBlock, type MdInline } from './markdown.ts';
@@ -166,6 +181,11 @@ export {
   noteLockLost,
   roleRank,
   roomExists,
+  SEARCH_PAGE_MAX,
+  SEARCH_QUERY_MAX_CHARS,
+  SEARCH_SNIPPET_CHARS,
+  searchSnippet,
+  searchTerms,
   type AssignableRole,
   type Role,
 } from '@parley/rules';

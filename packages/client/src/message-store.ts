@@ -65,9 +65,30 @@ export interface RoomView {
   readonly error: string | null;
   readonly hasOlder: boolean;
   readonly loadingOlder: boolean;
+  /**
+   * The view shows a stretch of older history (`loadAround`: a search hit), not the latest
+   * messages: new ones are not in it, and pending sends are not shown. `loadNewer` reads towards
+   * the present (the view becomes the latest again once it gets there), `showLatest` goes back at once.
+   */
+  readonly detached: boolean;
+  /** Newer messages than the last shown exist (only while `detached`). */
+  readonly hasNewer: boolean;
+  readonly loadingNewer: boolean;
 }
 
 export type PartitionSyncStatus = 'idle' | 'live' | 'error';
+
+/** A stretch of older history shown instead of the latest (see {@link RoomView.detached}). */
+interface Detached {
+  /** Its messages (in `others` unless the window holds them too). */
+  readonly ids: Set<string>;
+  /** `before` for the page older than it; null at the beginning of the room. */
+  olderCursor: number | null;
+  /** `after` for the page newer than it; null once it reaches the room's newest message. */
+  newerCursor: number | null;
+  loadingOlder: boolean;
+  loadingNewer: boolean;
+}
 
 interface RoomState {
   /** The loaded window of the room, newest pages and those scrolled back to. */
@@ -84,6 +105,8 @@ interface RoomState {
   nextCursor: number | null;
   loadingOlder: boolean;
   pinsLoading: Promise<void> | null;
+  /** Older history shown instead of the window, not joined to it yet; null: the window is shown. */
+  detached: Detached | null;
   version: number;
 }
 
@@ -153,7 +176,16 @@ const MAX_HIDDEN_STORED = 1000;
  */
 export const CONFIRMED_OP_TTL_MS = 15_000;
 
-const EMPTY_ROOM: RoomView = { messages: [], status: 'empty', error: null, hasOlder: false, loadingOlder: false };
+const EMPTY_ROOM: RoomView = {
+  messages: [],
+  status: 'empty',
+  error: null,
+  hasOlder: false,
+  loadingOlder: false,
+  detached: false,
+  hasNewer: false,
+  loadingNewer: false,
+};
 const NO_PINS: readonly ChatMessage[] = [];
 
 function byPosition(a: MessageDto, b: MessageDto): number {
@@ -333,6 +365,7 @@ export class MessageStore {
   async loadOlder(partitionId: string, roomId: string): Promise<void> {
     const p = this.#partition(partitionId);
     const room = this.#room(p, roomId);
+    if (room.detached) return this.#loadDetached(p, roomId, room, room.detached, 'older');
     if (room.loadingOlder || room.nextCursor === null) return;
     room.loadingOlder = true;
     room.error = null;
@@ -358,12 +391,155 @@ export class MessageStore {
     await this.loadRoom(partitionId, roomId);
     const p = this.#partition(partitionId);
     const room = this.#room(p, roomId);
+    // Reading older history already: its own pages, around the message.
+    if (room.detached) return this.loadAround(partitionId, roomId, messageId);
     for (let pages = 0; ; pages += 1) {
       if (room.byId.has(messageId) || room.hidden.has(messageId)) return true;
       if (pages >= maxPages || room.nextCursor === null || room.error) return false;
       if (room.loadingOlder) await new Promise<void>((resolve) => setTimeout(resolve, 50));
       else await this.loadOlder(partitionId, roomId);
     }
+  }
+
+  /**
+   * Shows the room's history around `messageId` (a search hit's "jump to"), however far back:
+   * nothing to fetch when the loaded window has it; otherwise one page around it
+   * (`message.list({ around })`). A page that reaches the window joins it (the window grows back
+   * to it); one further back is shown instead of the window (`view.detached`) until `loadNewer`
+   * reaches the window or `showLatest` is called. True when the message is shown (or deleted for
+   * me); false when the server does not have it in this room (NOT_FOUND). Other failures throw.
+   */
+  async loadAround(partitionId: string, roomId: string, messageId: string, limit = 50): Promise<boolean> {
+    await this.loadRoom(partitionId, roomId);
+    const p = this.#partition(partitionId);
+    const room = this.#room(p, roomId);
+    if (room.hidden.has(messageId) || room.detached?.ids.has(messageId)) return true;
+    if (room.byId.has(messageId)) {
+      this.showLatest(partitionId, roomId);
+      return true;
+    }
+    let page: MessagePage;
+    try {
+      page = await this.#opts.api.list({ partitionId, roomId, around: messageId, limit });
+    } catch (error) {
+      if (errorCode(error) === 'NOT_FOUND') return false;
+      throw error;
+    }
+    if (this.#reachesWindow(room, page, page.newerCursor ?? null)) {
+      this.#showLatest(room);
+      const oldest = this.#oldestInWindow(room);
+      this.#putPage(p, room, page);
+      const first = page.messages[0];
+      if (first && (oldest === undefined || first.eventId < oldest)) room.nextCursor = page.nextCursor;
+      this.#checkSnapshot(p, room, page.asOf);
+      this.#scheduleSave(p);
+    } else {
+      this.#showLatest(room);
+      const detached: Detached = {
+        ids: new Set(),
+        olderCursor: page.nextCursor,
+        newerCursor: page.newerCursor ?? null,
+        loadingOlder: false,
+        loadingNewer: false,
+      };
+      room.detached = detached;
+      this.#putDetached(p, room, detached, page);
+      this.#checkSnapshot(p, room, page.asOf);
+    }
+    this.#touch(room);
+    return room.hidden.has(messageId) || room.byId.has(messageId) || room.others.has(messageId);
+  }
+
+  /** While detached: the page after the newest message shown; reaching the window (or the present) joins it. */
+  async loadNewer(partitionId: string, roomId: string): Promise<void> {
+    const p = this.#partition(partitionId);
+    const room = this.#room(p, roomId);
+    if (room.detached) await this.#loadDetached(p, roomId, room, room.detached, 'newer');
+  }
+
+  /** Back to the latest messages (after `loadAround` showed older history). */
+  showLatest(partitionId: string, roomId: string): void {
+    const room = this.#partitions.get(partitionId)?.rooms.get(roomId);
+    if (!room?.detached) return;
+    this.#showLatest(room);
+    this.#touch(room);
+  }
+
+  #showLatest(room: RoomState): void {
+    const detached = room.detached;
+    if (!detached) return;
+    room.detached = null;
+    // What only the detached view held goes (pinned messages stay: the pins list shows them).
+    for (const id of detached.ids) {
+      const m = room.others.get(id);
+      if (m && m.pinnedAt === null) room.others.delete(id);
+    }
+  }
+
+  async #loadDetached(p: PartitionState, roomId: string, room: RoomState, detached: Detached, direction: 'older' | 'newer'): Promise<void> {
+    const older = direction === 'older';
+    if (older ? detached.loadingOlder || detached.olderCursor === null : detached.loadingNewer) return;
+    if (!older && detached.newerCursor === null) {
+      this.#join(p, room, detached);
+      return;
+    }
+    if (older) detached.loadingOlder = true;
+    else detached.loadingNewer = true;
+    room.error = null;
+    this.#touch(room);
+    try {
+      const page = await this.#opts.api.list(
+        older ? { partitionId: p.id, roomId, before: detached.olderCursor! } : { partitionId: p.id, roomId, after: detached.newerCursor! },
+      );
+      if (room.detached !== detached) return;
+      this.#putDetached(p, room, detached, page);
+      this.#checkSnapshot(p, room, page.asOf);
+      if (older) detached.olderCursor = page.nextCursor;
+      else {
+        detached.newerCursor = page.newerCursor ?? null;
+        if (this.#reachesWindow(room, page, detached.newerCursor)) this.#join(p, room, detached);
+      }
+    } catch (error) {
+      room.error = errorText(error);
+    } finally {
+      if (older) detached.loadingOlder = false;
+      else detached.loadingNewer = false;
+      this.#touch(room);
+    }
+  }
+
+  #putDetached(p: PartitionState, room: RoomState, detached: Detached, page: MessagePage): void {
+    for (const m of page.messages) {
+      detached.ids.add(m.id);
+      this.#put(p, room, m, page.asOf, 'others');
+    }
+  }
+
+  /** A page with the room's newest message, or overlapping the loaded window: nothing lies between them. */
+  #reachesWindow(room: RoomState, page: MessagePage, newerCursor: number | null): boolean {
+    if (newerCursor === null) return true;
+    const oldest = this.#oldestInWindow(room);
+    return oldest !== undefined && page.messages.some((m) => m.eventId >= oldest);
+  }
+
+  /** The detached stretch and the window touch: they become one window, reaching back as far as the stretch. */
+  #join(p: PartitionState, room: RoomState, detached: Detached): void {
+    for (const id of detached.ids) {
+      const m = room.others.get(id);
+      if (!m) continue;
+      room.byId.set(id, m);
+      room.others.delete(id);
+    }
+    room.nextCursor = detached.olderCursor;
+    room.detached = null;
+    this.#touch(room);
+    this.#scheduleSave(p);
+  }
+
+  #oldestInWindow(room: RoomState): number | undefined {
+    let oldest: number | undefined;
+    for (const m of room.byId.values()) if (oldest === undefined || m.eventId < oldest) oldest = m.eventId;
+    return oldest;
   }
 
   /** Fetches the room's pinned messages (also those far back in its history) for `getPins`. */
@@ -378,7 +554,7 @@ export class MessageStore {
       .then((page) => {
         const listed = new Set(page.messages.map((m) => m.id));
         // What the list no longer has was unpinned (or deleted) by its snapshot: unless a newer copy says otherwise.
-        for (const [id, m] of room.others) if (!listed.has(id) && m.asOf <= page.asOf) room.others.delete(id);
+        for (const [id, m] of room.others) if (!listed.has(id) && m.asOf <= page.asOf && !room.detached?.ids.has(id)) room.others.delete(id);
         for (const m of page.messages) this.#put(p, room, m, page.asOf, room.byId.has(m.id) ? 'window' : 'others');
         this.#checkSnapshot(p, room, page.asOf);
       })
@@ -739,6 +915,25 @@ export class MessageStore {
     const sends = entries.filter((e): e is SendEntry => e.kind === 'send');
     if (!room && sends.length === 0) return EMPTY_ROOM;
     const ops = entries.filter((e): e is OpEntry => e.kind === 'op');
+    const detached = room?.detached;
+    if (room && detached) {
+      const shown = [...detached.ids]
+        .map((id) => room.byId.get(id) ?? room.others.get(id))
+        .filter((m): m is StoredMessage => m !== undefined)
+        .sort(byPosition)
+        .map((m) => this.#present(partitionId, m, ops))
+        .filter((m): m is ChatMessage => m !== null);
+      return {
+        messages: shown,
+        status: 'ready',
+        error: room.error,
+        hasOlder: detached.olderCursor !== null,
+        loadingOlder: detached.loadingOlder,
+        detached: true,
+        hasNewer: true,
+        loadingNewer: detached.loadingNewer,
+      };
+    }
     const confirmed = room
       ? [...room.byId.values()]
           .sort(byPosition)
@@ -753,6 +948,9 @@ export class MessageStore {
       error: room?.error ?? null,
       hasOlder: room ? room.loaded && room.nextCursor !== null : false,
       loadingOlder: room?.loadingOlder ?? false,
+      detached: false,
+      hasNewer: false,
+      loadingNewer: false,
     };
   }
 
@@ -797,6 +995,7 @@ export class MessageStore {
         nextCursor: null,
         loadingOlder: false,
         pinsLoading: null,
+        detached: null,
         version: 0,
       };
       p.rooms.set(roomId, room);
@@ -828,6 +1027,7 @@ export class MessageStore {
       room.loaded = false;
       room.stale = false;
       room.nextCursor = null;
+      room.detached = null;
       room.version += 1;
     }
     this.#opts.storage.delete(`partition:${p.id}`).catch((error: unknown) => this.#opts.onStorageError?.(error));

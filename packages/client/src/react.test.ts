@@ -108,6 +108,7 @@ function makeClient(): ParleyClient {
     presence,
     notes,
     noteDrafts,
+    search: () => Promise.reject(new Error('These tests have no search.')),
     async close() {
       close();
       presence.close();

@@ -9,7 +9,11 @@ import type { NoteEditorTuning, NoteItem, NotesView } from './notes-store.ts';
 import type { DeleteScope } from './ops.ts';
 import type { OpEntry, OutboxEntry } from './outbox.ts';
 import type { PresenceView, TypingUser } from './presence-store.ts';
+import type { SearchFilters } from './search.ts';
+import { useSearchWith, type SearchView } from './use-search.ts';
 import type { ParleyEvent } from '@parley/api';
+
+export { SEARCH_DEBOUNCE_MS, type SearchView } from './use-search.ts';
 
 const ParleyContext = createContext<ParleyClient | null>(null);
 
@@ -47,15 +51,28 @@ export function usePartitionStream(partitionId: string, onEvent?: (event: Parley
   useEffect(() => (onEvent ? messages.onEvent((e) => e.partitionId === partitionId && onEvent(e)) : undefined), [messages, partitionId, onEvent]);
 }
 
+/** What `useRoomMessages` adds to the room's view. */
+export interface RoomMessagesActions {
+  loadOlder: () => Promise<void>;
+  reload: () => Promise<void>;
+  /** Loads older pages until the message is there (a reply's quote): true when it is. */
+  jumpTo: (messageId: string) => Promise<boolean>;
+  /** Shows the history around the message however far back (a search hit; `view.detached` when it is): true when it is shown. */
+  showAround: (messageId: string) => Promise<boolean>;
+  /** While `detached`: the next newer page. */
+  loadNewer: () => Promise<void>;
+  /** While `detached`: back to the latest messages. */
+  showLatest: () => void;
+}
+
 /**
  * A room's messages (server order, then pending; this user's pending edits, deletions,
  * reactions and pins applied), loading its latest page when needed. `jumpTo(messageId)` loads
- * older pages until the message is there (a reply's quote): true when it is.
+ * older pages until the message is there (a reply's quote): true when it is. `showAround`
+ * opens the history at a message far back (a search hit): the view is `detached` from the
+ * latest messages until `loadNewer` gets back to them or `showLatest()`.
  */
-export function useRoomMessages(
-  partitionId: string,
-  roomId: string,
-): RoomView & { loadOlder: () => Promise<void>; reload: () => Promise<void>; jumpTo: (messageId: string) => Promise<boolean> } {
+export function useRoomMessages(partitionId: string, roomId: string): RoomView & RoomMessagesActions {
   const { messages } = useParleyClient();
   useEffect(() => messages.watch(partitionId), [messages, partitionId]);
   useEffect(() => {
@@ -66,7 +83,27 @@ export function useRoomMessages(
   const loadOlder = useCallback(() => messages.loadOlder(partitionId, roomId), [messages, partitionId, roomId]);
   const reload = useCallback(() => messages.loadRoom(partitionId, roomId, { force: true }), [messages, partitionId, roomId]);
   const jumpTo = useCallback((messageId: string) => messages.loadUntil(partitionId, roomId, messageId), [messages, partitionId, roomId]);
-  return useMemo(() => ({ ...view, loadOlder, reload, jumpTo }), [view, loadOlder, reload, jumpTo]);
+  const showAround = useCallback((messageId: string) => messages.loadAround(partitionId, roomId, messageId), [messages, partitionId, roomId]);
+  const loadNewer = useCallback(() => messages.loadNewer(partitionId, roomId), [messages, partitionId, roomId]);
+  const showLatest = useCallback(() => messages.showLatest(partitionId, roomId), [messages, partitionId, roomId]);
+  return useMemo(
+    () => ({ ...view, loadOlder, reload, jumpTo, showAround, loadNewer, showLatest }),
+    [view, loadOlder, reload, jumpTo, showAround, loadNewer, showLatest],
+  );
+}
+
+/**
+ * Searches the workspace's messages as the user types (`client.search`, see `SearchView`):
+ * sent once typing pauses, older answers dropped, `loadMore()` for the next page.
+ * @example
+ * ```tsx
+ * const search = useSearch(partitionId, text, { roomId, authorId, after, before });
+ * {search.status === 'error' && <p role="alert">{search.error}</p>}
+ * {search.hits.map((hit) => <SearchHit key={hit.messageId} hit={hit} />)}
+ * ```
+ */
+export function useSearch(partitionId: string, query: string, filters?: SearchFilters, options?: { debounceMs?: number; limit?: number }): SearchView {
+  return useSearchWith(useParleyClient(), partitionId, query, filters, options);
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { AnnouncementDto, BlockedUserDto, MemberPresenceDto, MessageDto, ParleyEvent, PresenceSignalDto, ReplyRef, TypingDto } from '@parley/api';
-import type { ActInput, EventHandlers, MessagePage, ParleyApi, PinsPage, PresenceApi, SendInput } from './api.ts';
+import type { ActInput, EventHandlers, ListInput, MessagePage, ParleyApi, PinsPage, PresenceApi, SendInput } from './api.ts';
 import { messageActions, type MessageActions } from './actions.ts';
 import { BlocksStore } from './blocks-store.ts';
 import { MessageStore } from './message-store.ts';
@@ -114,7 +114,7 @@ export class FakeServer {
   readonly calls = {
     send: [] as SendInput[],
     act: [] as ActInput[],
-    list: [] as { partitionId: string; roomId: string; before?: number | undefined }[],
+    list: [] as ListInput[],
     pins: [] as { partitionId: string; roomId: string }[],
     head: [] as string[],
     subscribe: [] as { partitionId: string; lastEventId: number | null }[],
@@ -652,11 +652,39 @@ export class FakeServer {
     }
   }
 
-  #page(input: { partitionId: string; roomId: string; before?: number | undefined }, viewer: string): MessagePage {
-    const older = this.messages(input.partitionId, input.roomId, viewer).filter((m) => input.before === undefined || m.eventId < input.before);
-    const messages = older.slice(-this.pageSize);
+  #page(input: ListInput, viewer: string): MessagePage {
+    const shown = this.messages(input.partitionId, input.roomId, viewer);
+    const asOf = this.#log(input.partitionId).length;
+    const limit = input.limit ?? this.pageSize;
+    if (input.after !== undefined) {
+      const later = shown.filter((m) => m.eventId > input.after!);
+      const messages = later.slice(0, limit);
+      return { messages, nextCursor: messages[0]?.eventId ?? null, newerCursor: later.length > limit ? messages.at(-1)!.eventId : null, asOf };
+    }
+    let before = input.before;
+    let newer: MessageDto[] = [];
+    let moreNewer = false;
+    if (input.around !== undefined) {
+      // As the server: the page that holds it, and up to half a page newer.
+      const target = shown.find((m) => m.id === input.around);
+      if (!target) throw refusal('NOT_FOUND', 'That message is not in this room.');
+      const half = Math.floor(limit / 2);
+      const later = shown.filter((m) => m.eventId > target.eventId);
+      newer = later.slice(0, half);
+      moreNewer = later.length > half;
+      before = target.eventId + 1;
+    }
+    const older = shown.filter((m) => before === undefined || m.eventId < before);
+    const messages = older.slice(-limit);
     const more = older.length > messages.length;
-    return { messages, nextCursor: more && messages[0] ? messages[0].eventId : null, asOf: this.#log(input.partitionId).length };
+    const page = [...messages, ...newer];
+    const last = page.at(-1);
+    return {
+      messages: page,
+      nextCursor: more && messages[0] ? messages[0].eventId : null,
+      newerCursor: (input.around !== undefined ? moreNewer : input.before !== undefined) && last ? last.eventId : null,
+      asOf,
+    };
   }
 
   #pins(input: { partitionId: string; roomId: string }, viewer: string): PinsPage {

@@ -9,3 +9,4 @@ export * from './messages.ts';
 export * from './accounts.ts';
 export * from './refusals.ts';
 export * from './notes.ts';
+export * from './search.ts';

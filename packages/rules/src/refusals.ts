@@ -1,6 +1,7 @@
 import { DEFAULT_ROOM_NAME, DM_MAX_MEMBERS, ROOM_NAME_MAX_CHARS, ROOM_TOPIC_MAX_CHARS } from './rooms.ts';
 import { EMOJIS_PER_MESSAGE, MESSAGE_MAX_CHARS, PINS_PER_ROOM } from './messages.ts';
 import { NOTE_BODY_MAX_CHARS, NOTE_TITLE_MAX_CHARS } from './notes.ts';
+import { SEARCH_QUERY_MAX_CHARS } from './search.ts';
 
 /**
  * The server's words for refusals a client may show as they are, in one place: the server
@@ -51,6 +52,11 @@ export const REFUSAL = {
   noteBodyTooLong: `A note has at most ${NOTE_BODY_MAX_CHARS} characters.`,
   noSuchNoteVersion: 'This note has no such version.',
   notNoteDeleter: 'Only the note’s creator and workspace admins can delete it.',
+  searchEmpty: 'Type something to search for.',
+  searchTooLong: `A search has at most ${SEARCH_QUERY_MAX_CHARS} characters.`,
+  searchNoWords: 'Search for at least one word (letters or digits).',
+  searchOnlyExcluded: 'Search for at least one word that is not excluded with “-”.',
+  searchDateRange: 'The start of the date range must be before its end.',
 } as const;
 
 /** A room name already taken in the workspace (CONFLICT). @example `roomExists('design')` */

@@ -1,4 +1,4 @@
-import { useCallback, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import { useMessageActions, useParleyClient, useRoomMessages, useSend, useTyping } from '@parley/client/react';
 import { canWrite, trpc, type Me, type Partition, type Room } from '../lib/trpc.ts';
 import { canManageRoom, roomLabel } from '../lib/rooms.ts';
@@ -14,12 +14,16 @@ import type { RoomAbilities } from './message-permissions.ts';
 import { PinsPanel } from './pins-panel.tsx';
 import { TypingIndicator } from './typing-indicator.tsx';
 import { useAnnouncer } from './use-announcer.ts';
-import { useChatInteractions } from './use-chat-interactions.ts';
+import { HIT_NOT_FOUND, useChatInteractions } from './use-chat-interactions.ts';
 
 export interface ChatPaneProps {
   me: Me;
   partition: Partition;
   room: Room;
+  /** Open at this message (a search hit): the history around it, the message brought into view and highlighted. */
+  focusMessageId?: string | undefined;
+  /** Leave the older history a search hit opened (the route drops its message). */
+  onShowLatest?: (() => void) | undefined;
   onOpenSidebar: () => void;
   /** Absent for rooms nobody may leave (#general). */
   onLeave?: (() => void) | undefined;
@@ -27,7 +31,7 @@ export interface ChatPaneProps {
   leaveError?: string | null;
 }
 
-export function ChatPane({ me, partition, room, onOpenSidebar, onLeave, leaving = false, leaveError = null }: ChatPaneProps) {
+export function ChatPane({ me, partition, room, focusMessageId, onShowLatest, onOpenSidebar, onLeave, leaving = false, leaveError = null }: ChatPaneProps) {
   const view = useRoomMessages(partition.id, room.id);
   const client = useParleyClient();
   // Stable, unlike `useOutbox()`'s (a new object on every outbox change would re-render every row).
@@ -61,6 +65,17 @@ export function ChatPane({ me, partition, room, onOpenSidebar, onLeave, leaving 
   );
   const chat = useChatInteractions({ items, room: abilities, nameOf, actions, outbox, loadUntil: view.jumpTo });
   const confirming = chat.confirming;
+  const { showAround, showLatest, detached } = view;
+  const jumpTo = chat.jumpTo;
+  // The route decides: at a message (a search hit), the history around it; else the latest.
+  useEffect(() => {
+    if (focusMessageId) void jumpTo(focusMessageId, { load: showAround, notFound: HIT_NOT_FOUND });
+    else showLatest();
+  }, [focusMessageId, jumpTo, showAround, showLatest]);
+  const backToLatest = useCallback(() => {
+    showLatest();
+    onShowLatest?.();
+  }, [showLatest, onShowLatest]);
 
   return (
     <section className="chat-pane" aria-label={label}>
@@ -133,6 +148,10 @@ export function ChatPane({ me, partition, room, onOpenSidebar, onLeave, leaving 
           rowContext={chat.rowContext}
           jumpTarget={chat.jumpTarget}
           onJumpMissed={chat.jumpMissed}
+          detached={detached}
+          loadingNewer={view.loadingNewer}
+          onLoadNewer={() => void view.loadNewer()}
+          onShowLatest={backToLatest}
         />
       )}
       {chat.notice && (
@@ -152,6 +171,8 @@ export function ChatPane({ me, partition, room, onOpenSidebar, onLeave, leaving 
         onCancelReply={chat.cancelReply}
         onEditLast={chat.editLast}
         onSend={(body) => {
+          // What I send goes to the latest messages: show them.
+          if (detached) backToLatest();
           typing.stop();
           void send(body, { replyTo: chat.replyingTo?.id });
           chat.cancelReply();

@@ -17,6 +17,14 @@ export interface MessageListProps {
   jumpTarget: { messageId: string; seq: number } | null;
   /** The jump's message is not among the rows (deleted for me, or gone). */
   onJumpMissed: () => void;
+  /**
+   * The rows are older history opened at a message (a search hit), not the latest: newer ones
+   * load at the bottom, and "Jump to latest" goes back (`onShowLatest`).
+   */
+  detached?: boolean;
+  loadingNewer?: boolean;
+  onLoadNewer?: () => void;
+  onShowLatest?: () => void;
 }
 
 /** How close to the bottom still counts as "reading the latest" (px). */
@@ -30,7 +38,7 @@ const HIGHLIGHT_MS = 2000;
  * last focused, else the newest); the arrow keys, Home and End move between them.
  */
 export function MessageList(props: MessageListProps) {
-  const { items, roomLabel, jumpTarget, onJumpMissed } = props;
+  const { items, roomLabel, jumpTarget, onJumpMissed, detached = false } = props;
   const scrollerRef = useRef<HTMLDivElement>(null);
   const stickToBottom = useRef(true);
   const distanceFromBottomBeforeOlder = useRef<number | null>(null);
@@ -54,8 +62,9 @@ export function MessageList(props: MessageListProps) {
       return;
     }
     const iJustSent = lastItem !== undefined && lastItem.key !== before.last && lastItem.status !== 'sent';
-    if (stickToBottom.current || iJustSent) el.scrollTop = el.scrollHeight;
-  }, [first, lastItem, items.length]);
+    // Older history grows at the bottom as it is read: the reader stays where they are.
+    if ((stickToBottom.current && !detached) || iJustSent) el.scrollTop = el.scrollHeight;
+  }, [first, lastItem, items.length, detached]);
 
   // After the layout effect above (which may have pinned the view to the bottom): the jump wins.
   useEffect(() => {
@@ -98,7 +107,22 @@ export function MessageList(props: MessageListProps) {
     contentKey: first,
   });
 
+  const newerSentinelRef = useAutoLoadOlder({
+    scrollerRef,
+    enabled: detached && !props.loadingNewer && !props.olderError,
+    onLoadOlder: () => props.onLoadNewer?.(),
+    contentKey: lastItem?.key,
+    edge: 'bottom',
+  });
+
   const jumpToLatest = () => {
+    if (detached) {
+      // The latest messages replace these; the layout effect takes the reader to the bottom.
+      stickToBottom.current = true;
+      setAtBottom(true);
+      props.onShowLatest?.();
+      return;
+    }
     const el = scrollerRef.current;
     if (el) el.scrollTop = el.scrollHeight;
   };
@@ -147,8 +171,16 @@ export function MessageList(props: MessageListProps) {
             />
           ))}
         </ol>
+        {detached && (
+          <div className="history-newer-edge">
+            <button type="button" className="button subtle" onClick={props.onLoadNewer} disabled={props.loadingNewer}>
+              {props.loadingNewer ? 'Loading…' : 'Load newer messages'}
+            </button>
+            <div ref={newerSentinelRef} className="history-sentinel" aria-hidden="true" />
+          </div>
+        )}
       </div>
-      {!atBottom && (
+      {(detached || !atBottom) && (
         <button type="button" className="button jump-latest" onClick={jumpToLatest}>
           Jump to latest ↓
         </button>

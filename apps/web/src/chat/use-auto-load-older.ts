@@ -10,6 +10,8 @@ export interface AutoLoadOlderOptions {
   onLoadOlder: () => void;
   /** Changes when older messages arrive (the first message's key): look again then. */
   contentKey: string | undefined;
+  /** Which end of the history the sentinel is at: `top` (older, the default) or `bottom` (newer, while reading older history). */
+  edge?: 'top' | 'bottom';
 }
 
 /**
@@ -18,7 +20,7 @@ export interface AutoLoadOlderOptions {
  * not fill the scroller loads the next one too), else a scroll handler near `scrollTop` 0.
  * The "Load older messages" button stays as the fallback.
  */
-export function useAutoLoadOlder({ scrollerRef, enabled, onLoadOlder, contentKey }: AutoLoadOlderOptions): RefObject<HTMLDivElement | null> {
+export function useAutoLoadOlder({ scrollerRef, enabled, onLoadOlder, contentKey, edge = 'top' }: AutoLoadOlderOptions): RefObject<HTMLDivElement | null> {
   const sentinelRef = useRef<HTMLDivElement>(null);
   const load = useRef(onLoadOlder);
   useEffect(() => {
@@ -38,7 +40,7 @@ export function useAutoLoadOlder({ scrollerRef, enabled, onLoadOlder, contentKey
           observer.disconnect();
           load.current();
         },
-        { root, rootMargin: `${LOAD_OLDER_MARGIN_PX}px 0px 0px 0px` },
+        { root, rootMargin: edge === 'top' ? `${LOAD_OLDER_MARGIN_PX}px 0px 0px 0px` : `0px 0px ${LOAD_OLDER_MARGIN_PX}px 0px` },
       );
       observer.observe(sentinel);
       return () => observer.disconnect();
@@ -46,13 +48,14 @@ export function useAutoLoadOlder({ scrollerRef, enabled, onLoadOlder, contentKey
 
     let asked = false;
     const onScroll = () => {
-      if (asked || root.scrollTop > LOAD_OLDER_MARGIN_PX) return;
+      const distance = edge === 'top' ? root.scrollTop : root.scrollHeight - root.scrollTop - root.clientHeight;
+      if (asked || distance > LOAD_OLDER_MARGIN_PX) return;
       asked = true;
       load.current();
     };
     root.addEventListener('scroll', onScroll, { passive: true });
     return () => root.removeEventListener('scroll', onScroll);
-  }, [enabled, contentKey, scrollerRef]);
+  }, [enabled, contentKey, scrollerRef, edge]);
 
   return sentinelRef;
 }

@@ -7,6 +7,8 @@ import type { RoomAbilities } from './message-permissions.ts';
 import type { RowContext } from './message-row.tsx';
 
 export const JUMP_NOT_FOUND = 'Could not find the original message';
+/** A search hit's message is not there any more (deleted, or hidden for me) or not in this room. */
+export const HIT_NOT_FOUND = 'That message is not here any more.';
 /** How long a jump's "could not find" stays up (ms). */
 const NOTICE_MS = 5000;
 
@@ -50,16 +52,20 @@ export function useChatInteractions({ items, room, nameOf, actions, outbox, load
     editFromComposer.current = false;
   }, []);
 
-  const jumpTo = useCallback(async (messageId: string) => {
+  /**
+   * Loads the history until the message is there (by default `loadUntil`; a search hit passes the
+   * client's `showAround`), then brings it into view and highlights it, or says `notFound`.
+   */
+  const jumpTo = useCallback(async (messageId: string, how: { load?: (id: string) => Promise<boolean>; notFound?: string } = {}) => {
     setNotice(null);
     let found: boolean;
     try {
-      found = await latest.current.loadUntil(messageId);
+      found = await (how.load ?? latest.current.loadUntil)(messageId);
     } catch {
       found = false;
     }
     if (found) setJumpTarget({ messageId, seq: ++jumps.current });
-    else setNotice(JUMP_NOT_FOUND);
+    else setNotice(how.notFound ?? JUMP_NOT_FOUND);
   }, []);
 
   const rowContext = useMemo<RowContext>(

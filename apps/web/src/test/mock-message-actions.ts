@@ -12,9 +12,14 @@ import {
   PINS_PER_ROOM,
   REFUSAL,
   replySnippet,
+  SEARCH_PAGE_MAX,
+  SEARCH_QUERY_MAX_CHARS,
+  searchSnippet,
+  searchTerms,
   type AppRouter,
   type BlockedUserDto,
   type ReplyRef,
+  type SearchHitDto,
 } from '@parley/client';
 import type { Me, MessageDto, ParleyEvent, Role } from '../lib/trpc.ts';
 import { findRoom } from './mock-conversations.ts';
@@ -164,18 +169,34 @@ export class MockMessageActions {
         this.#roomOf(p, input.roomId, me.id);
         const shown = this.#visible(p, input.roomId, me.id);
         const limit = input.limit ?? PAGE_SIZE;
+        const asOf = p.events.length;
+        if (input.after !== undefined) {
+          const later = shown.filter((m) => m.eventId > input.after!);
+          const page = later.slice(0, limit);
+          return { messages: page, asOf, nextCursor: page[0]?.eventId ?? null, newerCursor: later.length > limit ? page.at(-1)!.eventId : null };
+        }
         let before = input.before;
         let newer: MessageDto[] = [];
+        let moreNewer = false;
         if (input.around) {
           const target = shown.find((m) => m.id === input.around);
           if (!target) throw refuse('NOT_FOUND', MESSAGE_REFUSALS.notInThisRoom);
-          newer = shown.filter((m) => m.eventId > target.eventId).slice(0, Math.floor(limit / 2));
+          const later = shown.filter((m) => m.eventId > target.eventId);
+          newer = later.slice(0, Math.floor(limit / 2));
+          moreNewer = later.length > newer.length;
           before = target.eventId + 1;
         }
         const all = shown.filter((m) => before === undefined || m.eventId < before);
-        const page = all.slice(-limit);
-        return { messages: [...page, ...newer], asOf: p.events.length, nextCursor: all.length > limit && page[0] ? page[0].eventId : null };
+        const page = [...all.slice(-limit), ...newer];
+        const last = page.at(-1);
+        return {
+          messages: page,
+          asOf,
+          nextCursor: all.length > limit && page[0] ? page[0].eventId : null,
+          newerCursor: (input.around ? moreNewer : input.before !== undefined) && last ? last.eventId : null,
+        };
       }),
+      t.search.messages.query(({ input }) => this.#search(input)),
       t.message.pins.query(({ input }) => {
         const { p, me } = host.access(input.partitionId, 'viewer');
         this.#roomOf(p, input.roomId, me.id);
@@ -298,6 +319,73 @@ export class MockMessageActions {
 
   #checkRefusal(): void {
     if (this.#opRefusal) throw new TRPCError(this.#opRefusal);
+  }
+
+  /**
+   * `search.messages` with the server's rules: the rooms and DMs the caller is in now, never a
+   * message deleted for everyone or for them, newest first, the same refusals. Words are matched
+   * as whole words, case-insensitive (`searchTerms`: near enough to PostgreSQL's reading).
+   */
+  #search(input: {
+    partitionId: string;
+    query: string;
+    roomId?: string | undefined;
+    authorId?: string | undefined;
+    after?: string | undefined;
+    before?: string | undefined;
+    limit?: number | undefined;
+    cursor?: number | undefined;
+  }) {
+    const { p, me } = this.#host.access(input.partitionId, 'viewer');
+    const query = input.query.trim();
+    if (!query) throw refuse('BAD_REQUEST', `query: ${REFUSAL.searchEmpty}`);
+    if (query.length > SEARCH_QUERY_MAX_CHARS) throw refuse('BAD_REQUEST', `query: ${REFUSAL.searchTooLong}`);
+    const limit = input.limit ?? 20;
+    if (limit < 1 || limit > SEARCH_PAGE_MAX) throw refuse('BAD_REQUEST', `limit: Too big: expected number to be <=${SEARCH_PAGE_MAX}`);
+    if (input.after && input.before && Date.parse(input.after) >= Date.parse(input.before)) throw refuse('BAD_REQUEST', REFUSAL.searchDateRange);
+    if (input.roomId !== undefined) {
+      const room = this.#roomOf(p, input.roomId, me.id);
+      if (!room.members.has(me.id)) throw refuse('FORBIDDEN', MESSAGE_REFUSALS.joinFirst);
+    }
+    if (input.authorId !== undefined && !p.members.some((m) => m.userId === input.authorId)) throw refuse('NOT_FOUND', REFUSAL.notAMember);
+    const terms = searchTerms(query);
+    const excluded = searchTerms(query.replace(/(^|\s)-(?=[\p{L}\p{N}])/gu, '$1')).filter((w) => !terms.includes(w));
+    if (terms.length === 0) throw refuse('BAD_REQUEST', excluded.length > 0 ? REFUSAL.searchOnlyExcluded : REFUSAL.searchNoWords);
+    const has = (body: string, word: string) =>
+      new RegExp(`(?<![\\p{L}\\p{N}])${word.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![\\p{L}\\p{N}])`, 'iu').test(body);
+    const hidden = this.#hidden.get(me.id);
+    const matches = this.#roomMessages(p)
+      .filter((m) => {
+        const room = findRoom(p, m.roomId);
+        if (!room?.members.has(me.id) || m.deletedAt || hidden?.has(m.id)) return false;
+        if (input.roomId !== undefined && m.roomId !== input.roomId) return false;
+        if (input.authorId !== undefined && m.authorId !== input.authorId) return false;
+        if (input.after !== undefined && Date.parse(m.createdAt) < Date.parse(input.after)) return false;
+        if (input.before !== undefined && Date.parse(m.createdAt) >= Date.parse(input.before)) return false;
+        if (input.cursor !== undefined && m.eventId >= input.cursor) return false;
+        return terms.every((w) => has(m.body, w)) && !excluded.some((w) => has(m.body, w));
+      })
+      .reverse();
+    const page = matches.slice(0, limit);
+    const hits = page.map((m): SearchHitDto => {
+      const room = findRoom(p, m.roomId)!.room;
+      const blocked = this.#host.blocks.has(`${me.id}→${m.authorId}`);
+      return {
+        messageId: m.id,
+        partitionId: p.partition.id,
+        roomId: m.roomId,
+        roomName: room.name,
+        roomKind: room.kind,
+        authorId: m.authorId,
+        authorName: m.authorName,
+        createdAt: m.createdAt,
+        editedAt: m.editedAt,
+        eventId: m.eventId,
+        snippet: searchSnippet(m.body, terms),
+        ...(blocked ? { authorBlocked: true as const } : {}),
+      };
+    });
+    return { hits, nextCursor: matches.length > limit ? page.at(-1)!.eventId : null, terms };
   }
 
   #person(userId: string) {

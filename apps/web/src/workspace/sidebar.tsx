@@ -9,6 +9,7 @@ import { DirectMessages } from './dm-section.tsx';
 import { InvitePanel } from './invite-panel.tsx';
 import { MemberList } from './member-list.tsx';
 import { RoomGlyph } from './room-glyph.tsx';
+import { SidebarSearch } from '../search/sidebar-search.tsx';
 
 export interface SidebarProps {
   me: Me;
@@ -108,6 +109,7 @@ export function Sidebar(props: SidebarProps) {
         </p>
       )}
       <ConnectionIndicator streamError={props.streamError} onRetry={props.onRetryStream} />
+      <SidebarSearch partitionId={partition.id} navigate={navigate} onSearched={props.onClose} />
 
       <nav className="sidebar-section rooms" aria-label="Rooms">
         <div className="section-heading">

@@ -5,6 +5,7 @@ import type { Route, WorkspaceRoute } from '../lib/route.ts';
 import { DEFAULT_ROOM_NAME, isDefaultRoom, roomLabel } from '../lib/rooms.ts';
 import { trpc, type Me, type ParleyEvent, type Partition, type Room } from '../lib/trpc.ts';
 import { NotesPane } from '../notes/notes-pane.tsx';
+import { SearchPane } from '../search/search-pane.tsx';
 import { BrowseRooms } from './browse-rooms.tsx';
 import { ConnectionBanner } from './connection-banner.tsx';
 import { PaneHeader } from './pane-header.tsx';
@@ -68,7 +69,15 @@ export function WorkspaceLayout({ me, partition, partitions, route, navigate, on
   const totalUnread = unreadElsewhere(unread, null);
   useEffect(() => {
     const place =
-      route.view === 'browse' ? 'Browse rooms' : route.view === 'notes' ? 'Notes' : activeRoom ? roomLabel(activeRoom, me.id, nameOf) : partition.name;
+      route.view === 'browse'
+        ? 'Browse rooms'
+        : route.view === 'notes'
+          ? 'Notes'
+          : route.view === 'search'
+            ? 'Search'
+            : activeRoom
+              ? roomLabel(activeRoom, me.id, nameOf)
+              : partition.name;
     document.title = `${totalUnread ? `(${totalUnread}) ` : ''}${place} · ${partition.name} — Parley`;
   }, [route.view, activeRoom, partition.name, totalUnread, me.id, nameOf]);
 
@@ -92,7 +101,9 @@ export function WorkspaceLayout({ me, partition, partitions, route, navigate, on
   const openSidebar = () => setSidebarOpen(true);
 
   let main;
-  if (route.view === 'notes') {
+  if (route.view === 'search') {
+    main = <SearchPane me={me} partition={partition} route={route} rooms={rooms.data} navigate={navigate} onOpenSidebar={openSidebar} />;
+  } else if (route.view === 'notes') {
     main = <NotesPane me={me} partition={partition} noteId={route.noteId} navigate={navigate} onOpenSidebar={openSidebar} />;
   } else if (route.view === 'browse') {
     main = <BrowseRooms partition={partition} meId={me.id} rooms={rooms.data} onOpenRoom={openRoom} onOpenSidebar={openSidebar} />;
@@ -107,6 +118,8 @@ export function WorkspaceLayout({ me, partition, partitions, route, navigate, on
         me={me}
         partition={partition}
         room={activeRoom}
+        focusMessageId={route.view === 'room' ? route.messageId : undefined}
+        onShowLatest={() => navigate({ view: 'room', partitionId, roomId: activeRoom.id }, { replace: true })}
         onOpenSidebar={openSidebar}
         // #general keeps everyone; a direct message's people are fixed.
         onLeave={isDefaultRoom(activeRoom) || activeRoom.kind === 'dm' ? undefined : () => leave.mutate({ partitionId, roomId: activeRoom.id })}

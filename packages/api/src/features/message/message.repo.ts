@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import { PREPARED, pt, ptAs, type Database, type EventRow, type MessageRow, type PartitionId } from '@parley/db';
+import { MESSAGE_COLUMNS, PREPARED, pt, ptAs, type Database, type EventRow, type MessageRow, type PartitionId } from '@parley/db';
 
 type MessageWithAuthor = MessageRow & { author_name: string };
 
@@ -75,7 +75,7 @@ export async function insertMessagesWithEvents(db: Kysely<Database>, partitionId
     ), m as (
       insert into ${messages} (id, room_id, author_id, client_id, body, reply_to, event_id)
       select n.id, n.room_id, n.author_id, n.client_id, n.body, n.reply_to, c.last_event_id - n.total + n.n from c, numbered n
-      returning *
+      returning ${sql.raw(MESSAGE_COLUMNS.join(', '))}
     ), e as (
       insert into ${events} (id, type, room_id, actor_id, data)
       select m.event_id, 'message.created', m.room_id, m.author_id, n.data from m join numbered n on n.id = m.id
@@ -125,7 +125,7 @@ function selectMessages(db: Kysely<Database>, partitionId: PartitionId, viewerId
   const q = db
     .selectFrom(ptAs(partitionId, 'messages', 'm'))
     .innerJoin('users as u', 'u.id', 'm.author_id')
-    .selectAll('m')
+    .select(MESSAGE_COLUMNS.map((c) => `m.${c}` as const))
     .select([
       'u.display_name as author_name',
       sql<string | null>`(select o.author_id from ${original} o where o.id = m.reply_to)`.as('reply_author_id'),
@@ -188,14 +188,14 @@ export function listPinnedMessages(db: Kysely<Database>, partitionId: PartitionI
 }
 
 export function findMessage(db: Kysely<Database>, partitionId: PartitionId, messageId: string) {
-  return db.selectFrom(pt(partitionId, 'messages')).selectAll().where('id', '=', messageId).executeTakeFirst();
+  return db.selectFrom(pt(partitionId, 'messages')).select(MESSAGE_COLUMNS).where('id', '=', messageId).executeTakeFirst();
 }
 
 /** The message locked for a change, with whether its edit window (database clock) is still open and when it closes. */
 export function findMessageForUpdate(db: Kysely<Database>, partitionId: PartitionId, messageId: string, editWindowMs: number) {
   return db
     .selectFrom(pt(partitionId, 'messages'))
-    .selectAll()
+    .select(MESSAGE_COLUMNS)
     .select([
       sql<boolean>`now() < created_at + make_interval(secs => ${editWindowMs / 1000})`.as('editable'),
       sql<string>`created_at + make_interval(secs => ${editWindowMs / 1000})`.as('editable_until'),

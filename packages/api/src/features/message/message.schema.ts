@@ -21,17 +21,24 @@ export const sendMessageInput = z.object({
 });
 export type SendMessageInput = z.infer<typeof sendMessageInput>;
 
-export const listMessagesInput = z.object({
-  roomId: idSchema,
-  /** Page backwards: only messages with an event id below this. */
-  before: z.number().int().positive().optional(),
-  limit: z.number().int().min(1).max(MESSAGE_PAGE_MAX).default(50),
-  /**
-   * Instead of the latest page: the page that holds this message, with up to `limit / 2` newer
-   * ones after it (a reply's "jump to the original" in older history).
-   */
-  around: idSchema.optional(),
-});
+export const listMessagesInput = z
+  .object({
+    roomId: idSchema,
+    /** Page backwards: only messages with an event id below this. */
+    before: z.number().int().positive().optional(),
+    /** Page forwards (history opened at a search hit, read towards the present): the `limit` oldest messages after this event id. */
+    after: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
+    limit: z.number().int().min(1).max(MESSAGE_PAGE_MAX).default(50),
+    /**
+     * Instead of the latest page: the page that holds this message, with up to `limit / 2` newer
+     * ones after it (a reply's "jump to the original", a search hit's "jump to").
+     */
+    around: idSchema.optional(),
+  })
+  .refine((input) => input.after === undefined || (input.before === undefined && input.around === undefined), {
+    message: 'Give at most one of before, after and around.',
+    path: ['after'],
+  });
 export type ListMessagesInput = z.infer<typeof listMessagesInput>;
 
 export const messageRefInput = z.object({ messageId: idSchema, opId: opIdSchema });

@@ -207,23 +207,43 @@ export function readAsOf<T>(ctx: InPartition, read: (reading: InPartition) => Pr
 export async function listMessages(ctx: InPartition, input: ListMessagesInput) {
   await assertRoomMember(ctx, input.roomId);
   return readAsOf(ctx, async (r) => {
+    if (input.after !== undefined) {
+      // Towards the present from a point in the history (one more row: are there newer ones?).
+      const rows = await repo.listMessagesAfter(r.db, r.partitionId, input.roomId, r.user.id, input.after, input.limit + 1);
+      const page = rows.slice(0, input.limit);
+      return {
+        messages: await toMessageDtos(r, page),
+        nextCursor: page[0]?.event_id ?? null,
+        newerCursor: rows.length > input.limit ? page.at(-1)!.event_id : null,
+      };
+    }
     let before = input.before;
     let newer: MessageListRow[] = [];
+    let moreNewer = false;
     if (input.around) {
       // The page that holds the message, and a few newer ones after it.
       const target = await repo.findMessage(r.db, r.partitionId, input.around);
       if (!target || target.room_id !== input.roomId) throw new AppError('NOT_FOUND', REFUSAL.notInThisRoom);
-      newer = await repo.listMessagesAfter(r.db, r.partitionId, input.roomId, r.user.id, target.event_id, Math.floor(input.limit / 2));
+      const half = Math.floor(input.limit / 2);
+      newer = await repo.listMessagesAfter(r.db, r.partitionId, input.roomId, r.user.id, target.event_id, half + 1);
+      moreNewer = newer.length > half;
+      newer = newer.slice(0, half);
       before = target.event_id + 1;
     }
     const rows = await repo.listMessages(r.db, r.partitionId, input.roomId, r.user.id, { before, limit: input.limit });
     const hasMore = rows.length > input.limit;
     const page = [...rows.slice(0, input.limit).reverse(), ...newer];
+    const last = page.at(-1);
     return {
       /** Oldest first. */
       messages: await toMessageDtos(r, page),
       /** Pass as `before` for the previous page; null at the beginning of the room. */
       nextCursor: hasMore && page[0] ? page[0].event_id : null,
+      /**
+       * Pass as `after` for the next newer page; null when this page ends with the room's newest
+       * message (the latest page, or an `around` page near the present).
+       */
+      newerCursor: (input.around ? moreNewer : input.before !== undefined) && last ? last.event_id : null,
     };
   });
 }

@@ -13,6 +13,12 @@ import * as repo from './partition.repo.ts';
 export { findMembership } from './partition.repo.ts';
 import type { CreatePartitionInput, JoinPartitionInput, RemoveMemberInput, SetRoleInput } from './partition.schema.ts';
 
+/** Whether the user is, or once was, a member of the workspace (their messages stay after they go). */
+export async function isOrWasMember(deps: Pick<Context, 'db'>, partitionId: string, userId: string): Promise<boolean> {
+  const [now, past] = await Promise.all([repo.findMembership(deps.db, partitionId, userId), repo.findPastMembership(deps.db, partitionId, userId)]);
+  return now !== undefined || past !== undefined;
+}
+
 export interface PartitionDto {
   id: string;
   name: string;
