@@ -11,9 +11,11 @@ afterAll(() => api.close());
 
 test('a workspace made before notes (template 3) gets its notes tables at startup, and they work', async () => {
   const { owner } = await createTestWorkspace(api, 'pre_notes', 'nu_owner');
-  // As template version 3 left it: no notes tables.
+  // As template version 3 left it: no notes tables, and none of the later templates' parts (search).
   await api.deps.db.transaction().execute(async (trx) => {
     await sql`drop table note_versions_pre_notes, notes_pre_notes`.execute(trx);
+    await sql`drop index messages_pre_notes_created_idx`.execute(trx);
+    await sql`alter table messages_pre_notes drop column search_tsv`.execute(trx);
     await trx.updateTable('partitions').set({ template_version: 3 }).where('id', '=', 'pre_notes').execute();
   });
   expect(await tableExists(api.deps.db, 'notes_pre_notes')).toBe(false);
