@@ -1,3 +1,4 @@
+import { type Kysely, sql } from 'kysely';
 import { expect } from 'vitest';
 import { TRPCError } from '@trpc/server';
 import { getErrorShape } from '@trpc/server/shared';
@@ -57,4 +58,18 @@ export async function takeEvents<T>(subscription: Promise<unknown>, n: number, t
 /** The error as a client receives it, after the router's errorFormatter: `{ message, code, data }`. */
 export function wireError(error: TRPCError) {
   return getErrorShape({ config: appRouter._def._config, error, type: 'mutation', path: undefined, input: undefined, ctx: undefined });
+}
+
+/**
+ * Takes a workspace's tables back to before template 6 (db/partition/0006_attention.ts), for
+ * the tests that rebuild an older workspace and upgrade it.
+ */
+export async function undoAttentionTemplate(trx: Kysely<any>, partitionId: string): Promise<void> {
+  const t = (name: string) => sql.table(`${name}_${partitionId}`);
+  await sql`drop table ${t('read_positions')}, ${t('room_notify')}`.execute(trx);
+  await sql`alter table ${t('messages')} drop column mentions`.execute(trx);
+  for (const column of ['room_id', 'storage', 'object_key', 'thumb', 'thumb_mime', 'width', 'height']) {
+    await sql`alter table ${t('media')} drop column ${sql.id(column)}`.execute(trx);
+  }
+  await sql`alter table ${t('media')} alter column data set not null`.execute(trx);
 }

@@ -19,6 +19,8 @@ test('a workspace made before conversations is upgraded: its rooms are public, t
   const pid = parsePartitionId('legacy');
   await api.deps.db.transaction().execute(async (trx) => {
     for (const t of [
+      'read_positions',
+      'room_notify',
       'note_versions',
       'notes',
       'ops',

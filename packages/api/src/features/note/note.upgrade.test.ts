@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { latestTemplateVersion, tableExists, upgradeAllPartitions } from '@parley/db';
 import { createTestApi, createTestWorkspace, type TestApi } from '../../testing.ts';
+import { undoAttentionTemplate } from '../../test-util.ts';
 
 let api: TestApi;
 beforeAll(async () => {
@@ -13,6 +14,7 @@ test('a workspace made before notes (template 3) gets its notes tables at startu
   const { owner } = await createTestWorkspace(api, 'pre_notes', 'nu_owner');
   // As template version 3 left it: no notes tables, and none of the later templates' parts (search).
   await api.deps.db.transaction().execute(async (trx) => {
+    await undoAttentionTemplate(trx, 'pre_notes');
     await sql`drop table note_versions_pre_notes, notes_pre_notes`.execute(trx);
     await sql`drop index messages_pre_notes_created_idx`.execute(trx);
     await sql`alter table messages_pre_notes drop column search_tsv`.execute(trx);

@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { latestTemplateVersion, upgradeAllPartitions } from '@parley/db';
 import { createTestApi, createTestWorkspace, type TestApi } from '../../testing.ts';
-import { newClientId } from '../../test-util.ts';
+import { newClientId, undoAttentionTemplate } from '../../test-util.ts';
 
 let api: TestApi;
 beforeAll(async () => {
@@ -16,6 +16,7 @@ test('a workspace made before search (template 4) is upgraded at startup, and it
   await owner.caller.message.send({ ...P, roomId: general, clientId: newClientId(), body: 'written before search existed' });
   // As template version 4 left it: no search column, no indexes.
   await api.deps.db.transaction().execute(async (trx) => {
+    await undoAttentionTemplate(trx, 'pre_search');
     await sql`alter table messages_pre_search drop column search_tsv`.execute(trx);
     await sql`drop index messages_pre_search_created_idx`.execute(trx);
     await trx.updateTable('partitions').set({ template_version: 4 }).where('id', '=', 'pre_search').execute();
