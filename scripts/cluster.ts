@@ -1,8 +1,9 @@
 /**
- * `pnpm cluster [--nodes N] [--port P]`: the docker-compose topology as local processes. N
+ * `pnpm cluster [--nodes N] [--port P] [--s3]`: the docker-compose topology as local processes. N
  * Parley nodes (default 3) on the local PostgreSQL and Redis, nginx in front on one port
  * (default 8080) with the repository's nginx.conf rendered for them. Prints the URL and the
- * nodes, then their logs; Ctrl-C (or SIGTERM) stops everything. The pieces are in
+ * nodes, then their logs; Ctrl-C (or SIGTERM) stops everything. With `--s3`, an S3-protocol
+ * server (s3rver) holds the uploads, as MinIO does in docker-compose.yml. The pieces are in
  * scripts/cluster/ (`@parley/scripts/cluster`), for the tests and the benchmark.
  */
 import { spawnSync } from 'node:child_process';
@@ -10,12 +11,13 @@ import { existsSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ensureDatabase, findNginx, REPO_ROOT, startCluster, type Cluster } from './cluster/index.ts';
+import { ensureDatabase, findNginx, REPO_ROOT, startCluster, startLocalS3, type Cluster, type LocalS3 } from './cluster/index.ts';
 
-const USAGE = `usage: pnpm cluster [--nodes N] [--port P]
+const USAGE = `usage: pnpm cluster [--nodes N] [--port P] [--s3]
 
   --nodes N   Parley nodes to start (default 3)
   --port P    nginx's port on 127.0.0.1 (default 8080)
+  --s3        keep uploads in a local S3-protocol server (s3rver) instead of the database
 
   DATABASE_URL  PostgreSQL (default postgres://postgres@127.0.0.1:5432/parley, created if missing)
   REDIS_URL     Redis (default redis://127.0.0.1:6379)
@@ -70,6 +72,7 @@ async function main() {
       nodes: { type: 'string', short: 'n', default: '3' },
       port: { type: 'string', short: 'p', default: '8080' },
       help: { type: 'boolean', short: 'h', default: false },
+      s3: { type: 'boolean', default: false },
     },
   });
   if (values.help) {
@@ -97,6 +100,15 @@ async function main() {
     if (build.status !== 0) fail('the web app did not build');
   }
 
+  let s3: LocalS3 | undefined;
+  if (values.s3) {
+    try {
+      s3 = await startLocalS3();
+    } catch (error) {
+      fail(`the local S3 server did not start (${error instanceof Error ? error.message : String(error)})`);
+    }
+  }
+
   const order = new Map<string, number>();
   const colorOf = (source: string) => order.get(source) ?? (order.set(source, order.size), order.size - 1);
   let stopping = false;
@@ -109,13 +121,14 @@ async function main() {
       databaseUrl,
       redisUrl,
       nginxBinary,
-      env: { LOG_LEVEL: process.env.LOG_LEVEL || 'info' },
+      env: { LOG_LEVEL: process.env.LOG_LEVEL || 'info', ...s3?.env },
       onLog: (source, line) => console.log(`${paint(source.padEnd(7), colorOf(source))} ${formatLine(line)}`),
       onNodeExit: (id, code, signal) => {
         if (!stopping) console.log(`${paint(id.padEnd(7), colorOf(id))} exited (${signal ?? `code ${code}`}); the others go on serving`);
       },
     });
   } catch (error) {
+    await s3?.stop();
     fail(error instanceof Error ? error.message : String(error));
   }
 
@@ -126,6 +139,7 @@ async function main() {
       ...cluster.nodes.map((n) => `  ${n.id.padEnd(7)} ${n.url}  pid ${n.pid}`),
       `  database ${databaseUrl}`,
       `  redis    ${redisUrl}`,
+      `  uploads  ${s3 ? `S3 (s3rver) at ${s3.endpoint}, bucket ${s3.env.S3_BUCKET}` : 'in the database (add --s3 for an S3 bucket)'}`,
       `  nginx    ${cluster.nginx.confPath} (access log ${cluster.nginx.accessLogPath})`,
       `Try a failover: kill -9 a node's pid; its clients reconnect through nginx to the others.`,
       'Ctrl-C stops everything.',
@@ -141,6 +155,7 @@ async function main() {
     stopping = true;
     console.log(`\n${signal}: stopping nginx and the nodes (each drains)…`);
     await cluster.stop();
+    await s3?.stop();
     console.log('stopped');
     process.exit(0);
   };

@@ -25,7 +25,11 @@ export async function up(db: Kysely<any>, t: (name: string) => string): Promise<
     .addColumn('updated_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .addPrimaryKeyConstraint(`${t('read_positions')}_pkey`, ['room_id', 'user_id'])
     .execute();
-  await db.schema.createIndex(`${t('read_positions')}_user_idx`).on(t('read_positions')).column('user_id').execute();
+  await db.schema
+    .createIndex(`${t('read_positions')}_user_idx`)
+    .on(t('read_positions'))
+    .column('user_id')
+    .execute();
 
   await sql`alter table ${sql.table(t('messages'))} add column mentions text[] not null default '{}'`.execute(db);
 

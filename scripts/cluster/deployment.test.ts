@@ -26,6 +26,7 @@ interface ComposeService {
   healthcheck?: { test: string[] | string };
   ports?: string[];
   volumes?: string[];
+  entrypoint?: string[] | string;
 }
 const compose = parseYaml(read('docker-compose.yml'), { merge: true }) as { services: Record<string, ComposeService> };
 const services = compose.services;
@@ -68,6 +69,21 @@ describe('docker-compose.yml', () => {
       // nginx's address on the compose network, from Docker's private pools; never every peer.
       expect(e.TRUST_PROXY).toBe('private');
       expect(dependsOnHealthy(name)).toEqual(expect.arrayContaining(['postgres', 'redis']));
+    }
+  });
+
+  test('uploads go to the MinIO bucket: every node has the S3 settings and waits for the bucket to exist', () => {
+    expect(services.minio?.image).toMatch(/^minio\/minio/);
+    expect(services.minio?.ports, 'MinIO publishes no port: files pass through the nodes').toBeUndefined();
+    const root = env('minio');
+    for (const name of nodeNames) {
+      const e = env(name);
+      expect(new URL(e.S3_ENDPOINT!).hostname).toBe('minio');
+      expect([e.S3_ACCESS_KEY_ID, e.S3_SECRET_ACCESS_KEY]).toEqual([root.MINIO_ROOT_USER, root.MINIO_ROOT_PASSWORD]);
+      expect(e.S3_FORCE_PATH_STYLE).toBe('true');
+      const deps = services[name]!.depends_on as Record<string, { condition: string }>;
+      expect(deps['minio-bucket']?.condition).toBe('service_completed_successfully');
+      expect(String(services['minio-bucket']!.entrypoint)).toContain(`parley/${e.S3_BUCKET}`);
     }
   });
 
@@ -181,8 +197,16 @@ describe('nginx.conf', () => {
 
   test('every other path goes to the nodes (the SPA, /live, /ready, /health)', () => {
     const paths = findAll(server, 'location').map((l) => l.args.join(' '));
-    expect(paths.sort()).toEqual(['/', '/trpc', '= /metrics'].sort());
+    expect(paths.sort()).toEqual(['/', '/trpc', '= /metrics', '~ ^/(media|avatar)(/|$)'].sort());
     expect(only(location('/'), 'proxy_pass').args).toEqual(['http://parley_nodes']);
+  });
+
+  test('uploads stream through to the node, which enforces its own limit; nginx caps them above the default 25 MiB', () => {
+    const media = location('~', '^/(media|avatar)(/|$)');
+    expect(only(media, 'proxy_request_buffering').args).toEqual(['off']);
+    expect(only(media, 'proxy_pass').args).toEqual(['http://parley_nodes']);
+    const [, amount, unit] = /^(\d+)([km]?)$/.exec(only(media, 'client_max_body_size').args[0]!)!;
+    expect(Number(amount) * (unit === 'm' ? 1024 * 1024 : unit === 'k' ? 1024 : 1)).toBeGreaterThan(25 * 1024 * 1024);
   });
 });
 

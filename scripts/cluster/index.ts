@@ -15,3 +15,4 @@ export {
 } from './nginx.ts';
 export { DeliveryChecker, formatReport, type ClientReport, type DeliveredEvent, type DeliveryReport, type SentMessage } from './delivery-checker.ts';
 export { freePort } from './process-util.ts';
+export { startLocalS3, S3_BUCKET, type LocalS3 } from './s3.ts';

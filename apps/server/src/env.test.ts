@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { loadEnv } from './env.ts';
+import { loadEnv, s3SettingsOf } from './env.ts';
 
 describe('environment: Redis and rate limits', () => {
   test('REDIS_URL is optional and must be redis:// or rediss://', () => {
@@ -67,5 +67,40 @@ describe('environment: notes', () => {
     expect(loadEnv({})).toMatchObject({ NOTE_LOCK_SECONDS: 300, NOTE_LOCK_SWEEP_SECONDS: 30 });
     expect(loadEnv({ NOTE_LOCK_SECONDS: '1', NOTE_LOCK_SWEEP_SECONDS: '1' })).toMatchObject({ NOTE_LOCK_SECONDS: 1, NOTE_LOCK_SWEEP_SECONDS: 1 });
     expect(() => loadEnv({ NOTE_LOCK_SECONDS: '0', NOTE_LOCK_SWEEP_SECONDS: 'soon' })).toThrow(/NOTE_LOCK_SECONDS[\s\S]*NOTE_LOCK_SWEEP_SECONDS/);
+  });
+});
+
+describe('environment: uploads and S3', () => {
+  test('size limits default to 25 MiB and 5 MiB, and are bytes', () => {
+    const env = loadEnv({});
+    expect([env.MEDIA_MAX_BYTES, env.AVATAR_MAX_BYTES]).toEqual([25 * 1024 * 1024, 5 * 1024 * 1024]);
+    expect(loadEnv({ MEDIA_MAX_BYTES: '1048576' }).MEDIA_MAX_BYTES).toBe(1_048_576);
+    expect(() => loadEnv({ MEDIA_MAX_BYTES: '10' })).toThrow(/MEDIA_MAX_BYTES/);
+  });
+
+  test('no S3_BUCKET: uploads stay in the database', () => {
+    expect(s3SettingsOf(loadEnv({}))).toBeNull();
+  });
+
+  test('S3_BUCKET with its keys: the settings; without them: every missing one is named', () => {
+    const env = loadEnv({
+      S3_BUCKET: 'parley-media',
+      S3_ENDPOINT: 'http://minio:9000',
+      S3_ACCESS_KEY_ID: 'parley',
+      S3_SECRET_ACCESS_KEY: 'secret-key',
+      S3_FORCE_PATH_STYLE: 'true',
+    });
+    expect(s3SettingsOf(env)).toEqual({
+      bucket: 'parley-media',
+      endpoint: 'http://minio:9000',
+      region: 'us-east-1',
+      accessKeyId: 'parley',
+      secretAccessKey: 'secret-key',
+      forcePathStyle: true,
+    });
+    expect(() => loadEnv({ S3_BUCKET: 'parley-media' })).toThrow(
+      /S3_ACCESS_KEY_ID: required when S3_BUCKET is set[\s\S]*S3_SECRET_ACCESS_KEY: required when S3_BUCKET is set/,
+    );
+    expect(() => loadEnv({ S3_ENDPOINT: 'minio:9000' })).toThrow(/S3_ENDPOINT must be an http:\/\/ or https:\/\/ URL/);
   });
 });

@@ -1,5 +1,6 @@
 import { BlockList, isIP } from 'node:net';
 import { z } from 'zod';
+import type { S3Settings } from '@parley/api';
 import { nodeIdProblem } from '@parley/cluster';
 import { parseTrustProxy } from './http-util.ts';
 
@@ -74,6 +75,8 @@ const envSchema = z.object({
   RATE_LIMIT_CHANGES: rateRule.optional(),
   /** Requests (procedure calls) per client address (default 100/1m). Behind a proxy set TRUST_PROXY. */
   RATE_LIMIT_REQUESTS_PER_IP: rateRule.optional(),
+  /** Downloads of files, thumbnails and avatars per client address (default 1200/1m). */
+  RATE_LIMIT_DOWNLOADS_PER_IP: rateRule.optional(),
   /** Sign-in attempts per account and address; a success clears it (default 10/15m). */
   RATE_LIMIT_LOGIN: rateRule.optional(),
   /** Sign-in attempts per address, any account (default 100/15m). */
@@ -142,6 +145,52 @@ const envSchema = z.object({
   NOTE_LOCK_SWEEP_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
   /** Workspaces one account may create; Parley administrators have no cap. */
   MAX_WORKSPACES_PER_USER: z.coerce.number().int().min(1).max(1_000_000).default(20),
+  /** Rooms of at most this many people: any member may use `@room` (room admins always may). */
+  ROOM_MENTION_MAX_MEMBERS: z.coerce.number().int().min(0).max(1_000_000).default(20),
+  /** Who runs this server, for push services (Web Push VAPID `sub`): a `mailto:` or `https:` URL. */
+  PUSH_SUBJECT: z
+    .string()
+    .regex(/^(mailto:\S+@\S+|https:\/\/\S+)$/, 'PUSH_SUBJECT is a mailto: address or an https: URL.')
+    .default('mailto:parley@example.invalid'),
+  /**
+   * Largest attachment, in bytes (default 25 MiB). An upload is held in the node's memory while
+   * it is typed and thumbnailed: concurrent uploads times this is what they can cost.
+   */
+  MEDIA_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(1024 * 1024 * 1024)
+    .default(25 * 1024 * 1024),
+  /** Largest avatar upload, in bytes (default 5 MiB); it is stored as a 256 px WebP. */
+  /** Bytes of uploads a node holds in memory at once; past it the next upload gets 503 + Retry-After (default 100 MiB). */
+  MEDIA_UPLOAD_MEMORY_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024 * 1024)
+    .max(16 * 1024 * 1024 * 1024)
+    .default(100 * 1024 * 1024),
+  AVATAR_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(100 * 1024 * 1024)
+    .default(5 * 1024 * 1024),
+  /**
+   * An S3-compatible bucket for attachments and avatars (AWS, MinIO…). Unset: they are kept in
+   * the database. S3_BUCKET turns it on; the keys are then required.
+   */
+  S3_BUCKET: z.string().trim().min(3).max(63).optional(),
+  /** e.g. `http://minio:9000`; unset: AWS's endpoint for S3_REGION. */
+  S3_ENDPOINT: z.url({ protocol: /^https?$/, error: 'S3_ENDPOINT must be an http:// or https:// URL' }).optional(),
+  S3_REGION: z.string().trim().min(1).default('us-east-1'),
+  S3_ACCESS_KEY_ID: z.string().min(1).optional(),
+  S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+  /** Path-style URLs (`host/bucket/key`): what MinIO and most self-hosted stores need. */
+  S3_FORCE_PATH_STYLE: z
+    .enum(['true', 'false', '1', '0'], { error: 'S3_FORCE_PATH_STYLE is true or false' })
+    .optional()
+    .transform((v) => v === 'true' || v === '1'),
   /**
    * Who may read `/metrics`: addresses or CIDR ranges (comma-separated), matched against the
    * connecting socket, never X-Forwarded-For. Default: loopback and private networks (a
@@ -189,6 +238,25 @@ function isAddressOrRange(entry: string): boolean {
 
 export type Env = Readonly<z.infer<typeof envSchema>>;
 
+/** The S3 settings of `env` (null: keep uploads in the database); the keys are required with a bucket. */
+export function s3SettingsOf(env: Env): S3Settings | null {
+  if (!env.S3_BUCKET) return null;
+  return {
+    bucket: env.S3_BUCKET,
+    endpoint: env.S3_ENDPOINT,
+    region: env.S3_REGION,
+    accessKeyId: env.S3_ACCESS_KEY_ID ?? '',
+    secretAccessKey: env.S3_SECRET_ACCESS_KEY ?? '',
+    forcePathStyle: env.S3_FORCE_PATH_STYLE,
+  };
+}
+
+/** What a set S3_BUCKET needs besides (one line each), for {@link loadEnv}. */
+function s3Problems(source: NodeJS.ProcessEnv): string[] {
+  if (!source.S3_BUCKET) return [];
+  return (['S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY'] as const).filter((k) => !source[k]).map((k) => `  ${k}: required when S3_BUCKET is set`);
+}
+
 /** The environment is wrong: `message` lists every problem, one per line. */
 export class InvalidEnvironment extends Error {
   override name = 'InvalidEnvironment';
@@ -197,9 +265,9 @@ export class InvalidEnvironment extends Error {
 /** Reads and validates the environment once; fails fast with every problem listed. */
 export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
   const parsed = envSchema.safeParse(source);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n');
-    throw new InvalidEnvironment(`Invalid environment:\n${problems}`);
+  const problems = [...(parsed.success ? [] : parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`)), ...s3Problems(source)];
+  if (!parsed.success || problems.length > 0) {
+    throw new InvalidEnvironment(`Invalid environment:\n${problems.join('\n')}`);
   }
   return Object.freeze(parsed.data);
 }

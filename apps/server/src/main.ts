@@ -1,5 +1,5 @@
 import { chooseNodeId } from '@parley/cluster';
-import { InvalidEnvironment, isLoopbackHost, loadEnv } from './env.ts';
+import { InvalidEnvironment, isLoopbackHost, loadEnv, s3SettingsOf } from './env.ts';
 import { chooseLogFormat, createLogger } from './logger.ts';
 import { startNode } from './node.ts';
 
@@ -48,10 +48,17 @@ async function main() {
       maxWorkspacesPerUser: env.MAX_WORKSPACES_PER_USER,
       noteLockMs: env.NOTE_LOCK_SECONDS * 1000,
       noteLockSweepMs: env.NOTE_LOCK_SWEEP_SECONDS * 1000,
+      roomMentionMaxMembers: env.ROOM_MENTION_MAX_MEMBERS,
+      pushSubject: env.PUSH_SUBJECT,
+      mediaMaxBytes: env.MEDIA_MAX_BYTES,
+      avatarMaxBytes: env.AVATAR_MAX_BYTES,
+      uploadMemoryBytes: env.MEDIA_UPLOAD_MEMORY_BYTES,
+      s3: s3SettingsOf(env),
       rateLimits: {
         messagesPerUser: env.RATE_LIMIT_MESSAGES,
         changesPerUser: env.RATE_LIMIT_CHANGES,
         requestsPerIp: env.RATE_LIMIT_REQUESTS_PER_IP,
+        downloadsPerIp: env.RATE_LIMIT_DOWNLOADS_PER_IP,
         loginPerAccountAndIp: env.RATE_LIMIT_LOGIN,
         loginPerIp: env.RATE_LIMIT_LOGIN_PER_IP,
       },

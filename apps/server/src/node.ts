@@ -201,6 +201,7 @@ export async function startNode(opts: NodeOptions): Promise<ParleyNode> {
       await step('marking the node inactive', () => registry.stop());
       deps.feeds.close();
       deps.access.close();
+      deps.mediaStorage.close();
       // Before the bus: its last announcements (who left with this node) go out on it.
       await presence.close();
       if (!opts.bus) await bus.close();

@@ -8,7 +8,9 @@ import {
   AppError,
   appRouter,
   createContext,
+  handleMediaRequest,
   internalErrorId,
+  isMediaPath,
   isKnownProcedure,
   refuseUnknownProcedure,
   sessionUserId,
@@ -190,6 +192,8 @@ export function createParleyServer(opts: ServerOptions): ParleyServer {
       }
       return trpcHandler(req, res);
     }
+    // Uploads and downloads: their own body limits (MEDIA_MAX_BYTES, AVATAR_MAX_BYTES), the same guards.
+    if (isMediaPath(path)) return handleMediaRequest(req, res, deps, requestInfo(req, res));
     if (path === '/live') return json(res, 200, { status: 'ok' });
     if (path === '/ready') {
       const db = await databaseUp();

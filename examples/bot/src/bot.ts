@@ -2,6 +2,8 @@ import { EventSource } from 'eventsource';
 import WebSocket from 'ws';
 import { createParleyClient, MESSAGE_MAX_CHARS, type ClientStorage, type MessageDto, type ParleyClient } from '@parley/client';
 import { fileStorage } from '@parley/client/file-storage';
+import { uuidv7 } from 'uuidv7';
+import { uploadMedia } from './upload.ts';
 
 export interface BotOptions {
   /** The Parley server, e.g. http://localhost:3000 */
@@ -27,11 +29,17 @@ export interface BotAnswer {
   asReply?: boolean | undefined;
   /** An emoji to react with, e.g. '👍'. */
   react?: string | null | undefined;
+  /** A file to upload and send with `text` (which may then be empty). */
+  file?: { name: string; bytes: Uint8Array } | null | undefined;
 }
 
-/** Answers a message containing `!ping` with a reply `pong` and a 👍, and `!echo <text>` with the text. */
+/** Answers a message containing `!ping` with a reply `pong` and a 👍, `!echo <text>` with the text, and `!file` with a small text file. */
 export function defaultReply(message: MessageDto): BotAnswer | null {
   const body = message.body.trim();
+  if (/^!file(\s|$)/.test(body)) {
+    const text = `Hello from the Parley bot.\nYou asked for a file at ${new Date().toISOString()}.\n`;
+    return { text: 'Here is a file.', asReply: true, file: { name: 'hello-from-the-bot.txt', bytes: new TextEncoder().encode(text) } };
+  }
   if (/(^|\s)!ping(\s|$)/.test(body)) return { text: 'pong', asReply: true, react: '👍' };
   const echo = body.match(/^!echo\s+([\s\S]+)$/);
   if (echo) return { text: echo[1]!.slice(0, MESSAGE_MAX_CHARS) };
@@ -79,7 +87,9 @@ export async function startBot(opts: BotOptions): Promise<Bot> {
       // Both go through the outbox, in this order: durable, retried, and applied once each
       // (the send by its clientId, the reaction by its opId), also across a crash.
       if (answer.react) client.actions.react(opts.partitionId, message.id, answer.react);
-      if (answer.text) {
+      if (answer.file) {
+        sendFile(message, answer, answer.file).catch((error: unknown) => opts.onError?.(error));
+      } else if (answer.text) {
         client.outbox.send({
           partitionId: opts.partitionId,
           roomId: message.roomId,
@@ -100,6 +110,18 @@ export async function startBot(opts: BotOptions): Promise<Bot> {
       client.outbox.cancel(entry.clientId);
     }
   });
+  /** Uploads the file (`POST /media/…`), then sends the message that carries it (idempotent by its clientId). */
+  const sendFile = async (message: MessageDto, answer: BotAnswer, file: { name: string; bytes: Uint8Array }) => {
+    const media = await uploadMedia(opts.url, opts.token, { partitionId: opts.partitionId, roomId: message.roomId, filename: file.name, bytes: file.bytes });
+    await client.trpc.message.send.mutate({
+      partitionId: opts.partitionId,
+      roomId: message.roomId,
+      clientId: uuidv7(),
+      body: answer.text ?? '',
+      mediaId: media.id,
+      ...(answer.asReply ? { replyTo: message.id } : {}),
+    });
+  };
   const unwatch = client.messages.watch(opts.partitionId);
   return {
     client,

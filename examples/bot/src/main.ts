@@ -14,7 +14,7 @@ if (!token || !partitionId) {
 }
 const statePath = process.env.PARLEY_BOT_STATE ?? './bot-state.json';
 const bot = await startBot({ url, token, partitionId, statePath, onError: (e) => console.error('bot error:', e) });
-console.log(`bot ${bot.userId} is answering !ping (a reply and a 👍) and !echo in ${partitionId} on ${url}`);
+console.log(`bot ${bot.userId} is answering !ping (a reply and a 👍), !echo and !file in ${partitionId} on ${url}`);
 const stop = async () => {
   await bot.stop();
   process.exit(0);

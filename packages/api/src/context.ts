@@ -4,6 +4,7 @@ import type { Bus, Presence, RateLimiter } from '@parley/cluster';
 import type { AccessCache } from './access-cache.ts';
 import type { ApiConfig } from './config.ts';
 import type { EventFeeds } from './features/event/event.feed.ts';
+import type { MediaStorage } from './features/media/media.storage.ts';
 import type { MessageWriter } from './features/message/message.writer.ts';
 import type { ApiMetrics, Logger } from './host.ts';
 
@@ -29,6 +30,8 @@ export interface ApiDeps {
   messageWriter: MessageWriter;
   /** Validated sessions and memberships, for a few seconds, forgotten cluster-wide on every change. */
   access: AccessCache;
+  /** Where attachments' and avatars' bytes go: the database by default, an S3 bucket when `config.s3` is set. */
+  mediaStorage: MediaStorage;
   /** Optional observation hooks (Prometheus in apps/server); absent in most tests. */
   metrics?: ApiMetrics | undefined;
 }

@@ -16,6 +16,7 @@ import type { Database, DbDriver } from '@parley/db';
 import { resolveApiConfig, type ApiConfigOverrides, type ApiDeps, type ApiMetrics, type Logger, type RequestInfo } from './context.ts';
 import { AccessCache } from './access-cache.ts';
 import { EventFeeds } from './features/event/event.feed.ts';
+import { createMediaStorage } from './features/media/media.storage.ts';
 import { MessageWriter } from './features/message/message.writer.ts';
 import { appRouter } from './root.ts';
 import { createCallerFactory } from './trpc.ts';
@@ -46,8 +47,24 @@ export type { BlockedUserDto } from './features/block/block.service.ts';
 export type { RoomDto, RoomKind, RoomListItem, RoomMemberDto, RoomRole } from './features/room/room.types.ts';
 export type { PartitionDto } from './features/partition/partition.service.ts';
 export type { SearchHitDto, SearchPage, SearchSnippet } from './features/search/search.types.ts';
+export type { NotifyChange, RoomNotifyDto } from './features/notify/notify.types.ts';
+export type { ReadReceiptsDto, ReaderDto, ReadStateDto, ReadUpdatedData } from './features/read/read.types.ts';
+export type { MarkReadResult } from './features/read/read.service.ts';
 export type { MemberPresenceDto, PresenceListDto, PresenceSignalDto, PresenceStatus, TypingDto } from './features/presence/presence.types.ts';
 export type { PublicUser } from './features/auth/auth.service.ts';
+export type { AttachmentDto, AvatarUploadDto } from './features/media/media.types.ts';
+export type { S3Settings } from './config.ts';
+
+/**
+ * The upload and download routes (plain HTTP, not tRPC: a body streams in under a hard limit),
+ * for the transport to mount: `isMediaPath(path)` says whether a request is theirs.
+ * @example
+ * ```ts
+ * if (isMediaPath(path)) return handleMediaRequest(req, res, deps, requestInfo(req, res));
+ * ```
+ */
+export { handleMediaRequest, isMediaPath } from './features/media/media.http.ts';
+export type { ProfileDto } from './features/profile/profile.types.ts';
 export { AppError, AppErrorCode, internalErrorId } from './errors.ts';
 export { encodeFrame, feedReceivedAt } from './features/event/event.wire.ts';
 export type { EventHop } from './host.ts';
@@ -98,8 +115,8 @@ export { MESSAGE_MAX_CHARS, EDIT_WINDOW_MS } from './features/message/message.sc
 export const createCaller = createCallerFactory(appRouter);
 
 /**
- * Assembles the API's long-lived dependencies; close them with `deps.feeds.close()` and
- * `deps.access.close()` (the bus, the limiter and the presence belong to the caller).
+ * Assembles the API's long-lived dependencies; close them with `deps.feeds.close()`,
+ * `deps.access.close()` and `deps.mediaStorage.close()` (the bus, the limiter and the presence belong to the caller).
  * @example
  * ```ts
  * const deps = createApiDeps({
@@ -131,6 +148,7 @@ export function createApiDeps(opts: {
     log: opts.log,
     config,
     messageWriter: new MessageWriter(opts.writeDb ?? opts.db, opts.metrics),
+    mediaStorage: createMediaStorage(config.s3),
     access: new AccessCache({ bus: opts.bus, log: opts.log, ttlMs: config.accessCacheTtlMs }),
     feeds: new EventFeeds({
       db: opts.db,

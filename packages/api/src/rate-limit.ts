@@ -9,6 +9,12 @@ export interface RateLimits {
   /** Every procedure call per client address (IPv6: per /64 network), before any other work. */
   requestsPerIp: RateLimitRule;
   /**
+   * Downloads of files, thumbnails and avatars per client address: a room full of pictures asks
+   * for one thumbnail each at once, so they have a budget of their own instead of eating the
+   * address's procedure calls. Uploads count as requests.
+   */
+  downloadsPerIp: RateLimitRule;
+  /**
    * Sign-in attempts per account and client address. Every attempt is counted before the
    * password is checked (so parallel guesses cannot slip past), and a successful sign-in
    * clears the count: in effect, consecutive failures. Keyed with the address so a stranger
@@ -32,6 +38,7 @@ export interface RateLimits {
 export const defaultRateLimits: RateLimits = {
   messagesPerUser: { limit: 10, windowMs: 10_000 },
   requestsPerIp: { limit: 100, windowMs: 60_000 },
+  downloadsPerIp: { limit: 1200, windowMs: 60_000 },
   loginPerAccountAndIp: { limit: 10, windowMs: 15 * 60_000 },
   loginPerIp: { limit: 100, windowMs: 15 * 60_000 },
   typingPerUser: { limit: 20, windowMs: 10_000 },

@@ -10,8 +10,12 @@ import { messageRouter } from './features/message/message.router.ts';
 import { noteRouter } from './features/note/note.router.ts';
 import { partitionRouter } from './features/partition/partition.router.ts';
 import { presenceRouter } from './features/presence/presence.router.ts';
+import { profileRouter } from './features/profile/profile.router.ts';
+import { readRouter } from './features/read/read.router.ts';
 import { roomRouter } from './features/room/room.router.ts';
 import { searchRouter } from './features/search/search.router.ts';
+import { notifyRouter } from './features/notify/notify.router.ts';
+import { pushRouter } from './features/push/push.router.ts';
 
 export const appRouter = router({
   auth: authRouter,
@@ -23,7 +27,11 @@ export const appRouter = router({
   announcement: announcementRouter,
   note: noteRouter,
   search: searchRouter,
+  notify: notifyRouter,
+  push: pushRouter,
+  read: readRouter,
   user: userRouter,
+  profile: profileRouter,
   event: eventRouter,
   presence: presenceRouter,
   admin: adminRouter,

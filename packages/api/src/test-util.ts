@@ -1,4 +1,5 @@
 import { type Kysely, sql } from 'kysely';
+import type { Database } from '@parley/db';
 import { expect } from 'vitest';
 import { TRPCError } from '@trpc/server';
 import { getErrorShape } from '@trpc/server/shared';
@@ -64,7 +65,7 @@ export function wireError(error: TRPCError) {
  * Takes a workspace's tables back to before template 6 (db/partition/0006_attention.ts), for
  * the tests that rebuild an older workspace and upgrade it.
  */
-export async function undoAttentionTemplate(trx: Kysely<any>, partitionId: string): Promise<void> {
+export async function undoAttentionTemplate(trx: Kysely<Database>, partitionId: string): Promise<void> {
   const t = (name: string) => sql.table(`${name}_${partitionId}`);
   await sql`drop table ${t('read_positions')}, ${t('room_notify')}`.execute(trx);
   await sql`alter table ${t('messages')} drop column mentions`.execute(trx);

@@ -27,6 +27,7 @@ const NO_LIMIT = { limit: 1_000_000_000, windowMs: 60_000 };
 export const relaxedRateLimits: RateLimits = {
   messagesPerUser: NO_LIMIT,
   requestsPerIp: NO_LIMIT,
+  downloadsPerIp: NO_LIMIT,
   loginPerAccountAndIp: NO_LIMIT,
   loginPerIp: NO_LIMIT,
   typingPerUser: NO_LIMIT,
@@ -81,6 +82,7 @@ export async function createTestApi(
   const close = async () => {
     deps.feeds.close();
     deps.access.close();
+    deps.mediaStorage.close();
     if (!opts.bus) await bus.close();
     if (!opts.limiter) await limiter.close();
     if (!opts.presence) await presence.close();

@@ -42,6 +42,8 @@ export interface SendInput {
   body: string;
   /** The id of the message (same room) this one answers. */
   replyTo?: string | undefined;
+  /** An uploaded file (`POST /media/…` with this id) that goes with the message. */
+  mediaId?: string | undefined;
 }
 
 /** One change through the outbox: `opId` makes a repeat (a resend after a lost answer) apply once. */
@@ -98,6 +100,12 @@ function act(trpc: TRPCClient<AppRouter>, input: ActInput): Promise<unknown> {
       return trpc.reaction.remove.mutate({ partitionId: inPartition(input), messageId: op.messageId, emoji: op.emoji, opId });
     case 'announcement.dismiss':
       return trpc.announcement.dismiss.mutate({ partitionId: inPartition(input), announcementId: op.announcementId, opId });
+    case 'read.mark':
+      return trpc.read.mark.mutate({ partitionId: inPartition(input), roomId: op.roomId, eventId: op.eventId, opId });
+    case 'read.markAll':
+      return trpc.read.markAll.mutate({ partitionId: inPartition(input), opId });
+    case 'notify.set':
+      return trpc.notify.set.mutate({ partitionId: inPartition(input), roomId: op.roomId, level: op.level, opId });
     case 'user.block':
       return trpc.user.block.mutate({ userId: op.userId, opId });
     case 'user.unblock':
@@ -176,6 +184,7 @@ const PERMANENT = new Set([
   'PRECONDITION_FAILED',
   'PAYLOAD_TOO_LARGE',
   'UNPROCESSABLE_CONTENT',
+  'UNSUPPORTED_MEDIA_TYPE',
   'METHOD_NOT_SUPPORTED',
 ]);
 

@@ -3,6 +3,7 @@ import type { AppRouter } from '@parley/api';
 import { messageActions, type MessageActions } from './actions.ts';
 import { trpcApi, trpcPresenceApi } from './api.ts';
 import { BlocksStore } from './blocks-store.ts';
+import { NotifyStore, trpcNotifyApi } from './notify-store.ts';
 import { Connection, type NetworkStatus } from './connection.ts';
 import { connectionLink, socketCallLink } from './connection-link.ts';
 import { openHttpTransport, type EventSourceConstructor } from './http-transport.ts';
@@ -13,8 +14,12 @@ import { trpcNotesApi } from './notes-api.ts';
 import { NotesStore } from './notes-store.ts';
 import { Outbox } from './outbox.ts';
 import { PresenceStore } from './presence-store.ts';
+import { ReadStore, trpcReadApi } from './read-store.ts';
+import { ProfilesStore, trpcProfilesApi } from './profiles-store.ts';
 import { trpcSearch, type SearchFunction } from './search.ts';
 import { memoryStorage, type ClientStorage } from './storage.ts';
+import { UploadStore } from './upload-store.ts';
+import { fetchTransport, xhrTransport, type UploadTransport } from './uploads.ts';
 import type { CallChannel, SubscriptionTransport } from './subscription-transport.ts';
 import { TransportFallback } from './transport-fallback.ts';
 import { openWsTransport } from './ws-transport.ts';
@@ -61,6 +66,13 @@ export interface ParleyClientOptions {
    * and pins at once, before the server answers. Without it those wait for the server.
    */
   user?: ParleyUser | (() => ParleyUser | null | undefined) | null | undefined;
+  /**
+   * How files are uploaded. Default: XMLHttpRequest where there is one (browsers: progress
+   * events), else `fetch` (Node).
+   */
+  uploadTransport?: UploadTransport | undefined;
+  /** The server's upload limit in bytes (its `MEDIA_MAX_BYTES`), checked before uploading; default 25 MiB. */
+  mediaMaxBytes?: number | undefined;
 }
 
 export interface ParleyUser {
@@ -77,12 +89,19 @@ export interface ParleyClient {
   connection: Connection<SubscriptionTransport>;
   /** The optimistic message store: rooms as the user should see them. */
   messages: MessageStore;
-  /** The durable queue of sends and ops: `send()`, `edit()`, `cancel()`, `retry()`. */
+  /** The durable queue of sends and ops: `send()` (with an `attachment`), `edit()`, `cancel()`, `retry()`. */
   outbox: Outbox;
+  /**
+   * The files of waiting sends (kept in `storage`, uploaded before their message): `getProgress`,
+   * `previewUrl`, `subscribe`; and where media are served: `url`, `thumbUrl`; `maxBytes`.
+   */
+  uploads: UploadStore;
   /** Edits, deletions, reactions, pins, dismissals: queued in the outbox, shown at once. */
   actions: MessageActions;
   /** Whom this user blocked: `load()`, `getSnapshot()`, `block()`, `unblock()`. */
   blocks: BlocksStore;
+  /** How each room notifies this user (`all`, `mentions`, `mute`): `load()`, `getSnapshot()`, `levelOf()`, `set()` (through the outbox). */
+  notify: NotifyStore;
   /** Who is online and typing: `watch(partitionId)`, `getSnapshot(partitionId)`, `typing(partitionId, roomId)`. */
   presence: PresenceStore;
   /**
@@ -97,6 +116,17 @@ export interface ParleyClient {
    * hit with a snippet and its highlights as ranges; `nextCursor` pages on. Needs the network.
    */
   search: SearchFunction;
+  /**
+   * Unread and mention counts per room (`load(partitionId)`, `getSnapshot(partitionId)`, live),
+   * marks (`markRead`, `markAllRead`: through the outbox, coalesced per room) and read receipts
+   * (`loadReceipts`, `getReceipts`, `setReceiptsEnabled`).
+   */
+  read: ReadStore;
+  /**
+   * Everyone's display name, status and avatar by user id (`watch(partitionId)`, `get(userId)`,
+   * live with `profile.updated`), and your own: `update()`, `uploadAvatar(file)`, `avatarUrl(id)`.
+   */
+  profiles: ProfilesStore;
   /** Stops reconnecting, closes the WebSocket, flushes storage writes. */
   close(): Promise<void>;
   /** Closes, then deletes everything this client stored (outbox included): signing out. */
@@ -199,9 +229,22 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
   const api = trpcApi(trpc);
   const storage = options.storage ?? memoryStorage();
   const me = () => (typeof options.user === 'function' ? options.user() : options.user)?.id ?? null;
+  const hasXhr = typeof (globalThis as { XMLHttpRequest?: unknown }).XMLHttpRequest !== 'undefined';
+  const objectUrls =
+    typeof URL.createObjectURL === 'function' ? { create: (blob: Blob) => URL.createObjectURL(blob), revoke: (url: string) => URL.revokeObjectURL(url) } : null;
+  const uploads = new UploadStore({
+    baseUrl: options.url,
+    transport: options.uploadTransport ?? (hasXhr ? xhrTransport() : fetchTransport(options.fetch ?? globalThis.fetch)),
+    storage,
+    token,
+    maxBytes: options.mediaMaxBytes,
+    onStorageError,
+    objectUrls,
+  });
   // The outbox answers into the stores made after it.
   let messages: MessageStore | undefined;
   let blocksStore: BlocksStore | undefined;
+  let notifyStore: NotifyStore | undefined;
   const outbox = new Outbox({
     api,
     storage,
@@ -210,14 +253,19 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
     onOpDone: (entry, result) => {
       messages?.opApplied(entry);
       blocksStore?.opApplied(entry, result);
+      notifyStore?.opApplied(entry, result);
     },
     onStorageError,
+    uploads,
   });
   const blocks = new BlocksStore({ api, outbox });
   blocksStore = blocks;
   messages = new MessageStore({ api, storage, outbox, blocks, me, onStorageError });
   const actions = messageActions({ outbox, messages, me });
+  const notify = new NotifyStore({ api: trpcNotifyApi(trpc), outbox, events: { onEvent: (listener) => messages.onEvent(listener) } });
+  notifyStore = notify;
   const presence = new PresenceStore({ api: trpcPresenceApi(trpc), connection, canSend: () => connection.getSnapshot().online });
+  const read = new ReadStore({ api: trpcReadApi(trpc), outbox, events: { onEvent: (listener) => messages.onEvent(listener) }, me });
 
   const noteDrafts = new NoteDrafts(storage);
   const connectivity: Connectivity = {
@@ -231,6 +279,10 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
       });
     },
   };
+  const profiles = new ProfilesStore({
+    api: trpcProfilesApi(trpc, { url: options.url, token, fetch: options.fetch }),
+    events: { watch: (partitionId) => messages.watch(partitionId), onEvent: (listener) => messages.onEvent(listener) },
+  });
   const notes = new NotesStore({
     api: trpcNotesApi(trpc),
     events: { watch: (partitionId) => messages.watch(partitionId), onEvent: (listener) => messages.onEvent(listener) },
@@ -256,13 +308,18 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
   const close = async () => {
     offConnection();
     offMessages();
+    // First: its last marks go into the outbox while that still stores them.
+    read.close();
     outbox.close();
+    uploads.close();
     messages.close();
     blocks.close();
+    notify.close();
     presence.close();
     notes.close();
+    profiles.close();
     connection.close();
-    await Promise.all([outbox.saved(), messages.persist(), notes.persist(), noteDrafts.saved()]);
+    await Promise.all([outbox.saved(), uploads.saved(), messages.persist(), notes.persist(), noteDrafts.saved()]);
   };
   return {
     trpc,
@@ -270,12 +327,16 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
     connection,
     messages,
     outbox,
+    uploads,
     actions,
     blocks,
+    notify,
     presence,
     notes,
     noteDrafts,
     search: trpcSearch(trpc),
+    read,
+    profiles,
     close,
     async forget() {
       await close();

@@ -37,6 +37,7 @@ export {
   MessageStore,
   CONFIRMED_OP_TTL_MS,
   type BlockedSource,
+  type ChatAttachment,
   type ChatMessage,
   type ChatReaction,
   type MessageStatus,
@@ -64,6 +65,19 @@ export {
   type TypingUser,
 } from './presence-store.ts';
 export { memoryStorage, indexedDbStorage, type ClientStorage } from './storage.ts';
+export { UploadStore, isPreviewableImage, type OutboxUploads, type PendingAttachment, type UploadProgress, type UploadStoreOptions } from './upload-store.ts';
+export {
+  UploadError,
+  fetchTransport,
+  mediaPath,
+  uploadMedia,
+  xhrTransport,
+  type AttachmentDto,
+  type UploadMediaOptions,
+  type UploadRequest,
+  type UploadResponse,
+  type UploadTransport,
+} from './uploads.ts';
 export { NotesStore, type NoteEditorTuning, type NoteEventSource, type NoteItem, type NotesStoreOptions, type NotesView } from './notes-store.ts';
 export {
   NoteEditor,
@@ -94,10 +108,34 @@ export {
 export { messageActions, type MessageActions } from './actions.ts';
 export { checkSearchQuery, trpcSearch, type SearchFilters, type SearchFunction, type SearchInput } from './search.ts';
 export { BlocksStore, type BlocksSnapshot, type BlocksStoreOptions } from './blocks-store.ts';
+export { NotifyStore, trpcNotifyApi, type NotifyApi, type NotifySnapshot, type NotifyStoreOptions } from './notify-store.ts';
+export {
+  decodeMentions,
+  encodeMentions,
+  insertMention,
+  mentionQueryAt,
+  suggestMentions,
+  MENTION_QUERY_MAX_CHARS,
+  type MentionCandidate,
+  type MentionSuggestion,
+  type PickedMention,
+} from './mentions.ts';
+export { ReadStore, trpcReadApi, type ReadApi, type ReadSnapshot, type ReadStoreOptions, type RoomReadState } from './read-store.ts';
+export {
+  AvatarUploadError,
+  ProfilesStore,
+  trpcProfilesApi,
+  type Profile,
+  type ProfileChange,
+  type ProfileEventSource,
+  type ProfilesApi,
+  type ProfilesStoreOptions,
+} from './profiles-store.ts';
 export {
   EDIT_WINDOW_MS,
   REPLY_SNIPPET_CHARS,
   isReactionEmoji,
+  isReadOp,
   replySnippet,
   type DeleteScope,
   type MessageOp,
@@ -129,7 +167,12 @@ export type {
   PublicUser,
   ReactionChange,
   ReactionDto,
+  ReadReceiptsDto,
+  ReaderDto,
+  ReadStateDto,
+  ReadUpdatedData,
   ReplyRef,
+  RoomNotifyDto,
   RoomDto,
   RoomKind,
   RoomListItem,
@@ -141,6 +184,20 @@ export type {
   TypingDto,
 } from '@parley/api';
 export { markdownToText, parseMarkdown, type MdBlock, type MdInline } from './markdown.ts';
+/** Mentions (`<@userId>`, `@room`) and notification levels: `@parley/rules` (see `mentions.ts` there). */
+export {
+  MENTION_ROOM,
+  MENTIONS_PER_MESSAGE,
+  NOTIFY_LEVELS,
+  ROOM_MENTION_MAX_MEMBERS,
+  defaultNotifyLevel,
+  mayMentionRoom,
+  mentionToken,
+  mentionsUser,
+  parseMentions,
+  shouldNotify,
+  type NotifyLevel,
+} from '@parley/rules';
 /**
  * The rules that cross the wire (`@parley/rules`, each with its `@example` there): the server
  * enforces them; a program checks early with the same limits and words. An app built on this
@@ -152,6 +209,10 @@ export {
   DISPLAY_NAME_MAX_CHARS,
   DM_MAX_MEMBERS,
   EMOJIS_PER_MESSAGE,
+  MEDIA_FILENAME_MAX_CHARS,
+  MEDIA_MAX_BYTES_DEFAULT,
+  formatBytes,
+  mediaSizeRefusal,
   NOTE_BODY_MAX_CHARS,
   NOTE_LOCK_MS,
   NOTE_LOCK_RENEW_MS,
@@ -179,10 +240,18 @@ export {
   memberManagementRefusal,
   noteLockedBy,
   noteLockLost,
+  AVATAR_SIZE_PX,
+  PROFILE_REFUSAL,
+  STATUS_MAX_CHARS,
+  profileFieldRefusal,
   roleRank,
   roomExists,
   SEARCH_PAGE_MAX,
   SEARCH_QUERY_MAX_CHARS,
+  READ_MARK_COALESCE_MS,
+  READ_PAST_END,
+  RECEIPTS_MAX_MEMBERS,
+  UNREAD_COUNT_MAX,
   SEARCH_SNIPPET_CHARS,
   searchSnippet,
   searchTerms,

@@ -31,7 +31,8 @@ function links(blocks: readonly MdBlock[]): MdInline[] {
 
 /** The text a reader sees, markers gone. */
 function plain(blocks: readonly MdBlock[]): string {
-  const ofInline = (nodes: readonly MdInline[]): string => nodes.map((n) => ('children' in n ? ofInline(n.children) : n.text)).join('');
+  const ofInline = (nodes: readonly MdInline[]): string =>
+    nodes.map((n) => (n.type === 'mention' ? `@${n.target}` : 'children' in n ? ofInline(n.children) : n.text)).join('');
   return blocks
     .map((b) =>
       b.type === 'paragraph' ? ofInline(b.children) : b.type === 'code' ? b.text : b.type === 'quote' ? plain(b.children) : b.items.map(ofInline).join('\n'),

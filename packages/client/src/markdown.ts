@@ -9,6 +9,7 @@
  * opening marker is bounded ({@link MAX_OPEN_MARKERS}), so parsing is linear in the length of
  * the body whatever its markers.
  */
+import { MENTION_ROOM, mentionAt } from '@parley/rules';
 
 /** Inline content of a paragraph, a list item or a quote's paragraph. */
 export type MdInline =
@@ -18,7 +19,9 @@ export type MdInline =
   | { readonly type: 'strike'; readonly children: readonly MdInline[] }
   | { readonly type: 'code'; readonly text: string }
   /** `href` is always `http:`, `https:` or `mailto:`; `text` is the address as written. */
-  | { readonly type: 'link'; readonly href: string; readonly text: string };
+  | { readonly type: 'link'; readonly href: string; readonly text: string }
+  /** `<@userId>` (`target` the user id) or `@room` (`target` `'room'`): see `@parley/rules` mentions. */
+  | { readonly type: 'mention'; readonly target: string };
 
 /** A block of a message. Line breaks inside a paragraph or list item are kept as `\n` in text. */
 export type MdBlock =
@@ -228,6 +231,17 @@ function parseInline(text: string): MdInline[] {
       continue;
     }
 
+    if (c === '<' || c === '@') {
+      const mention = mentionAt(text, i);
+      if (mention) {
+        flush(i);
+        push({ type: 'mention', target: mention.target });
+        i = mention.end;
+        plainFrom = i;
+        continue;
+      }
+    }
+
     const link = linkAt(text, i);
     if (link?.node) {
       flush(i);
@@ -419,15 +433,22 @@ function isSafeHref(href: string): boolean {
   return /^(https?:\/\/|mailto:)/.test(href);
 }
 
-function inlineText(nodes: readonly MdInline[]): string {
-  return nodes.map((n) => ('children' in n ? inlineText(n.children) : n.text)).join('');
+type NameOf = (userId: string) => string | null | undefined;
+
+function inlineText(nodes: readonly MdInline[], nameOf: NameOf | undefined): string {
+  return nodes
+    .map((n) => {
+      if (n.type === 'mention') return n.target === MENTION_ROOM ? '@room' : `@${nameOf?.(n.target) ?? 'someone'}`;
+      return 'children' in n ? inlineText(n.children, nameOf) : n.text;
+    })
+    .join('');
 }
 
-function blockText(block: MdBlock): string {
-  if (block.type === 'paragraph') return inlineText(block.children);
+function blockText(block: MdBlock, nameOf: NameOf | undefined): string {
+  if (block.type === 'paragraph') return inlineText(block.children, nameOf);
   if (block.type === 'code') return block.text;
-  if (block.type === 'quote') return block.children.map(blockText).join(' ');
-  return block.items.map(inlineText).join(' ');
+  if (block.type === 'quote') return block.children.map((b) => blockText(b, nameOf)).join(' ');
+  return block.items.map((item) => inlineText(item, nameOf)).join(' ');
 }
 
 /**
@@ -437,8 +458,13 @@ function blockText(block: MdBlock): string {
  * @example
  * ```ts
  * markdownToText('**Ship** it `today`'); // 'Ship it today'
+ * markdownToText('hi <@u1>', (id) => names.get(id)); // 'hi @Ada' (without names: '@someone')
  * ```
  */
-export function markdownToText(body: string): string {
-  return parseMarkdown(body).map(blockText).join(' ').replace(/\s+/g, ' ').trim();
+export function markdownToText(body: string, nameOf?: NameOf): string {
+  return parseMarkdown(body)
+    .map((b) => blockText(b, nameOf))
+    .join(' ')
+    .replace(/\s+/g, ' ')
+    .trim();
 }

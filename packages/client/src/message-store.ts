@@ -1,10 +1,12 @@
 import type { MessageDto, ParleyEvent, ReplyRef } from '@parley/api';
+import { parseMentions } from '@parley/rules';
 import { errorCode, type MessagePage, type ParleyApi } from './api.ts';
 import { Emitter } from './emitter.ts';
 import { applyChange, applyOp, changedMessageId, isMessageChange, opSatisfied, type MessageChangeEvent, type StoredMessage } from './message-changes.ts';
 import { isMessageOp, replySnippet, type MessageOp } from './ops.ts';
 import type { OpEntry, Outbox, OutboxEntry, SendEntry } from './outbox.ts';
 import type { ClientStorage } from './storage.ts';
+import type { AttachmentDto } from './uploads.ts';
 
 export type MessageStatus = 'SENDING' | 'SENT' | 'FAILED';
 
@@ -47,6 +49,8 @@ export interface ChatMessage {
   readonly pinnedAt: string | null;
   readonly pinnedBy: string | null;
   readonly reactions: readonly ChatReaction[];
+  /** Who it mentions (user ids, `'room'` for `@room`): the server's, or read from the body while it is being sent. */
+  readonly mentions: readonly string[];
   /** The user blocked the author: show it collapsed, openable. */
   readonly authorBlocked: boolean;
   /** This user's ops on the message still in the outbox (a "saving…" hint). */
@@ -55,6 +59,40 @@ export interface ChatMessage {
   readonly opError: string | null;
   /** That failed op's outbox entry: `outbox.cancel(opErrorId)` dismisses it, `outbox.retry(opErrorId)` tries again. */
   readonly opErrorId: string | null;
+  /** Its file, if any. */
+  readonly attachment: ChatAttachment | null;
+}
+
+/**
+ * A message's file. `local`: the message is still in the outbox, so the file is this device's copy
+ * (`client.uploads.previewUrl(id, mimeType)`, progress in `client.uploads.getProgress(id)`);
+ * otherwise the server's (`client.uploads.url(partitionId, id)`, `thumbUrl` when `hasThumb`).
+ */
+export interface ChatAttachment extends AttachmentDto {
+  readonly local: boolean;
+}
+
+/** A server message's file (older servers and stored copies have no `attachment`). */
+function attachmentOf(m: MessageDto): ChatAttachment | null {
+  return m.attachment ? { ...m.attachment, local: false } : null;
+}
+
+function pendingAttachment(e: SendEntry): ChatAttachment | null {
+  const a = e.attachment;
+  if (!a) return null;
+  return a.uploaded
+    ? { ...a.uploaded, local: true }
+    : {
+        id: a.mediaId,
+        roomId: e.roomId,
+        filename: a.filename,
+        mimeType: a.mimeType,
+        sizeBytes: a.sizeBytes,
+        width: null,
+        height: null,
+        hasThumb: false,
+        local: true,
+      };
 }
 
 export interface RoomView {
@@ -874,11 +912,15 @@ export class MessageStore {
       pinnedAt: shown.pinnedAt,
       pinnedBy: shown.pinnedBy,
       reactions: shown.reactions.map((r) => ({ emoji: r.emoji, userIds: r.userIds, count: r.userIds.length, mine: me !== null && r.userIds.includes(me) })),
+      // Servers older than mentions send none.
+      mentions: m.mentions ?? [],
       // Once the user's own list is read it decides: the server's mark is as of when the copy was made.
       authorBlocked: blocks?.loaded ? blocked : blocked || m.authorBlocked === true,
       pendingOps: mine.filter((e) => e.status !== 'failed').length,
       opError: failed?.error ?? null,
       opErrorId: failed?.clientId ?? null,
+      // A tombstone keeps no file.
+      attachment: shown.deletedAt ? null : attachmentOf(m),
     };
   }
 
@@ -903,10 +945,12 @@ export class MessageStore {
       pinnedAt: null,
       pinnedBy: null,
       reactions: [],
+      mentions: parseMentions(e.body),
       authorBlocked: false,
       pendingOps: 0,
       opError: null,
       opErrorId: null,
+      attachment: pendingAttachment(e),
     };
   }
 

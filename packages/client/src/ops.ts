@@ -28,6 +28,12 @@ export type MessageOp =
 export type OutboxOp =
   | MessageOp
   | { readonly type: 'announcement.dismiss'; readonly announcementId: string }
+  /** The read position of one room (`read-store.ts`): a newer one for the same room replaces a queued older one. */
+  | { readonly type: 'read.mark'; readonly roomId: string; readonly eventId: number }
+  /** Every room of the workspace read to its last message ("Mark all read"). */
+  | { readonly type: 'read.markAll' }
+  /** How a room notifies this user (`notify-store.ts`). */
+  | { readonly type: 'notify.set'; readonly roomId: string; readonly level: 'all' | 'mentions' | 'mute' }
   | { readonly type: 'user.block'; readonly userId: string }
   | { readonly type: 'user.unblock'; readonly userId: string };
 
@@ -38,6 +44,15 @@ const MESSAGE_OPS: ReadonlySet<OutboxOpType> = new Set(['message.edit', 'message
 
 export function isMessageOp(op: OutboxOp): op is MessageOp {
   return MESSAGE_OPS.has(op.type);
+}
+
+/**
+ * Read marks (`read-store.ts`): bookkeeping, not something the person wrote. Views of what waits
+ * to be sent leave them out; losing one costs only a stale unread count.
+ * @example `entries.filter((e) => e.kind !== 'op' || !isReadOp(e.op))`
+ */
+export function isReadOp(op: OutboxOp): boolean {
+  return op.type === 'read.mark' || op.type === 'read.markAll';
 }
 
 /** Ops without a partition (the server's `user.*` procedures). */

@@ -5,7 +5,8 @@ import { reconnectDelayMs } from './backoff.ts';
 import { Emitter } from './emitter.ts';
 import { isReactionEmoji, isUserOp, type OutboxOp } from './ops.ts';
 import type { ClientStorage } from './storage.ts';
-import { MESSAGE_MAX_CHARS } from '@parley/rules';
+import type { OutboxUploads, PendingAttachment } from './upload-store.ts';
+import { MEDIA_FILENAME_MAX_CHARS, MESSAGE_MAX_CHARS, mediaSizeRefusal } from '@parley/rules';
 
 /** The server's limit (`@parley/rules`); the server checks again. */
 export { MESSAGE_MAX_CHARS };
@@ -37,6 +38,8 @@ export interface SendEntry extends EntryBase {
   readonly author: { readonly id: string; readonly name: string } | null;
   /** The id of the message this one answers. */
   readonly replyTo: string | null;
+  /** A file that goes with it: uploaded first (same mediaId on every try), then the message. */
+  readonly attachment?: PendingAttachment | null;
 }
 
 /** A change waiting to be made (an edit, a deletion, a reaction, a pin, a dismissal, a block). */
@@ -62,6 +65,8 @@ export interface SendOptions {
   author?: { id: string; name: string } | null | undefined;
   /** The id of a message of the same room this one answers. */
   replyTo?: string | null | undefined;
+  /** A file to send with it (the body may then be empty); `filename` defaults to the File's name. */
+  attachment?: { file: Blob; filename?: string | undefined } | null | undefined;
 }
 
 export interface ActOptions {
@@ -83,10 +88,19 @@ export interface OutboxOptions {
   onOpDone?: ((entry: OpEntry, result: unknown) => void) | undefined;
   random?: (() => number) | undefined;
   onStorageError?: ((error: unknown) => void) | undefined;
+  /** Where the files of sends are kept and uploaded; without it, sends cannot carry files. */
+  uploads?: OutboxUploads | undefined;
 }
 
 export class OutboxError extends Error {
   override name = 'OutboxError';
+}
+
+/** A message with a file may have no text. */
+function checkCaption(body: string): string {
+  const trimmed = body.trim();
+  if (trimmed.length > MESSAGE_MAX_CHARS) throw new OutboxError(`A message has at most ${MESSAGE_MAX_CHARS} characters.`);
+  return trimmed;
 }
 
 /** Trims and checks a message body the way the server will. */
@@ -119,6 +133,22 @@ export function checkOp(op: OutboxOp, partitionId: string | null): OutboxOp {
     default:
       return op;
   }
+}
+
+/**
+ * A read mark waiting (or failed) for the same room as a newer one: only the newest position
+ * matters, so the older one is dropped rather than sent (one that is on its way is left alone;
+ * the server never moves a position back, whichever arrives first).
+ */
+function isReplacedBy(old: OutboxEntry, next: OpEntry): boolean {
+  return (
+    next.op.type === 'read.mark' &&
+    old.kind === 'op' &&
+    old.status !== 'sending' &&
+    old.op.type === 'read.mark' &&
+    old.partitionId === next.partitionId &&
+    old.op.roomId === next.op.roomId
+  );
 }
 
 /** Stored entries from before ops existed are sends without `kind` and `replyTo`. */
@@ -167,14 +197,19 @@ export class Outbox {
     return this.#unauthorized;
   }
 
-  /** Queues a message and starts sending. Throws `OutboxError` for an empty or too long body. */
+  /**
+   * Queues a message (with its file, if any) and starts sending. Throws `OutboxError` for an
+   * empty or too long body, or a file over the server's limit.
+   */
   send(options: SendOptions): OutboxEntry {
+    const attachment = this.#attach(options.attachment);
     const entry: SendEntry = {
       kind: 'send',
       clientId: uuidv7(),
       partitionId: options.partitionId,
       roomId: options.roomId,
-      body: checkBody(options.body),
+      body: attachment ? checkCaption(options.body) : checkBody(options.body),
+      ...(attachment ? { attachment } : {}),
       createdAt: new Date().toISOString(),
       author: options.author ?? null,
       replyTo: options.replyTo ?? null,
@@ -206,7 +241,7 @@ export class Outbox {
       error: null,
       rateLimited: 0,
     };
-    this.#set([...this.#entries, entry]);
+    this.#set([...this.#entries.filter((e) => !isReplacedBy(e, entry)), entry]);
     void this.flush();
     return entry;
   }
@@ -214,16 +249,22 @@ export class Outbox {
   /** Changes a message (or the text of an edit) that has not left yet. */
   edit(clientId: string, body: string): void {
     const entry = this.#waiting(clientId);
-    const checked = checkBody(body);
+    const checked = entry.kind === 'send' && entry.attachment ? checkCaption(body) : checkBody(body);
     if (entry.kind === 'send') this.#patch(clientId, { body: checked });
     else if (entry.op.type === 'message.edit') this.#patch(clientId, { op: { ...entry.op, body: checked } });
     else throw new OutboxError('Only a message or an edit has a text to change.');
   }
 
-  /** Takes back an entry that has not left yet, or dismisses a failed one. */
+  /**
+   * Takes back an entry that has not left yet, or dismisses a failed one. A file still uploading
+   * is stopped; once uploaded, only its message is left to send and that is on its way.
+   */
   cancel(clientId: string): void {
-    this.#waiting(clientId);
+    const current = this.#current(clientId);
+    const uploading = current?.kind === 'send' && current.status === 'sending' && current.attachment && !current.attachment.uploaded;
+    if (!uploading) this.#waiting(clientId);
     this.#set(this.#entries.filter((e) => e.clientId !== clientId));
+    if (current?.kind === 'send' && current.attachment) this.#opts.uploads?.discard(current.attachment.mediaId);
   }
 
   /** Sends a failed message again, after the ones already waiting, with the same clientId. */
@@ -285,12 +326,17 @@ export class Outbox {
       const current = this.#current(entry.clientId) ?? entry;
       try {
         if (current.kind === 'send') {
+          const mediaId = await this.#upload(current);
+          // Cancelled while its file went up (the upload was aborted, or finished just before).
+          if (this.#closed) return;
+          if (!this.#current(entry.clientId)) continue;
           const message = await this.#opts.api.send({
             partitionId: current.partitionId,
             roomId: current.roomId,
             clientId: current.clientId,
             body: current.body,
             ...(current.replyTo ? { replyTo: current.replyTo } : {}),
+            ...(mediaId ? { mediaId } : {}),
           });
           // Closed while it was on its way: writing now would replace the queue a new outbox on
           // the same storage keeps. The stored copy is resent later with the same clientId, and
@@ -306,8 +352,10 @@ export class Outbox {
         this.#transientFailures = 0;
         this.#unauthorized = false;
         this.#set(this.#entries.filter((e) => e.clientId !== entry.clientId));
+        if (current.kind === 'send' && current.attachment) this.#opts.uploads?.discard(current.attachment.mediaId);
       } catch (error) {
         if (this.#closed) return;
+        if (!this.#current(entry.clientId)) continue;
         const kind = classifySendError(error);
         if (kind === 'permanent') {
           this.#patch(entry.clientId, { status: 'failed', error: describe(error) });
@@ -336,6 +384,40 @@ export class Outbox {
         return;
       }
     }
+  }
+
+  /** Checks a file against the limit and keeps it until its message is sent. */
+  #attach(attachment: SendOptions['attachment']): PendingAttachment | null {
+    if (!attachment) return null;
+    const uploads = this.#opts.uploads;
+    if (!uploads) throw new OutboxError('This client cannot send files.');
+    const refusal = mediaSizeRefusal(attachment.file.size, uploads.maxBytes);
+    if (refusal) throw new OutboxError(refusal);
+    const named = (attachment.file as Blob & { name?: unknown }).name;
+    const filename = (attachment.filename ?? (typeof named === 'string' ? named : '')).trim().slice(0, MEDIA_FILENAME_MAX_CHARS) || 'file';
+    const pending: PendingAttachment = {
+      mediaId: uuidv7(),
+      filename,
+      mimeType: attachment.file.type || 'application/octet-stream',
+      sizeBytes: attachment.file.size,
+      uploaded: null,
+    };
+    uploads.keep(pending.mediaId, attachment.file);
+    return pending;
+  }
+
+  /** Uploads a send's file unless it already went (its mediaId, or null without a file). */
+  async #upload(entry: SendEntry): Promise<string | null> {
+    const attachment = entry.attachment;
+    if (!attachment) return null;
+    if (attachment.uploaded) return attachment.mediaId;
+    const uploads = this.#opts.uploads;
+    if (!uploads) throw Object.assign(new OutboxError('This client cannot send files.'), { data: { code: 'BAD_REQUEST' } });
+    const uploaded = await uploads.upload({ partitionId: entry.partitionId, roomId: entry.roomId, attachment });
+    const now = this.#current(entry.clientId);
+    // Remembered (and stored) so that a retry of the message does not upload the file again.
+    if (now?.kind === 'send' && now.attachment) this.#patch(entry.clientId, { attachment: { ...now.attachment, uploaded } });
+    return attachment.mediaId;
   }
 
   #wakeIn(ms: number): void {

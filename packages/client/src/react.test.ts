@@ -1,7 +1,11 @@
 // @vitest-environment happy-dom
 import { NoteDrafts } from './note-drafts.ts';
 import { memoryStorage } from './storage.ts';
+import { UploadStore } from './upload-store.ts';
 import { NotesStore } from './notes-store.ts';
+import { ProfilesStore } from './profiles-store.ts';
+import { ReadStore } from './read-store.ts';
+import { NotifyStore } from './notify-store.ts';
 import { FakeNotesServer } from './test-notes-server.ts';
 import { createTRPCClient } from '@trpc/client';
 import type { AppRouter } from '@parley/api';
@@ -103,12 +107,39 @@ function makeClient(): ParleyClient {
     connection,
     messages: store,
     outbox,
+    uploads: new UploadStore({
+      baseUrl: 'http://parley.test',
+      transport: () => Promise.reject(new Error('These tests have no uploads.')),
+      storage: memoryStorage(),
+    }),
     actions,
     blocks,
     presence,
     notes,
     noteDrafts,
     search: () => Promise.reject(new Error('These tests have no search.')),
+    notify: new NotifyStore({ api: { list: () => Promise.resolve([]) }, outbox, events: { onEvent: () => () => {} } }),
+    read: new ReadStore({
+      api: {
+        summary: () => Promise.resolve([]),
+        receipts: (_p, roomId) => Promise.resolve({ roomId, status: 'shown', readers: [] }),
+        receiptsSetting: () => Promise.resolve({ enabled: true }),
+        setReceipts: (enabled) => Promise.resolve({ enabled }),
+      },
+      outbox,
+      events: { onEvent: () => () => {} },
+      me: () => 'u',
+    }),
+    profiles: new ProfilesStore({
+      api: {
+        list: () => Promise.resolve([]),
+        mine: () => Promise.reject(new Error('These tests have no profiles.')),
+        update: () => Promise.reject(new Error('These tests have no profiles.')),
+        uploadAvatar: () => Promise.reject(new Error('These tests have no profiles.')),
+        avatarUrl: (id) => `http://parley.test/avatar/${id}`,
+      },
+      events: { watch: () => () => {}, onEvent: () => () => {} },
+    }),
     async close() {
       close();
       presence.close();

@@ -6,14 +6,20 @@ import type { MessageActions } from './actions.ts';
 import type { ChatMessage, RoomView } from './message-store.ts';
 import { IDLE_NOTE_EDITOR, type NoteEditor, type NoteText } from './note-editor.ts';
 import type { NoteEditorTuning, NoteItem, NotesView } from './notes-store.ts';
-import type { DeleteScope } from './ops.ts';
+import { isReadOp, type DeleteScope } from './ops.ts';
 import type { OpEntry, OutboxEntry } from './outbox.ts';
 import type { PresenceView, TypingUser } from './presence-store.ts';
 import type { SearchFilters } from './search.ts';
 import { useSearchWith, type SearchView } from './use-search.ts';
+import { useReadStateWith, useReceiptsSettingWith, useReceiptsWith } from './use-read.ts';
+import type { ReadSnapshot } from './read-store.ts';
+import { useProfilesWith, useProfileWith } from './use-profiles.ts';
+import { useUploadWith, type UploadView } from './use-uploads.ts';
+import type { Profile } from './profiles-store.ts';
 import type { ParleyEvent } from '@parley/api';
 
 export { SEARCH_DEBOUNCE_MS, type SearchView } from './use-search.ts';
+export type { UploadView } from './use-uploads.ts';
 
 const ParleyContext = createContext<ParleyClient | null>(null);
 
@@ -107,11 +113,55 @@ export function useSearch(partitionId: string, query: string, filters?: SearchFi
 }
 
 /**
- * Sends into a room through the outbox; throws `OutboxError` for an empty or too long body.
+ * The workspace's unread and mention counts per room and direct message (`client.read`), loaded
+ * on first use and live after (the same on every device of the user).
+ * @example
+ * ```tsx
+ * const { rooms } = useReadState(partitionId);
+ * {rooms[room.id]?.unread ? <span className="badge">{rooms[room.id]!.unread}</span> : null}
+ * ```
+ */
+export function useReadState(partitionId: string): ReadSnapshot {
+  return useReadStateWith(useParleyClient(), partitionId);
+}
+
+/** Who has read how far in a room (direct messages and rooms of up to 20). @example `useReceipts(pid, roomId)?.readers` */
+export function useReceipts(partitionId: string, roomId: string) {
+  return useReceiptsWith(useParleyClient(), partitionId, roomId);
+}
+
+/** `[enabled, setEnabled]`: whether this user shares read receipts (and sees others'). @example `const [on, setOn] = useReceiptsSetting();` */
+export function useReceiptsSetting() {
+  return useReceiptsSettingWith(useParleyClient());
+}
+
+/**
+ * Everyone's profile by user id (display name, status, avatar), loading the workspace's while
+ * mounted and live with `profile.updated` (`client.profiles`).
+ * @example
+ * ```tsx
+ * const profiles = useProfiles(partitionId);
+ * <span>{profiles[message.authorId]?.displayName ?? message.authorName}</span>
+ * ```
+ */
+export function useProfiles(partitionId: string | null): Readonly<Record<string, Profile>> {
+  return useProfilesWith(useParleyClient(), partitionId);
+}
+
+/** One person's profile as known now (undefined until loaded). @example `const author = useProfile(message.authorId);` */
+export function useProfile(userId: string): Profile | undefined {
+  return useProfileWith(useParleyClient(), userId);
+}
+
+/**
+ * Sends into a room through the outbox; throws `OutboxError` for an empty or too long body, or a
+ * file over the limit. With `attachment`, the file is kept with the message (IndexedDB) and
+ * uploaded first; the body may then be empty.
  * @example
  * ```tsx
  * const send = useSend(partitionId, roomId, me);
  * send(text, { replyTo: replyingTo?.id });
+ * send('', { attachment: { file } });
  * ```
  */
 export function useSend(partitionId: string, roomId: string, author?: { id: string; name: string } | null) {
@@ -119,13 +169,14 @@ export function useSend(partitionId: string, roomId: string, author?: { id: stri
   const authorId = author?.id;
   const authorName = author?.name;
   return useCallback(
-    (body: string, options: { replyTo?: string | null | undefined } = {}) =>
+    (body: string, options: { replyTo?: string | null | undefined; attachment?: { file: Blob; filename?: string } | null | undefined } = {}) =>
       outbox.send({
         partitionId,
         roomId,
         body,
         author: authorId && authorName ? { id: authorId, name: authorName } : null,
         replyTo: options.replyTo ?? null,
+        attachment: options.attachment ?? null,
       }),
     [outbox, partitionId, roomId, authorId, authorName],
   );
@@ -244,7 +295,8 @@ export function useOutbox(partitionId?: string): OutboxView {
   const { outbox } = useParleyClient();
   const all = useSyncExternalStore(outbox.subscribe, outbox.getSnapshot, outbox.getSnapshot);
   return useMemo(() => {
-    const entries = partitionId ? all.filter((e) => e.partitionId === partitionId) : all;
+    // Read marks are bookkeeping: "waiting to be sent" is about what the person wrote or changed.
+    const entries = all.filter((e) => (partitionId === undefined || e.partitionId === partitionId) && (e.kind !== 'op' || !isReadOp(e.op)));
     const waiting = entries.filter((e) => e.status !== 'failed');
     return {
       entries,
@@ -367,4 +419,17 @@ export function useNoteEditor(partitionId: string, noteId: string, tuning?: Note
   );
   // `ready`: the editor exists (the first render has none yet; its actions do nothing until then).
   return useMemo(() => ({ ...state, ...actions, ready: editor !== null }), [state, actions, editor]);
+}
+
+/**
+ * A waiting file's upload progress and local preview (a message still in the outbox:
+ * `message.attachment.local`); `{ progress: null, previewUrl: null }` for `null`.
+ * @example
+ * ```tsx
+ * const { progress, previewUrl } = useUpload(a.local ? a.id : null, a.mimeType);
+ * {progress && <progress value={progress.loaded} max={progress.total} />}
+ * ```
+ */
+export function useUpload(mediaId: string | null, mimeType: string): UploadView {
+  return useUploadWith(useParleyClient(), mediaId, mimeType);
 }

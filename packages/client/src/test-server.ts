@@ -4,7 +4,7 @@ import { messageActions, type MessageActions } from './actions.ts';
 import { BlocksStore } from './blocks-store.ts';
 import { MessageStore } from './message-store.ts';
 import { EDIT_WINDOW_MS, isReactionEmoji, replySnippet, type OutboxOp } from './ops.ts';
-import { REFUSAL } from '@parley/rules';
+import { parseMentions, REFUSAL } from '@parley/rules';
 import { Outbox } from './outbox.ts';
 import { memoryStorage, type ClientStorage } from './storage.ts';
 
@@ -92,7 +92,7 @@ export interface FakeApi extends ParleyApi {
   readonly killed: boolean;
 }
 
-const PERSONAL: ReadonlySet<string> = new Set(['message.hidden', 'announcement.dismissed']);
+const PERSONAL: ReadonlySet<string> = new Set(['message.hidden', 'announcement.dismissed', 'notify.changed']);
 const NO_SUCH_MESSAGE = REFUSAL.noSuchMessage;
 
 export class FakeServer {
@@ -476,6 +476,10 @@ export class FakeServer {
       pinnedAt: row.pinnedAt,
       pinnedBy: row.pinnedBy,
       reactions: [...row.reactions].map(([emoji, userIds]) => ({ emoji, userIds: [...userIds] })),
+      // No membership here to check them against: whoever the text names.
+      mentions: parseMentions(row.body),
+      // Files are the media routes' (upload-store.test.ts fakes those): messages here carry none.
+      attachment: null,
       ...(viewer && this.#blocks.get(viewer)?.has(row.author.id) ? { authorBlocked: true as const } : {}),
     };
   }
@@ -551,6 +555,15 @@ export class FakeServer {
           this.append(a.partitionId, { type: 'announcement.dismissed', roomId: null, actorId: author.id, data: { id: a.id, userId: author.id } });
         }
         return { id: a.id, dismissed: true };
+      }
+      case 'read.mark':
+        return { roomId: op.roomId, eventId: op.eventId, moved: true };
+      case 'read.markAll':
+        return { rooms: [] };
+      case 'notify.set': {
+        const data = { roomId: op.roomId, userId: author.id, level: op.level };
+        if (partitionId) this.append(partitionId, { type: 'notify.changed', roomId: op.roomId, actorId: author.id, data });
+        return data;
       }
       default:
         break;

@@ -19,7 +19,14 @@ describe.skipIf(!baseUrl)('migrations and partition templates on PostgreSQL', ()
   });
 
   test('global migrations apply once; a second run applies nothing', async () => {
-    expect(await migrateToLatest(handle.db)).toEqual(['0001_accounts_partitions', '0002_cluster', '0003_blocks', '0004_rejoin_and_admin_setup', '0005_profiles']);
+    expect(await migrateToLatest(handle.db)).toEqual([
+      '0001_accounts_partitions',
+      '0002_cluster',
+      '0003_blocks',
+      '0004_rejoin_and_admin_setup',
+      '0005_profiles',
+      '0006_push',
+    ]);
     expect(await migrateToLatest(handle.db)).toEqual([]);
     for (const t of ['users', 'sessions', 'partitions', 'memberships', 'nodes', 'leases', 'audit_log', 'blocks', 'past_memberships', 'admin_setup_tokens']) {
       expect(await tableExists(handle.db, t)).toBe(true);

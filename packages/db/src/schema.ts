@@ -300,6 +300,24 @@ export interface PastMembershipTable {
   ended_at: DefaultTimestamp;
 }
 
+/** A browser's Web Push subscription, for the user signed in there (db/migrations/0006_push.ts). */
+export interface PushSubscriptionTable {
+  endpoint: string;
+  user_id: string;
+  /** The browser's P-256 public key and auth secret (base64url): the payload is encrypted to them. */
+  p256dh: string;
+  auth: string;
+  created_at: DefaultTimestamp;
+}
+
+/** The server's VAPID key pair (base64url), one row (`id` 1). */
+export interface PushVapidTable {
+  id: number;
+  public_key: string;
+  private_key: string;
+  created_at: DefaultTimestamp;
+}
+
 /** One-time setup tokens (SHA-256 hashes), printed by a node while no administrator exists. */
 export interface AdminSetupTokenTable {
   token_hash: string;
@@ -319,6 +337,8 @@ export interface GlobalTables {
   past_memberships: PastMembershipTable;
   admin_setup_tokens: AdminSetupTokenTable;
   avatars: AvatarTable;
+  push_subscriptions: PushSubscriptionTable;
+  push_vapid: PushVapidTable;
 }
 
 /** The per-partition tables: each exists once per partition as `<name>_<partitionId>`. */

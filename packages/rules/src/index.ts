@@ -10,3 +10,7 @@ export * from './accounts.ts';
 export * from './refusals.ts';
 export * from './notes.ts';
 export * from './search.ts';
+export * from './mentions.ts';
+export * from './media.ts';
+export * from './profiles.ts';
+export * from './read.ts';

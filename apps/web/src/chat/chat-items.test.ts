@@ -26,10 +26,12 @@ function message(n: number, overrides: Partial<ChatMessage> = {}): ChatMessage {
     pinnedAt: null,
     pinnedBy: null,
     reactions: [],
+    mentions: [],
     authorBlocked: false,
     pendingOps: 0,
     opError: null,
     opErrorId: null,
+    attachment: null,
     ...overrides,
   };
 }

@@ -1,4 +1,5 @@
-import type { ChatMessage, ChatReaction, ReplyRef } from '@parley/client';
+import type { ChatAttachment, ChatMessage, ChatReaction, ReplyRef } from '@parley/client';
+import type { ReadInfo } from '../attention/receipts.ts';
 
 /** One row of the message list. */
 export interface ChatItem {
@@ -22,6 +23,8 @@ export interface ChatItem {
   pinnedAt: string | null;
   pinnedBy: string | null;
   reactions: readonly ChatReaction[];
+  /** Who it mentions (user ids, `'room'`): a row mentioning me is highlighted. */
+  mentions?: readonly string[] | undefined;
   /** I blocked the author: shown collapsed until opened. */
   authorBlocked: boolean;
   /** My changes to it still on their way ("saving…"). */
@@ -29,6 +32,12 @@ export interface ChatItem {
   /** Why my latest change to it was refused; `opErrorId` dismisses it. */
   opError: string | null;
   opErrorId: string | null;
+  /** Its file: a thumbnail or a chip, with the upload's progress while it is mine and on its way. */
+  attachment: (ChatAttachment & { readonly partitionId: string }) | null;
+  /** Its position in the workspace's event log (null while on its way): read positions compare with it. */
+  eventId: number | null;
+  /** Mine and read by someone (receipts, `attention/receipts.ts`). */
+  read?: ReadInfo | undefined;
 }
 
 /** Rows by the same author closer than this share one header (as most chat apps group them). */
@@ -62,10 +71,13 @@ export function toChatItems(messages: readonly ChatMessage[], me: { id: string; 
     pinnedAt: m.pinnedAt ?? null,
     pinnedBy: m.pinnedBy ?? null,
     reactions: m.reactions ?? [],
+    mentions: m.mentions ?? [],
     authorBlocked: m.authorBlocked ?? false,
     pendingOps: m.pendingOps ?? 0,
     opError: m.opError ?? null,
     opErrorId: m.opErrorId ?? null,
+    attachment: m.attachment ? { ...m.attachment, partitionId: m.partitionId } : null,
+    eventId: m.eventId ?? null,
   }));
   return rows.map((row, i) => {
     const previous = rows[i - 1];

@@ -1,5 +1,7 @@
 import { markdownToText } from '@parley/client';
-import { useId, useRef, useState, type FormEvent, type KeyboardEvent, type Ref } from 'react';
+import { useId, useRef, useState, type ClipboardEvent, type FormEvent, type KeyboardEvent, type ReactNode, type Ref } from 'react';
+import { MentionSuggestions } from '../mentions/mention-suggestions.tsx';
+import { useMentionAutocomplete } from '../mentions/use-mention-autocomplete.ts';
 import { checkDraft } from './message-draft.ts';
 
 /** The message being answered, as the composer names it. */
@@ -24,6 +26,14 @@ export interface ComposerProps {
   /** Up-arrow in an empty field: edit my last message. True when there was one to edit. */
   onEditLast?: (() => boolean) | undefined;
   inputRef?: Ref<HTMLTextAreaElement> | undefined;
+  /** Before the field (the paperclip). */
+  tools?: ReactNode;
+  /** Above the field: the file that goes with the message, or why it could not. */
+  attachment?: ReactNode;
+  /** A file is attached: the text may be empty. */
+  hasFile?: boolean;
+  /** Files pasted into the field (a screenshot from the clipboard). */
+  onPasteFiles?: ((files: File[]) => void) | undefined;
 }
 
 /** Enter sends, Shift+Enter starts a new line; Up-arrow in an empty field edits my last message. */
@@ -36,13 +46,21 @@ export function Composer({
   onCancelReply,
   onEditLast,
   inputRef: outerRef,
+  tools = null,
+  attachment = null,
+  hasFile = false,
+  onPasteFiles,
 }: ComposerProps) {
   const [text, setText] = useState('');
   const ownRef = useRef<HTMLTextAreaElement>(null);
+  // `@` suggests the room's members; the names inserted go out as mention tokens.
+  const mention = useMentionAutocomplete(text, setText, ownRef);
   const inputId = useId();
   const hintId = useId();
   const replyId = useId();
-  const draft = checkDraft(text);
+  const checked = checkDraft(text);
+  // With a file the text is a caption, and may be empty.
+  const draft = hasFile && checked.problem === 'empty' ? { ...checked, canSend: true, problem: null } : checked;
   const disabled = disabledReason !== null;
 
   const setInput = (el: HTMLTextAreaElement | null) => {
@@ -53,7 +71,8 @@ export function Composer({
 
   const send = () => {
     if (disabled || !draft.canSend) return;
-    onSend(draft.body);
+    onSend(mention.encode(draft.body));
+    mention.reset();
     setText('');
     ownRef.current?.focus();
   };
@@ -63,9 +82,17 @@ export function Composer({
     send();
   };
 
+  const onPaste = (event: ClipboardEvent<HTMLTextAreaElement>) => {
+    const files = [...(event.clipboardData?.files ?? [])];
+    if (files.length === 0 || !onPasteFiles) return;
+    event.preventDefault();
+    onPasteFiles(files);
+  };
+
   const onKeyDown = (event: KeyboardEvent<HTMLTextAreaElement>) => {
     // While an IME is composing (Japanese, Chinese, …), its keys are its own.
     if (event.nativeEvent.isComposing) return;
+    if (mention.onKeyDown(event)) return;
     if (event.key === 'Escape' && replyingTo) {
       event.preventDefault();
       onCancelReply?.();
@@ -102,7 +129,10 @@ export function Composer({
       <label htmlFor={inputId} className="visually-hidden">
         Message {roomLabel}
       </label>
+      {!disabled && attachment}
+      {!disabled && <MentionSuggestions mention={mention} />}
       <div className="composer-row">
+        {!disabled && tools}
         <textarea
           id={inputId}
           ref={setInput}
@@ -113,9 +143,13 @@ export function Composer({
           placeholder={disabled ? '' : `Message ${roomLabel}`}
           onChange={(event) => {
             setText(event.target.value);
+            mention.typed(event.target);
             if (event.target.value.trim()) onTyping?.();
           }}
+          onSelect={(event) => mention.track(event.currentTarget)}
+          {...mention.inputProps}
           onKeyDown={onKeyDown}
+          onPaste={onPaste}
           disabled={disabled}
           aria-describedby={replyingTo && !disabled ? `${replyId} ${hintId}` : hintId}
           aria-invalid={draft.problem === 'too-long' || undefined}

@@ -1,5 +1,6 @@
 import { useMemo, type ReactNode } from 'react';
 import { parseMarkdown, type MdBlock, type MdInline } from '@parley/client';
+import { MentionChip } from '../mentions/mention-chip.tsx';
 
 const SAFE_HREF = /^(https?:\/\/|mailto:)/i;
 
@@ -98,6 +99,8 @@ function Inline({ node }: { node: MdInline }): ReactNode {
       );
     case 'code':
       return <code className="md-code">{node.text}</code>;
+    case 'mention':
+      return <MentionChip target={node.target} />;
     case 'link':
       // The parser only makes these; checked again where it becomes an attribute.
       if (!SAFE_HREF.test(node.href)) return node.text;

@@ -1,4 +1,6 @@
 import { useEffect, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
+import { decodeMentions, encodeMentions } from '@parley/client';
+import { useMentionScope } from '../mentions/mention-context.tsx';
 
 export interface MessageEditFormProps {
   initial: string;
@@ -9,7 +11,10 @@ export interface MessageEditFormProps {
 
 /** A message's text edited in place: Enter saves, Shift+Enter adds a line, Escape cancels. */
 export function MessageEditForm({ initial, onSave, onCancel }: MessageEditFormProps) {
-  const [text, setText] = useState(initial);
+  const scope = useMentionScope();
+  // Mention tokens read as "@Name" while editing, and go back as tokens.
+  const [decoded] = useState(() => (scope ? decodeMentions(initial, scope.nameOf) : { text: initial, picked: [] }));
+  const [text, setText] = useState(decoded.text);
   const [error, setError] = useState<string | null>(null);
   const inputRef = useRef<HTMLTextAreaElement>(null);
   useEffect(() => {
@@ -21,7 +26,7 @@ export function MessageEditForm({ initial, onSave, onCancel }: MessageEditFormPr
 
   const save = () => {
     try {
-      onSave(text);
+      onSave(encodeMentions(text, decoded.picked));
     } catch (e) {
       setError(e instanceof Error ? e.message : 'Could not change the message.');
     }

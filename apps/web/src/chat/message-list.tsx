@@ -1,7 +1,8 @@
-import { useCallback, useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent } from 'react';
+import { Fragment, useCallback, useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent } from 'react';
 import type { ChatItem } from './chat-items.ts';
 import { MessageRow, type RowContext } from './message-row.tsx';
 import { useAutoLoadOlder } from './use-auto-load-older.ts';
+import '../attention/attention.css';
 
 export interface MessageListProps {
   /** `#general`, or a direct message's people ("Ada, Grace"). */
@@ -25,6 +26,8 @@ export interface MessageListProps {
   loadingNewer?: boolean;
   onLoadNewer?: () => void;
   onShowLatest?: () => void;
+  /** The first unread message when the room was opened: a "New" divider goes before it, and the view opens there. */
+  newMarkerKey?: string | null;
 }
 
 /** How close to the bottom still counts as "reading the latest" (px). */
@@ -38,7 +41,7 @@ const HIGHLIGHT_MS = 2000;
  * last focused, else the newest); the arrow keys, Home and End move between them.
  */
 export function MessageList(props: MessageListProps) {
-  const { items, roomLabel, jumpTarget, onJumpMissed, detached = false } = props;
+  const { items, roomLabel, jumpTarget, onJumpMissed, detached = false, newMarkerKey = null } = props;
   const scrollerRef = useRef<HTMLDivElement>(null);
   const stickToBottom = useRef(true);
   const distanceFromBottomBeforeOlder = useRef<number | null>(null);
@@ -80,6 +83,20 @@ export function MessageList(props: MessageListProps) {
     row.focus({ preventScroll: true });
     setHighlighted(jumpTarget.messageId);
   }, [jumpTarget, items, onJumpMissed]);
+
+  // Opening a room with unread messages lands at the "New" divider (once; a jump wins).
+  const landedAt = useRef<string | null>(null);
+  useEffect(() => {
+    if (!newMarkerKey || landedAt.current === newMarkerKey || jumpTarget) return;
+    landedAt.current = newMarkerKey;
+    const el = scrollerRef.current;
+    const divider = el?.querySelector<HTMLElement>('.new-divider');
+    if (!el || !divider) return;
+    divider.scrollIntoView?.({ block: 'start' });
+    const near = el.scrollHeight - el.scrollTop - el.clientHeight < STICKY_BOTTOM_PX;
+    stickToBottom.current = near;
+    setAtBottom(near);
+  }, [newMarkerKey, jumpTarget]);
 
   useEffect(() => {
     if (highlighted === null) return;
@@ -161,14 +178,20 @@ export function MessageList(props: MessageListProps) {
         </div>
         <ol className="messages" aria-label={`Messages in ${roomLabel}`} onKeyDown={onRowsKeyDown}>
           {items.map((item) => (
-            <MessageRow
-              key={item.key}
-              item={item}
-              ctx={props.rowContext}
-              tabbable={item.key === tabbableKey}
-              highlighted={item.id !== null && item.id === highlighted}
-              onFocusRow={onFocusRow}
-            />
+            <Fragment key={item.key}>
+              {item.key === newMarkerKey && (
+                <li className="new-divider" role="separator" aria-label="New messages">
+                  New
+                </li>
+              )}
+              <MessageRow
+                item={item}
+                ctx={props.rowContext}
+                tabbable={item.key === tabbableKey}
+                highlighted={item.id !== null && item.id === highlighted}
+                onFocusRow={onFocusRow}
+              />
+            </Fragment>
           ))}
         </ol>
         {detached && (

@@ -27,6 +27,8 @@ function item(overrides: Partial<ChatItem> = {}): ChatItem {
     pendingOps: 0,
     opError: null,
     opErrorId: null,
+    attachment: null,
+    eventId: 1,
     ...overrides,
   };
 }

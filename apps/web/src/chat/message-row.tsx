@@ -1,7 +1,10 @@
 import { memo, useRef, useState, type FocusEvent, type KeyboardEvent } from 'react';
 import type { MessageActionsView } from '@parley/client/react';
+import { mentionsUser } from '@parley/client';
 import { formatFullTime, formatMessageTime } from '../lib/format-time.ts';
-import { Avatar } from './avatar.tsx';
+import { PersonAvatar, PersonName, PersonStatus } from '../profile/person.tsx';
+import { AttachmentView } from '../attachments/attachment-view.tsx';
+import { ReadMark } from '../attention/read-mark.tsx';
 import { BlockedMessage } from './blocked-message.tsx';
 import type { ChatItem } from './chat-items.ts';
 import { hasActions, MessageActionSheet, MessageToolbar, type ActionHandlers } from './message-actions.tsx';
@@ -127,6 +130,8 @@ export const MessageRow = memo(function MessageRow({ item, ctx, tabbable, highli
     item.deletedAt ? 'deleted' : '',
     item.pinnedAt ? 'pinned' : '',
     highlighted ? 'highlighted' : '',
+    // Someone else's message that mentions me (or @room).
+    !mine && mentionsUser(item.mentions, ctx.room.myId) ? 'mentions-me' : '',
     toolbarWanted && offersActions ? 'actions-open' : '',
   ]
     .filter(Boolean)
@@ -153,7 +158,7 @@ export const MessageRow = memo(function MessageRow({ item, ctx, tabbable, highli
           <span className="saving-mark">saving…</span>
         </>
       )}
-      {mine && <StatusIcon status={item.status} />}
+      {mine && (item.read ? <ReadMark info={item.read} /> : <StatusIcon status={item.status} />)}
     </>
   );
 
@@ -192,7 +197,7 @@ export const MessageRow = memo(function MessageRow({ item, ctx, tabbable, highli
           }}
         />
       )}
-      {item.showHeader && !collapsed ? <Avatar id={item.authorId} name={item.authorName} /> : <span className="avatar-space" />}
+      {item.showHeader && !collapsed ? <PersonAvatar userId={item.authorId} name={item.authorName} /> : <span className="avatar-space" />}
       <div className="message-content">
         {collapsed ? (
           <BlockedMessage onShow={() => setRevealed(true)} />
@@ -200,7 +205,8 @@ export const MessageRow = memo(function MessageRow({ item, ctx, tabbable, highli
           <>
             {item.showHeader ? (
               <div className="message-header">
-                <span className="author">{item.authorName}</span>
+                <PersonName className="author" userId={item.authorId} fallback={item.authorName} />
+                <PersonStatus userId={item.authorId} className="person-status author-status" />
                 <time dateTime={item.createdAt} title={formatFullTime(item.createdAt)}>
                   {formatMessageTime(item.createdAt)}
                 </time>
@@ -217,6 +223,9 @@ export const MessageRow = memo(function MessageRow({ item, ctx, tabbable, highli
             ) : (
               /* The safe Markdown subset as React elements: never parsed as HTML. */
               <MessageBody className="message-body" body={item.body} trailing={trailing} />
+            )}
+            {item.attachment && !item.deletedAt && (
+              <AttachmentView attachment={item.attachment} status={item.status} onCancel={() => ctx.onDiscard(item.clientId)} />
             )}
             <Reactions reactions={item.reactions} nameOf={ctx.nameOf} onToggle={abilities.react ? (emoji) => handlers.onReact(emoji) : undefined} />
             {item.authorBlocked && (

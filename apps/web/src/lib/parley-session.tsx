@@ -1,5 +1,5 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, type ReactNode } from 'react';
-import { createParleyClient, indexedDbStorage, memoryStorage, type ParleyClient } from '@parley/client';
+import { createParleyClient, indexedDbStorage, isReadOp, memoryStorage, type ParleyClient } from '@parley/client';
 import { ParleyProvider, useParleyClient } from '@parley/client/react';
 
 /** The IndexedDB database holding one user's outbox and recent messages. */
@@ -45,7 +45,8 @@ export function ParleySession({ userId, children }: { userId: string; children: 
 export function useSignOut(signOut: () => void, confirm: (question: string) => boolean = (q) => window.confirm(q)) {
   const client = useParleyClient();
   return useCallback(() => {
-    const waiting = client.outbox.getSnapshot().filter((e) => e.status !== 'failed').length;
+    // A read mark lost costs a stale unread count, not something the person wrote.
+    const waiting = client.outbox.getSnapshot().filter((e) => e.status !== 'failed' && (e.kind !== 'op' || !isReadOp(e.op))).length;
     if (waiting > 0) {
       const what = waiting === 1 ? '1 message has' : `${waiting} messages have`;
       if (!confirm(`${what} not been sent yet and will be lost if you sign out now. Sign out anyway?`)) return;

@@ -36,6 +36,12 @@ describe('routeRequest', () => {
     }
   });
 
+  test('attachments are never intercepted: opening or downloading one is always the server’s answer', () => {
+    expect(route(get('/media/acme/0197a000-0000-7000-8000-000000000001', 'navigate'))).toBe('passthrough');
+    expect(route(get('/media/acme/0197a000-0000-7000-8000-000000000001/thumb'))).toBe('passthrough');
+    expect(route(get('/mediafile', 'navigate'))).toBe('network-first');
+  });
+
   test('only exact probe paths are excluded, not look-alikes', () => {
     expect(route(get('/trpcx', 'navigate'))).toBe('network-first');
     expect(route(get('/healthy', 'navigate'))).toBe('network-first');

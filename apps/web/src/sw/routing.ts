@@ -19,9 +19,11 @@ export interface RoutableRequest {
 /**
  * Live data and probes: answering these from a cache would show a signed-out person's data, a
  * dead server as alive, or stale metrics. `/trpc` is both HTTP and the WebSocket (whose upgrade
- * never reaches a service worker, but a navigation to it might).
+ * never reaches a service worker, but a navigation to it might). `/media`: a file opened or
+ * downloaded must be the server's answer (with its access check, `Content-Disposition` and
+ * `nosniff`), never the app's page in its place when the network is slow.
  */
-const NEVER_INTERCEPTED = ['/trpc', '/live', '/ready', '/health', '/metrics'];
+const NEVER_INTERCEPTED = ['/trpc', '/live', '/ready', '/health', '/metrics', '/media'];
 
 /** Vite's output folder for hashed files (`build.assetsDir`). */
 export const HASHED_ASSETS_PREFIX = '/assets/';

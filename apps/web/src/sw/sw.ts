@@ -40,6 +40,60 @@ self.addEventListener('activate', (event) => {
   );
 });
 
+function pushPayload(data: PushMessageData | null): { title?: unknown; body?: unknown; tag?: unknown; url?: unknown } | null {
+  try {
+    return (data?.json() as { title?: unknown } | null) ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * A Web Push (the server's `push.service.ts`: a mention or a message the room's level asks for),
+ * shown unless a Parley window is in use right now. A window open but hidden shows its own
+ * notification of the same message: the same tag, so one replaces the other.
+ */
+self.addEventListener('push', (event) => {
+  const payload = pushPayload(event.data);
+  if (!payload || typeof payload.title !== 'string') return;
+  const { title } = payload;
+  const options: NotificationOptions = {
+    body: typeof payload.body === 'string' ? payload.body : '',
+    data: { url: typeof payload.url === 'string' ? payload.url : '/' },
+    ...(typeof payload.tag === 'string' ? { tag: payload.tag } : {}),
+  };
+  event.waitUntil(
+    (async () => {
+      const windows = await self.clients.matchAll({ type: 'window', includeUncontrolled: true });
+      if (windows.some((w) => w.focused && w.visibilityState === 'visible')) return;
+      await self.registration.showNotification(title, options);
+    })(),
+  );
+});
+
+/**
+ * A click on a notification (notifications/notification-center.tsx made it): the app's window
+ * is told where to go (its hash route, the message) and focused; with none open, it opens there.
+ */
+self.addEventListener('notificationclick', (event) => {
+  event.notification.close();
+  const data = event.notification.data as { url?: unknown } | null;
+  const target = new URL(typeof data?.url === 'string' ? data.url : '/', self.location.origin);
+  if (target.origin !== self.location.origin) return;
+  event.waitUntil(
+    (async () => {
+      const windows = await self.clients.matchAll({ type: 'window', includeUncontrolled: true });
+      const open = windows.find((w) => new URL(w.url).origin === target.origin);
+      if (open) {
+        open.postMessage({ type: 'parley.open', url: target.href });
+        await open.focus();
+        return;
+      }
+      await self.clients.openWindow(target.href);
+    })(),
+  );
+});
+
 self.addEventListener('fetch', (event) => {
   const route = routeRequest(event.request, self.location.origin, precached);
   if (route === 'network-first') event.respondWith(networkFirst(event.request));

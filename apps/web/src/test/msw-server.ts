@@ -7,6 +7,7 @@ import { TRPC_ERROR_CODES_BY_KEY, type TRPC_ERROR_CODE_KEY, type TRPCClientOutgo
 import {
   hasRole,
   memberManagementRefusal,
+  parseMentions,
   REFUSAL,
   ROLE_NEEDED,
   type AppRouter,
@@ -29,6 +30,7 @@ import type {
   Room,
   RouterInputs,
 } from '../lib/trpc.ts';
+import { MockMedia } from './mock-media.ts';
 import {
   addToRoom,
   changeRoomRole,
@@ -43,6 +45,8 @@ import {
 import { roomAudience, roomItem, seedRoom, type Audience, type MockRoom, type PartitionState } from './mock-state.ts';
 import { MockMessageActions } from './mock-message-actions.ts';
 import { MockNotes } from './mock-notes.ts';
+import { MockProfiles } from './mock-profiles.ts';
+import { MockRead } from './mock-read.ts';
 
 /** happy-dom's `window.location.origin`: the SPA's own origin, where tRPC lives at `/trpc`. */
 export const ORIGIN = 'http://localhost:3000';
@@ -189,12 +193,50 @@ export class MockParley {
     once: (opId, run) => this.#host.once(opId, run),
   });
 
+  /** Profiles and avatar uploads (`mock-profiles.ts`): `parley.profiles.changeAs(…)`, `avatars`, `refuseNextUpload`. */
+  readonly profiles = new MockProfiles({
+    partitions: this.partitions,
+    access: (partitionId, min) => this.#access(partitionId, min),
+    signedIn: () => this.#signedIn(),
+    setMe: (me) => {
+      this.me = me;
+    },
+    append: (p, audience, make) => this.#append(p, audience, make),
+    once: (opId, run) => this.#host.once(opId, run),
+  });
+
+  /** Uploads and downloads (`mock-media.ts`): `parley.media.hold()`, `refuseNext(413, …)`, `stored`. */
+  readonly media = new MockMedia();
+
+  /** Read positions and receipts (`mock-read.ts`): `parley.read.readAs(…)`, `marks`, `receiptsOff`. */
+  readonly read = new MockRead({
+    partitions: this.partitions,
+    access: (partitionId, min) => this.#access(partitionId, min),
+    signedIn: () => this.#signedIn(),
+    append: (p, audience, make) => this.#append(p, audience, make),
+    once: (opId, run) => this.#host.once(opId, run),
+    messages: (p) => p.events.flatMap((e) => (e.type === 'message.created' ? [this.actions.current(e.data)] : [])),
+    displayName: (userId) => {
+      for (const p of this.partitions.values()) {
+        const member = p.members.find((m) => m.userId === userId);
+        if (member) return member.displayName;
+      }
+      return 'Someone';
+    },
+  });
+
   constructor(options: MockParleyOptions = {}) {
     this.me = options.me === undefined ? ADA : options.me;
     const seed = options.partitions ?? [{ partition: ACME, rooms: [GENERAL, RANDOM] }];
     for (const partition of seed) this.addPartition(partition);
     this.#procedures = this.#defaultProcedures();
-    this.#server = setupServer(...this.#eventStreamHandlers(), this.#batchHandler(), this.#socketHandler());
+    this.#server = setupServer(
+      ...this.#eventStreamHandlers(),
+      this.#batchHandler(),
+      this.#socketHandler(),
+      ...this.profiles.httpHandlers(ORIGIN),
+      ...this.media.handlers(ORIGIN),
+    );
   }
 
   /**
@@ -593,7 +635,7 @@ export class MockParley {
 
   #createMessage(
     partitionId: string,
-    fields: Pick<MessageDto, 'roomId' | 'clientId' | 'body' | 'authorId' | 'authorName'> & Partial<Pick<MessageDto, 'replyTo'>>,
+    fields: Pick<MessageDto, 'roomId' | 'clientId' | 'body' | 'authorId' | 'authorName'> & Partial<Pick<MessageDto, 'replyTo' | 'attachment'>>,
   ): { message: MessageDto; event: ParleyEvent } {
     let message!: MessageDto;
     const p = this.#partition(partitionId);
@@ -610,6 +652,9 @@ export class MockParley {
         pinnedAt: null,
         pinnedBy: null,
         reactions: [],
+        // Whoever the text names (the real server also checks they are in the room).
+        mentions: parseMentions(fields.body),
+        attachment: null,
         ...fields,
       };
       return { id, partitionId, roomId: fields.roomId, at: createdAt, actorId: fields.authorId, type: 'message.created', data: message };
@@ -636,6 +681,7 @@ export class MockParley {
           authorId: me.id,
           authorName: me.displayName,
           replyTo: input.replyTo ? this.actions.replyTarget(input.partitionId, input.roomId, input.replyTo) : null,
+          attachment: this.media.attachment(input.mediaId),
         }).message;
     await this.#beforeReply?.opened;
     return message;
@@ -693,6 +739,8 @@ export class MockParley {
       t.event.head.query(({ input }) => ({ lastEventId: this.#access(input.partitionId, 'viewer').p.events.length })),
       ...this.actions.procedures(t),
       ...this.notes.procedures(t),
+      ...this.profiles.procedures(t),
+      ...this.read.procedures(t),
       t.message.send.mutation(({ input }) => this.#send(input)),
       t.admin.nodes.query(() => {
         this.#administrator();

@@ -1,8 +1,12 @@
 import { useState } from 'react';
+import { useProfiles } from '@parley/client/react';
 import { formatRoute } from '../lib/route.ts';
 import { dmName } from '../lib/rooms.ts';
 import { canWrite, type Member, type Partition, type Room } from '../lib/trpc.ts';
+import { PersonAvatar } from '../profile/person.tsx';
 import { NewDmDialog } from './dm-new-dialog.tsx';
+import { UnreadBadge } from '../attention/unread-badge.tsx';
+import type { UnreadCounts } from './unread.ts';
 import './conversations.css';
 
 export interface DirectMessagesProps {
@@ -12,7 +16,8 @@ export interface DirectMessagesProps {
   rooms: Room[] | undefined;
   members: Member[] | undefined;
   activeRoomId: string | null;
-  unread: Record<string, number>;
+  /** Unread and mention counts per direct message (the open one's left out). */
+  unread: UnreadCounts;
   onOpenRoom: (roomId: string) => void;
   /** A link was followed (the drawer closes at phone widths). */
   onNavigated: () => void;
@@ -21,7 +26,9 @@ export interface DirectMessagesProps {
 /** The sidebar's "Direct messages": each named by its other people, and "New message". */
 export function DirectMessages({ partition, meId, rooms, members, activeRoomId, unread, onOpenRoom, onNavigated }: DirectMessagesProps) {
   const [composing, setComposing] = useState(false);
-  const nameOf = (userId: string) => members?.find((m) => m.userId === userId)?.displayName;
+  // Names as people call themselves now (live), else as the member list had them.
+  const profiles = useProfiles(partition.id);
+  const nameOf = (userId: string) => profiles[userId]?.displayName ?? members?.find((m) => m.userId === userId)?.displayName;
   const dms = (rooms ?? [])
     .filter((r) => r.kind === 'dm' && r.joined)
     .map((room) => ({ room, name: dmName(room.memberIds ?? [], meId, nameOf) }))
@@ -58,7 +65,7 @@ export function DirectMessages({ partition, meId, rooms, members, activeRoomId, 
       {rooms !== undefined && dms.length === 0 && !composing && <p className="hint">No direct messages yet.</p>}
       <ul className="room-list">
         {dms.map(({ room, name }) => {
-          const count = unread[room.id] ?? 0;
+          const count = unread[room.id]?.unread ?? 0;
           return (
             <li key={room.id}>
               <a
@@ -67,14 +74,11 @@ export function DirectMessages({ partition, meId, rooms, members, activeRoomId, 
                 aria-current={room.id === activeRoomId ? 'page' : undefined}
                 onClick={onNavigated}
               >
+                {oneOther(room, meId) && <PersonAvatar userId={oneOther(room, meId)!} name={name} size="small" imageOnly />}
                 <span className="room-name" title={name}>
                   {name}
                 </span>
-                {count > 0 && (
-                  <span className="badge" aria-label={`${count} unread`}>
-                    {count > 99 ? '99+' : count}
-                  </span>
-                )}
+                <UnreadBadge state={unread[room.id]} />
               </a>
             </li>
           );
@@ -82,4 +86,10 @@ export function DirectMessages({ partition, meId, rooms, members, activeRoomId, 
       </ul>
     </nav>
   );
+}
+
+/** The other person of a one-to-one direct message (null for a group one). */
+function oneOther(room: Room, meId: string): string | null {
+  const others = (room.memberIds ?? []).filter((id) => id !== meId);
+  return others.length === 1 ? others[0]! : null;
 }

@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import { usePresence } from '@parley/client/react';
 import { errorMessage } from '../lib/errors.ts';
 import { assignableRoles, canManageMember, canWrite, trpc, type AssignableRole, type Member, type Role } from '../lib/trpc.ts';
+import { PersonAvatar, PersonName, PersonStatus } from '../profile/person.tsx';
 import { BlockButton } from './block-button.tsx';
 import { PresenceDot } from './presence-dot.tsx';
 import { describePresence, formatLastSeen } from './presence-text.ts';
@@ -79,7 +80,11 @@ export function MemberList({ partitionId, members, me, onOpenRoom }: MemberListP
           return (
             <li key={m.userId} className={controlled || failed ? 'managed' : undefined}>
               {known && <PresenceDot status={p?.status ?? 'offline'} label={describePresence(p, now)} />}
-              <span className="member-name">{m.displayName}</span>
+              <PersonAvatar userId={m.userId} name={m.displayName} size="small" />
+              <span className="member-who">
+                <PersonName className="member-name" userId={m.userId} fallback={m.displayName} />
+                <PersonStatus userId={m.userId} />
+              </span>
               {known && p?.status === 'offline' && p.lastSeenAt !== null && <span className="last-seen">last seen {formatLastSeen(p.lastSeenAt, now)}</span>}
               {controlled ? <MemberControls member={m} myRole={me.role} manage={manage} /> : m.role !== 'member' && <span className="role">{m.role}</span>}
               {m.userId !== me.id && (

@@ -10,6 +10,11 @@ import { InvitePanel } from './invite-panel.tsx';
 import { MemberList } from './member-list.tsx';
 import { RoomGlyph } from './room-glyph.tsx';
 import { SidebarSearch } from '../search/sidebar-search.tsx';
+import { MarkAllRead } from '../attention/mark-all-read.tsx';
+import { ReceiptsToggle } from '../attention/receipts-toggle.tsx';
+import { UnreadBadge } from '../attention/unread-badge.tsx';
+import type { UnreadCounts } from './unread.ts';
+import { MeButton } from '../profile/me-button.tsx';
 
 export interface SidebarProps {
   me: Me;
@@ -17,7 +22,8 @@ export interface SidebarProps {
   partitions: Partition[];
   rooms: Room[] | undefined;
   route: Route;
-  unread: Record<string, number>;
+  /** Unread and mention counts per room (the open room's left out). */
+  unread: UnreadCounts;
   navigate: (route: Route) => void;
   onSignOut: () => void;
   signingOut: boolean;
@@ -114,6 +120,7 @@ export function Sidebar(props: SidebarProps) {
       <nav className="sidebar-section rooms" aria-label="Rooms">
         <div className="section-heading">
           <h2>Rooms</h2>
+          <MarkAllRead partitionId={partition.id} />
           {canWrite(partition.role) && (
             <button
               type="button"
@@ -141,7 +148,7 @@ export function Sidebar(props: SidebarProps) {
         ) : (
           <ul className="room-list">
             {joined.map((room) => {
-              const unread = props.unread[room.id] ?? 0;
+              const unread = props.unread[room.id]?.unread ?? 0;
               return (
                 <li key={room.id}>
                   <a
@@ -154,11 +161,7 @@ export function Sidebar(props: SidebarProps) {
                       <RoomGlyph kind={room.kind} />
                       {room.name}
                     </span>
-                    {unread > 0 && (
-                      <span className="badge" aria-label={`${unread} unread`}>
-                        {unread > 99 ? '99+' : unread}
-                      </span>
-                    )}
+                    <UnreadBadge state={props.unread[room.id]} />
                   </a>
                 </li>
               );
@@ -212,14 +215,8 @@ export function Sidebar(props: SidebarProps) {
       />
 
       <div className="sidebar-footer">
-        <div className="me">
-          <span className="me-name" title={me.displayName}>
-            {me.displayName}
-          </span>
-          <span className="me-username" title={`@${me.username}`}>
-            @{me.username}
-          </span>
-        </div>
+        <MeButton me={me} />
+        <ReceiptsToggle />
         {me.isAdmin && (
           <a className="button subtle admin-link" href={formatRoute({ view: 'admin' })}>
             Admin

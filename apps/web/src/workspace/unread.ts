@@ -1,26 +1,21 @@
-import type { ParleyEvent } from '../lib/trpc.ts';
+import type { RoomReadState } from '@parley/client';
 
-/** New messages per room since it was last open, for this page's session only. */
-export type UnreadCounts = Readonly<Record<string, number>>;
+/**
+ * Unread and mention counts per room, as `client.read` keeps them (server state, the same on
+ * every device of the user): see `attention/`.
+ */
+export type UnreadCounts = Readonly<Record<string, RoomReadState>>;
 
-/** Counts a message someone else wrote in a room that is not the open one. */
-export function countUnread(counts: UnreadCounts, event: ParleyEvent, at: { openRoomId: string | null; meId: string }): UnreadCounts {
-  if (event.type !== 'message.created') return counts;
-  const { roomId, authorId } = event.data;
-  if (roomId === at.openRoomId || authorId === at.meId) return counts;
-  return { ...counts, [roomId]: (counts[roomId] ?? 0) + 1 };
-}
-
-/** Opening a room reads it. */
-export function markRead(counts: UnreadCounts, roomId: string): UnreadCounts {
-  if (!counts[roomId]) return counts;
-  const { [roomId]: _read, ...rest } = counts;
+/** The counts the sidebar shows: the open room's are being read, so it shows none. */
+export function shownCounts(counts: UnreadCounts, openRoomId: string | null): UnreadCounts {
+  if (openRoomId === null || !counts[openRoomId]?.unread) return counts;
+  const { [openRoomId]: _open, ...rest } = counts;
   return rest;
 }
 
-/** What waits in the rooms other than the open one: the phone's menu button shows it. */
+/** What waits in the rooms other than the open one: the phone's menu button and the tab title show it. */
 export function unreadElsewhere(counts: UnreadCounts, openRoomId: string | null): number {
   let total = 0;
-  for (const [roomId, n] of Object.entries(counts)) if (roomId !== openRoomId) total += n;
+  for (const [roomId, state] of Object.entries(counts)) if (roomId !== openRoomId) total += state.unread;
   return total;
 }

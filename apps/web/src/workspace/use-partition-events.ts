@@ -90,6 +90,12 @@ export function usePartitionEvents(partitionId: string, { meId, onEvent, onMembe
             );
           }
           break;
+        case 'profile.updated':
+          // Names in the lists React Query holds; avatars and statuses live in client.profiles.
+          void utils.partition.members.invalidate({ partitionId });
+          void utils.room.members.invalidate({ partitionId });
+          if (event.data.userId === meId) void utils.auth.me.invalidate();
+          break;
         case 'message.created':
           break;
       }

@@ -1,9 +1,11 @@
 import { useCallback, useEffect, useMemo, useState, type ReactNode } from 'react';
+import { useProfiles, useReadState } from '@parley/client/react';
 import { ChatPane } from '../chat/chat-pane.tsx';
 import { errorMessage } from '../lib/errors.ts';
-import type { Route, WorkspaceRoute } from '../lib/route.ts';
+import { parseRoute, type Route, type WorkspaceRoute } from '../lib/route.ts';
+import { NotificationCenter } from '../notifications/notification-center.tsx';
 import { DEFAULT_ROOM_NAME, isDefaultRoom, roomLabel } from '../lib/rooms.ts';
-import { trpc, type Me, type ParleyEvent, type Partition, type Room } from '../lib/trpc.ts';
+import { trpc, type Me, type Partition, type Room } from '../lib/trpc.ts';
 import { NotesPane } from '../notes/notes-pane.tsx';
 import { SearchPane } from '../search/search-pane.tsx';
 import { BrowseRooms } from './browse-rooms.tsx';
@@ -11,7 +13,7 @@ import { ConnectionBanner } from './connection-banner.tsx';
 import { PaneHeader } from './pane-header.tsx';
 import { RoomExitNotice, useRoomExit } from './room-exit-notice.tsx';
 import { Sidebar } from './sidebar.tsx';
-import { countUnread, markRead, unreadElsewhere, type UnreadCounts } from './unread.ts';
+import { shownCounts, unreadElsewhere } from './unread.ts';
 import { UnreadElsewhereContext } from './unread-context.ts';
 import { useJoinRoom } from './use-join-room.ts';
 import { usePartitionEvents } from './use-partition-events.ts';
@@ -33,23 +35,23 @@ export function WorkspaceLayout({ me, partition, partitions, route, navigate, on
   const partitionId = partition.id;
   const utils = trpc.useUtils();
   const [sidebarOpen, setSidebarOpen] = useState(false);
-  const [unread, setUnread] = useState<UnreadCounts>({});
   const rooms = trpc.room.list.useQuery({ partitionId });
   const activeRoomId = route.view === 'room' ? route.roomId : null;
 
-  const onEvent = useCallback(
-    (event: ParleyEvent) => setUnread((u) => countUnread(u, event, { openRoomId: activeRoomId, meId: me.id })),
-    [activeRoomId, me.id],
-  );
+  // Unread and mention counts: the server's, live, the same on every device (attention/).
+  const readState = useReadState(partitionId);
+  const unread = useMemo(() => shownCounts(readState.rooms, activeRoomId), [readState.rooms, activeRoomId]);
   const partitionName = partition.name;
   const membershipEnded = useCallback(
     (removedBy: string | null) => onMembershipEnded(partitionId, removedBy ? `You were removed from ${partitionName}.` : `You left ${partitionName}.`),
     [onMembershipEnded, partitionId, partitionName],
   );
   const members = trpc.partition.members.useQuery({ partitionId });
+  // Everyone's name, status and avatar, live (profile.updated), for every pane of the workspace.
+  useProfiles(partitionId);
   const nameOf = useCallback((userId: string) => members.data?.find((m) => m.userId === userId)?.displayName, [members.data]);
   const roomExit = useRoomExit({ partitionId, meId: me.id, activeRoomId, nameOf, navigate });
-  const stream = usePartitionEvents(partitionId, { meId: me.id, onEvent, onMembershipEnded: membershipEnded, onRoomLeft: roomExit.onRoomLeft });
+  const stream = usePartitionEvents(partitionId, { meId: me.id, onMembershipEnded: membershipEnded, onRoomLeft: roomExit.onRoomLeft });
 
   const joined = useMemo(() => (rooms.data ?? []).filter((r) => r.joined), [rooms.data]);
   const defaultRoom = joined.find((r) => r.name.toLowerCase() === DEFAULT_ROOM_NAME) ?? joined[0];
@@ -60,11 +62,6 @@ export function WorkspaceLayout({ me, partition, partitions, route, navigate, on
       navigate({ view: 'room', partitionId, roomId: defaultRoom.id }, { replace: true });
     }
   }, [route, defaultRoom, partitionId, navigate]);
-
-  useEffect(() => {
-    if (!activeRoomId) return;
-    setUnread((u) => markRead(u, activeRoomId));
-  }, [activeRoomId]);
 
   const totalUnread = unreadElsewhere(unread, null);
   useEffect(() => {
@@ -98,6 +95,7 @@ export function WorkspaceLayout({ me, partition, partitions, route, navigate, on
   });
 
   const openRoom = (roomId: string) => navigate({ view: 'room', partitionId, roomId });
+  const openHash = useCallback((hash: string) => navigate(parseRoute(hash)), [navigate]);
   const openSidebar = () => setSidebarOpen(true);
 
   let main;
@@ -169,6 +167,7 @@ export function WorkspaceLayout({ me, partition, partitions, route, navigate, on
         <div className="scrim" aria-hidden="true" onClick={() => setSidebarOpen(false)} />
         <main className="main">
           <ConnectionBanner />
+          <NotificationCenter partitionId={partitionId} meId={me.id} rooms={rooms.data} nameOf={nameOf} openHash={openHash} />
           {roomExit.notice && <RoomExitNotice text={roomExit.notice} onDismiss={roomExit.dismiss} />}
           {main}
         </main>

@@ -2,7 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import { pt, type Database, type EventRow, type PartitionId } from '@parley/db';
 import type { NewEvent, ParleyEvent } from './event.types.ts';
 
-const MESSAGE_DEFAULTS = { replyTo: null, editedAt: null, deletedAt: null, pinnedAt: null, pinnedBy: null, reactions: [] };
+const MESSAGE_DEFAULTS = { replyTo: null, editedAt: null, deletedAt: null, pinnedAt: null, pinnedBy: null, reactions: [], mentions: [], attachment: null };
 
 /** Rebuilds the wire event from its row. A created message's position and time are the event's. */
 export function toParleyEvent(partitionId: string, row: EventRow): ParleyEvent {

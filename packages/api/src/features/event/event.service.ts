@@ -34,9 +34,18 @@ function isCreatedWith(event: ParleyEvent, userId: string): boolean {
   return event.type === 'room.created' && event.data.kind !== 'public' && Boolean(event.data.memberIds?.includes(userId));
 }
 
-/** Someone else's personal event (their "delete for me", their dismissals): never anyone else's business. */
+/**
+ * Someone else's personal event (their "delete for me", their dismissals, how far they read
+ * where receipts do not apply): never anyone else's business.
+ */
 function isOthersPersonal(event: ParleyEvent, userId: string): boolean {
+  if (event.type === 'read.updated') return !event.data.receipts && event.data.userId !== userId;
   return PERSONAL_EVENT_TYPES.has(event.type) && (event.data as { userId?: string }).userId !== userId;
+}
+
+/** Someone else's read position, for a reader who turned receipts off (they see none). */
+function isUnwantedReceipt(event: ParleyEvent, userId: string, receipts: boolean): boolean {
+  return !receipts && event.type === 'read.updated' && event.data.userId !== userId;
 }
 
 /**
@@ -84,6 +93,8 @@ export class Visibility {
   constructor(
     private readonly userId: string,
     rooms: Iterable<string>,
+    /** The reader's receipts setting (as their session read it): off, they get no one else's `read.updated`. */
+    private readonly receipts = true,
   ) {
     this.rooms = roomsOf([...rooms]);
   }
@@ -97,7 +108,7 @@ export class Visibility {
       deleteRoom(this.rooms, event.data.roomId);
       return true;
     }
-    if (isOthersPersonal(event, this.userId)) return false;
+    if (isOthersPersonal(event, this.userId) || isUnwantedReceipt(event, this.userId, this.receipts)) return false;
     if (event.roomId === null || isPublicRoomNews(event)) return true;
     return hasRoom(this.rooms, event.roomId);
   }
@@ -402,7 +413,7 @@ class EventStream implements AsyncIterableIterator<Envelope, undefined>, QueueWa
     this.disconnect = ctx.presence.connect(partitionId, ctx.user.id);
     const rooms = await listUserRoomIds(ctx.db, partitionId, ctx.user.id);
     filter.known(rooms);
-    this.visibility = new Visibility(ctx.user.id, rooms);
+    this.visibility = new Visibility(ctx.user.id, rooms, ctx.user.receipts_enabled !== false);
     this.last = this.lastEventId ?? feed.lastId;
     this.blocked = nonEmptyOr(await blockedIds(ctx, ctx.user.id), NO_ONE);
     this.startReplay(feed.lastId);

@@ -2,7 +2,10 @@ import type { Role } from '@parley/db';
 import type { AnnouncementDto } from '../announcement/announcement.types.ts';
 import type { MessageDto } from '../message/message.types.ts';
 import type { NoteDto, NoteLockData, NoteSavedData, NoteUnlockedData } from '../note/note.types.ts';
+import type { ProfileDto } from '../profile/profile.types.ts';
+import type { ReadUpdatedData } from '../read/read.types.ts';
 import type { RoomDto, RoomRole } from '../room/room.types.ts';
+import type { NotifyChange } from '../notify/notify.types.ts';
 
 /** The envelope every durable event carries. `id` is dense per partition: 1, 2, 3, … */
 export interface EventEnvelope {
@@ -45,6 +48,8 @@ export type ParleyEvent = EventEnvelope &
     | { type: 'announcement.created'; data: AnnouncementDto }
     /** One person dismissed an announcement: seen by that person's streams alone. */
     | { type: 'announcement.dismissed'; data: { id: string; userId: string } }
+    /** One person changed how a room notifies them: seen by that person's streams alone (their other devices follow). */
+    | { type: 'notify.changed'; data: NotifyChange }
     | { type: 'partition.joined'; data: { userId: string; displayName: string; role: string } }
     /** An owner or admin gave a member another role. */
     | { type: 'partition.role_changed'; data: { userId: string; role: Role; previousRole: Role } }
@@ -64,12 +69,19 @@ export type ParleyEvent = EventEnvelope &
     /** The lock ended: `released` by the holder, `expired` or `session-ended` (the sweep, or the next taker), `forced` by an owner or admin. */
     | { type: 'note.unlocked'; data: NoteUnlockedData }
     | { type: 'note.deleted'; data: { id: string; deletedBy: string; deletedAt: string } }
+    /**
+     * A member read a room up to `eventId` (their position only moves forward). Their own streams
+     * always get it; the room's other members only when `receipts` (see read.types.ts).
+     */
+    | { type: 'read.updated'; data: ReadUpdatedData }
+    /** A member changed their display name, status or avatar: every workspace they are in gets it (`roomId` null). */
+    | { type: 'profile.updated'; data: ProfileDto }
   );
 
 export type ParleyEventType = ParleyEvent['type'];
 
 /** Events only the person named in `data.userId` may see (their own "delete for me", dismissals). */
-export const PERSONAL_EVENT_TYPES: ReadonlySet<ParleyEventType> = new Set(['message.hidden', 'announcement.dismissed']);
+export const PERSONAL_EVENT_TYPES: ReadonlySet<ParleyEventType> = new Set(['message.hidden', 'announcement.dismissed', 'notify.changed']);
 
 /** What a service hands to `appendEvents`: the envelope's id, partition and time come from the log. */
 export type NewEvent = {

@@ -3,6 +3,9 @@ import type { Database, Role, RoomRole } from '@parley/db';
 import { canManageRoom, editWindowClosed, PINS_PER_ROOM, REFUSAL } from '@parley/rules';
 import { AppError } from '../../errors.ts';
 import { commitChange } from '../event/event.commit.ts';
+import { resolveMentions } from '../mention/mention.service.ts';
+import { deleteMediaInTx, deleteStoredObject } from '../media/media.service.ts';
+import type { StoredBytes } from '../media/media.storage.ts';
 import { assertRoomMember, findRoom } from '../room/room.service.ts';
 import * as repo from './message.repo.ts';
 import { EDIT_WINDOW_MS, type DeleteMessageInput, type EditMessageInput, type ListPinsInput, type MessageRefInput } from './message.schema.ts';
@@ -63,6 +66,9 @@ export async function editMessage(ctx: Acting, input: EditMessageInput) {
     }
     const unchanged = { id: message.id, roomId: message.room_id, body: message.body, editedAt: message.edited_at ?? null };
     if (message.body === input.body) return { result: unchanged, events: [] };
+    // New mentions in the text must be of room members (as when sending); they notify nobody
+    // and `mentions` stays as sent (see MessageDto.mentions).
+    await resolveMentions({ ...ctx, db: trx }, message.room_id, input.body, message.mentions);
     const { edited_at } = await repo.updateMessageBody(trx, ctx.partitionId, message.id, input.body);
     const data = { id: message.id, roomId: message.room_id, body: input.body, editedAt: edited_at! };
     return {
@@ -81,7 +87,9 @@ export async function editMessage(ctx: Acting, input: EditMessageInput) {
  * record); anyone in the room may.
  */
 export async function deleteMessage(ctx: Acting, input: DeleteMessageInput) {
-  return commitChange<DeleteResult>(ctx, { opId: input.opId, kind: `message.delete.${input.scope}` }, async (trx) => {
+  // Its file's S3 object, deleted once the tombstone is committed.
+  let removedFile: StoredBytes | null = null;
+  const deleted = await commitChange<DeleteResult>(ctx, { opId: input.opId, kind: `message.delete.${input.scope}` }, async (trx) => {
     const { message, roomRole } = await messageToChange(trx, ctx, input.messageId);
     if (input.scope === 'me') {
       const hidden = await repo.insertHide(trx, ctx.partitionId, message.id, ctx.user.id);
@@ -99,6 +107,7 @@ export async function deleteMessage(ctx: Acting, input: DeleteMessageInput) {
       if (!moderator) throw new AppError('FORBIDDEN', REFUSAL.notMessageModerator);
     }
     const deletedAt = await repo.tombstoneMessage(trx, ctx.partitionId, message, ctx.user.id);
+    removedFile = message.media_id ? await deleteMediaInTx(trx, ctx.partitionId, message.media_id) : null;
     return {
       result,
       events: [
@@ -111,6 +120,8 @@ export async function deleteMessage(ctx: Acting, input: DeleteMessageInput) {
       ],
     };
   });
+  await deleteStoredObject(ctx, removedFile);
+  return deleted;
 }
 
 /** Pins or unpins a message of a room you are in (members and up; a viewer cannot). */

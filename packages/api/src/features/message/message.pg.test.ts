@@ -61,13 +61,14 @@ describe.skipIf(!baseUrl)('message send on PostgreSQL', () => {
     expect(events).toEqual(events.map((_, i) => i + 1));
   });
 
-  const writerItem = (clientId: string, body: string, opts: { roomId?: string; authorId?: string } = {}) => ({
+  const writerItem = (clientId: string, body: string, opts: { roomId?: string; authorId?: string; mentions?: string[] } = {}) => ({
     id: newClientId(),
     roomId: opts.roomId ?? roomId,
     authorId: opts.authorId ?? ann.id,
     clientId,
     body,
     replyTo: null,
+    mentions: opts.mentions ?? [],
     eventData: { body },
   });
   const pid = P.partitionId as PartitionId;
@@ -220,6 +221,8 @@ describe.skipIf(!baseUrl)('message send on PostgreSQL', () => {
             arg([ann.id], 'text'),
             arg([newClientId()], 'uuid'),
             arg(['x'], 'text'),
+            arg([null], 'text'),
+            arg([''], 'text'),
             arg([null], 'text'),
             arg(['{}'], 'jsonb'),
           ].join(', '),

@@ -11,6 +11,10 @@ export interface NewMessage {
   body: string;
   /** The id of the message it answers (checked by the caller: same room). */
   replyTo: string | null;
+  /** Who it mentions (checked by the caller: members of the room; `'room'` for `@room`). */
+  mentions: readonly string[];
+  /** The file it carries (checked by the caller: uploaded by the author to this room, carried by no other message). */
+  mediaId?: string | null | undefined;
   /** The `message.created` event's data (the event id and time are added when it is read). */
   eventData: object;
 }
@@ -44,6 +48,8 @@ export async function insertMessagesWithEvents(db: Kysely<Database>, partitionId
   const events = sql.table(pt(partitionId, 'events'));
   const rooms = sql.table(pt(partitionId, 'rooms'));
   const roomMembers = sql.table(pt(partitionId, 'room_members'));
+  // (`unnest` flattens an array of arrays, so each message's mentions travel as one
+  // space-separated string: ids never hold a space, and '' becomes '{}'.)
   // The inputs as one array per column: the statement's text is the same for any batch, so it
   // is prepared once per connection and partition (PREPARED), not parsed and planned per send.
   // Each check is a lateral probe (`limit 1`) of a unique index, never an EXISTS: PostgreSQL may
@@ -53,11 +59,12 @@ export async function insertMessagesWithEvents(db: Kysely<Database>, partitionId
   const result = await sql<
     Partial<MessageRow> & { ord: number; member: boolean; room_exists: boolean; fresh: boolean; event_created_at: string | null; event_data: unknown }
   >`${sql.raw(PREPARED)}
-    with v (ord, id, room_id, author_id, client_id, body, reply_to, data) as (
+    with v (ord, id, room_id, author_id, client_id, body, reply_to, mentions, media_id, data) as (
       select * from unnest(
         ${items.map((_, i) => i + 1)}::int[], ${column((m) => m.id)}::text[], ${column((m) => m.roomId)}::text[],
         ${column((m) => m.authorId)}::text[], ${column((m) => m.clientId)}::uuid[], ${column((m) => m.body)}::text[],
-        ${column((m) => m.replyTo)}::text[], ${column((m) => JSON.stringify(m.eventData))}::jsonb[]
+        ${column((m) => m.replyTo)}::text[], ${column((m) => m.mentions.join(' '))}::text[],
+        ${column((m) => m.mediaId ?? null)}::text[], ${column((m) => JSON.stringify(m.eventData))}::jsonb[]
       )
     ), checked as (
       select v.*, rm.hit is not null as member, p.hit is not null as stored
@@ -73,8 +80,9 @@ export async function insertMessagesWithEvents(db: Kysely<Database>, partitionId
       where id = ${partitionId} and exists (select 1 from survivors)
       returning last_event_id
     ), m as (
-      insert into ${messages} (id, room_id, author_id, client_id, body, reply_to, event_id)
-      select n.id, n.room_id, n.author_id, n.client_id, n.body, n.reply_to, c.last_event_id - n.total + n.n from c, numbered n
+      insert into ${messages} (id, room_id, author_id, client_id, body, reply_to, mentions, media_id, event_id)
+      select n.id, n.room_id, n.author_id, n.client_id, n.body, n.reply_to, string_to_array(n.mentions, ' '), n.media_id, c.last_event_id - n.total + n.n
+      from c, numbered n
       returning ${sql.raw(MESSAGE_COLUMNS.join(', '))}
     ), e as (
       insert into ${events} (id, type, room_id, actor_id, data)
@@ -263,7 +271,7 @@ export function insertEdit(
 /**
  * Deletes a message for everyone: its text goes from every place it is stored (the row, its
  * edit history, the log's events that carried it, the quotes of it in replies and their
- * events), its reactions and pin with it. Returns the tombstone's time.
+ * events), its reactions, pin and attachment with it (the caller deletes the file). Returns the tombstone's time.
  */
 export async function tombstoneMessage(db: Kysely<Database>, partitionId: PartitionId, message: { id: string; event_id: number }, deletedBy: string) {
   const events = sql.table(pt(partitionId, 'events'));
@@ -271,12 +279,12 @@ export async function tombstoneMessage(db: Kysely<Database>, partitionId: Partit
   await db.deleteFrom(pt(partitionId, 'reactions')).where('message_id', '=', message.id).execute();
   const row = await db
     .updateTable(pt(partitionId, 'messages'))
-    .set({ body: '', deleted_at: sql`now()`, deleted_by: deletedBy, pinned_at: null, pinned_by: null })
+    .set({ body: '', deleted_at: sql`now()`, deleted_by: deletedBy, pinned_at: null, pinned_by: null, media_id: null })
     .where('id', '=', message.id)
     .returning('deleted_at')
     .executeTakeFirstOrThrow();
   const ids = [message.event_id, ...edits.map((e) => e.event_id)];
-  await sql`update ${events} set data = jsonb_set(data, '{body}', '""') where id in (${sql.join(ids)})`.execute(db);
+  await sql`update ${events} set data = jsonb_set(jsonb_set(data, '{body}', '""'), '{attachment}', 'null', false) where id in (${sql.join(ids)})`.execute(db);
   const replies = await db.selectFrom(pt(partitionId, 'messages')).select('event_id').where('reply_to', '=', message.id).execute();
   if (replies.length > 0) {
     await sql`update ${events} set data = jsonb_set(jsonb_set(data, '{replyTo,snippet}', '""'), '{replyTo,deleted}', 'true')

@@ -1,5 +1,5 @@
 import { uuidv7 } from 'uuidv7';
-import { pgErrorCode, type MessageRow, type PartitionId, type User } from '@parley/db';
+import { pgErrorCode, type MessageRow, type PartitionId, type Role, type User } from '@parley/db';
 import { REFUSAL, replySnippet } from '@parley/rules';
 import type { Context } from '../../context.ts';
 import { AppError } from '../../errors.ts';
@@ -17,6 +17,10 @@ import type { MessageDto, ReactionDto, ReplyRef } from './message.types.ts';
 import type { MessageListRow } from './message.repo.ts';
 import { blockedIds } from '../block/block.service.ts';
 import { findMembers } from '../partition/partition.service.ts';
+import { attachableMedia, attachmentsByMediaId, NOT_ATTACHABLE } from '../media/media.service.ts';
+import type { AttachmentDto } from '../media/media.types.ts';
+import { resolveMentions } from '../mention/mention.service.ts';
+import { pushNewMessage } from '../push/push.service.ts';
 
 export type InPartition = Context & { user: User; partitionId: PartitionId };
 
@@ -27,6 +31,7 @@ type Extras = {
   reactions?: ReactionDto[] | undefined;
   replyTo?: ReplyRef | null | undefined;
   blocked?: ReadonlySet<string> | undefined;
+  attachment?: AttachmentDto | null | undefined;
 };
 
 export function toMessageDto(partitionId: string, row: MessageRow & { author_name: string }, extras: Extras = {}): MessageDto {
@@ -46,6 +51,8 @@ export function toMessageDto(partitionId: string, row: MessageRow & { author_nam
     pinnedAt: row.pinned_at ?? null,
     pinnedBy: row.pinned_by ?? null,
     reactions: extras.reactions ?? [],
+    attachment: extras.attachment ?? null,
+    mentions: row.mentions ?? [],
     ...(extras.blocked?.has(row.author_id) ? { authorBlocked: true as const } : {}),
   };
 }
@@ -76,16 +83,28 @@ export function groupReactions(rows: readonly { message_id: string; emoji: strin
 
 /** Full DTOs of listed rows: reactions in one more query, blocked authors marked for this reader. */
 export async function toMessageDtos(ctx: InPartition, rows: readonly MessageListRow[]): Promise<MessageDto[]> {
-  const [reactions, blocked] = await Promise.all([
+  const [reactions, blocked, attachments] = await Promise.all([
     repo.listReactions(
       ctx.db,
       ctx.partitionId,
       rows.map((r) => r.id),
     ),
     blockedIds(ctx, ctx.user.id),
+    // No query when none of them carries a file.
+    attachmentsByMediaId(
+      ctx,
+      rows.map((r) => r.media_id),
+    ),
   ]);
   const byMessage = groupReactions(reactions);
-  return rows.map((r) => toMessageDto(ctx.partitionId, r, { reactions: byMessage.get(r.id), replyTo: replyRefOf(r), blocked }));
+  return rows.map((r) =>
+    toMessageDto(ctx.partitionId, r, {
+      reactions: byMessage.get(r.id),
+      replyTo: replyRefOf(r),
+      blocked,
+      attachment: r.media_id ? attachments.get(r.media_id) : null,
+    }),
+  );
 }
 
 /** The first message sent with this clientId, if any; someone else's clientId is a conflict. */
@@ -110,7 +129,10 @@ async function findPrevious(ctx: InPartition, input: SendMessageInput): Promise<
  * so a client retrying a send whose answer it lost gets that answer even over the limit.
  * (Two racing copies of one new send can both be counted for a moment; that is rare and safe.)
  */
-export async function sendMessage(ctx: InPartition & { ipLimit?: DeferredIpLimit | null }, input: SendMessageInput): Promise<MessageDto> {
+export async function sendMessage(
+  ctx: InPartition & { ipLimit?: DeferredIpLimit | null; role?: Role | undefined },
+  input: SendMessageInput,
+): Promise<MessageDto> {
   const rule = ctx.config.rateLimits.messagesPerUser;
   const limitKey = `msg:${ctx.user.id}`;
   // The per-address limit, when the middleware left it to us: both in one round trip.
@@ -132,6 +154,19 @@ export async function sendMessage(ctx: InPartition & { ipLimit?: DeferredIpLimit
   }
   const id = uuidv7();
   const replyTo = input.replyTo ? await findReplyTarget(ctx, input.roomId, input.replyTo) : null;
+  // Checked before the group commit (a query only when the body mentions someone), so the
+  // statement just stores them. A refused retry of a send that was stored gets its first answer.
+  let mentions: string[];
+  let attachment: AttachmentDto | null = null;
+  try {
+    mentions = await resolveMentions(ctx, input.roomId, input.body);
+    if (input.mediaId) attachment = await attachableMedia(ctx, { mediaId: input.mediaId, roomId: input.roomId, clientId: input.clientId });
+  } catch (error) {
+    await ctx.limiter.refund(limitKey);
+    const previous = await findPrevious(ctx, input);
+    if (previous) return previous;
+    throw error;
+  }
   const eventData: Omit<MessageDto, 'eventId' | 'createdAt'> = {
     id,
     partitionId: ctx.partitionId,
@@ -146,6 +181,8 @@ export async function sendMessage(ctx: InPartition & { ipLimit?: DeferredIpLimit
     pinnedAt: null,
     pinnedBy: null,
     reactions: [],
+    mentions,
+    attachment,
   };
   let outcome: WriteOutcome;
   try {
@@ -156,6 +193,8 @@ export async function sendMessage(ctx: InPartition & { ipLimit?: DeferredIpLimit
       clientId: input.clientId,
       body: input.body,
       replyTo: replyTo?.id ?? null,
+      mentions,
+      mediaId: attachment?.id ?? null,
       eventData,
     });
   } catch (error) {
@@ -164,6 +203,8 @@ export async function sendMessage(ctx: InPartition & { ipLimit?: DeferredIpLimit
       await ctx.limiter.refund(limitKey);
       const winner = await findPrevious(ctx, input);
       if (winner) return winner;
+      // Another send (another clientId) attached the same file first.
+      if (attachment) throw new AppError('BAD_REQUEST', NOT_ATTACHABLE, { cause: error });
     }
     throw error;
   }
@@ -178,7 +219,10 @@ export async function sendMessage(ctx: InPartition & { ipLimit?: DeferredIpLimit
   }
   publishEvents(ctx, [toParleyEvent(ctx.partitionId, outcome.event)]);
   stopTyping(ctx, input.roomId);
-  return toMessageDto(ctx.partitionId, { ...outcome.message, author_name: ctx.user.display_name }, { replyTo });
+  const sent = toMessageDto(ctx.partitionId, { ...outcome.message, author_name: ctx.user.display_name }, { replyTo, attachment });
+  // Web Push to those away (after the answer: it never delays or fails a send).
+  void pushNewMessage(ctx, sent);
+  return sent;
 }
 
 /** The message a new one answers: it must be in the same room (and not deleted for everyone). */

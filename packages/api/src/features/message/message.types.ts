@@ -1,3 +1,5 @@
+import type { AttachmentDto } from '../media/media.types.ts';
+
 /** The message a reply answers, as the reply shows it (a snippet that jumps to the original). */
 export interface ReplyRef {
   id: string;
@@ -37,6 +39,13 @@ export interface MessageDto {
   pinnedAt: string | null;
   pinnedBy: string | null;
   reactions: ReactionDto[];
+  /** The file it carries (at most one), or null. */
+  attachment: AttachmentDto | null;
+  /**
+   * Who the message mentions, as sent (`<@id>` tokens of its body, checked then): user ids, and
+   * `'room'` for `@room`. Fixed at sending: an edit neither adds nor removes any.
+   */
+  mentions: string[];
   /**
    * Set (true) when the reader has blocked the author: clients collapse it behind a
    * "blocked user" placeholder the reader can open. Absent otherwise.
