@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { startTestNode } from '../apps/server/test/helpers.ts';
+import type { ParleyClient } from '@parley/client';
+import { signUp, startTestNode, uuidv7 } from '../apps/server/test/helpers.ts';
 import type { ParleyNode } from '../apps/server/src/node.ts';
 import { findChromium, launchChromium, shoot } from './browser.ts';
 import { createWorkspace, joinWorkspace, register, send } from './flows.ts';
@@ -13,7 +14,7 @@ import { createWorkspace, joinWorkspace, register, send } from './flows.ts';
  * mentions Bob through the composer's autocomplete; Bob's page is open but away (another tab:
  * emulated, the page reports itself hidden and unfocused), notifications allowed, and his
  * service worker shows one that links to the message. Once he mutes the room, a mention raises
- * none. `SAVE_SCREENSHOTS=1` refreshes docs/mentions-*.png.
+ * none. `SAVE_SCREENSHOTS=1` refreshes docs/mentions-desktop.png and docs/notify-menu.png.
  */
 
 const chromiumPath = findChromium();
@@ -48,6 +49,8 @@ describe.skipIf(!chromiumPath)('mentions and notifications in the browser (embed
   let browser: Browser;
   let ada: Page;
   let bob: Page;
+  let grace: ParleyClient;
+  let partitionId: string;
 
   beforeAll(async () => {
     node = await startTestNode({ dataDir });
@@ -71,8 +74,13 @@ describe.skipIf(!chromiumPath)('mentions and notifications in the browser (embed
     await bob.getByLabel('Message #general').waitFor();
     await bob.evaluate(() => navigator.serviceWorker.ready.then(() => undefined));
     expect(await bob.evaluate(() => Notification.permission)).toBe('granted');
+    // A third member (a program), so the autocomplete has people to choose from.
+    grace = (await signUp(node.url, 'grace')).client;
+    partitionId = (await grace.trpc.partition.join.mutate({ inviteCode })).partition.id;
+    await grace.trpc.profile.update.mutate({ displayName: 'Grace Hopper', opId: uuidv7() });
   }, 120_000);
   afterAll(async () => {
+    await grace?.close();
     await browser?.close();
     await node?.close();
     rmSync(dataDir, { recursive: true, force: true });
@@ -84,7 +92,6 @@ describe.skipIf(!chromiumPath)('mentions and notifications in the browser (embed
     await composer.pressSequentially('Standup in 5, @bo');
     const option = ada.getByRole('option', { name: '@Bob' });
     await option.waitFor();
-    await shoot(ada, 'mentions-autocomplete.png');
     await composer.press('Enter');
     await expect.poll(() => composer.inputValue()).toBe('Standup in 5, @Bob ');
     await composer.pressSequentially('please');
@@ -116,12 +123,25 @@ describe.skipIf(!chromiumPath)('mentions and notifications in the browser (embed
     const saved = bob.waitForResponse((r) => r.url().includes('notify.set') && r.ok());
     await bob.getByRole('radio', { name: 'Nothing (mute)' }).check();
     await saved;
-    await shoot(bob, 'mentions-notify-menu.png');
+    await shoot(bob, 'notify-menu.png');
     await bob.getByRole('button', { name: /Muted/ }).waitFor();
 
+    // Grace writes meanwhile (nothing for Bob: the room is muted).
+    const general = (await grace.trpc.room.list.query({ partitionId })).find((r) => r.name === 'general')!.id;
+    for (const body of ['on my way', 'bringing notes']) {
+      await grace.trpc.message.send.mutate({ partitionId, roomId: general, clientId: uuidv7(), body });
+    }
+    await ada.locator('.message-body', { hasText: 'bringing notes' }).waitFor();
+
     const composer = ada.getByLabel('Message #general');
-    await composer.pressSequentially('@bo');
+    // "@" alone suggests the room's members (not Ada herself) and @room.
+    await composer.pressSequentially('@');
+    await ada.getByRole('option', { name: '@Grace Hopper' }).waitFor();
+    await ada.getByRole('option', { name: /@room/ }).waitFor();
+    await shoot(ada, 'mentions-desktop.png');
+    await composer.pressSequentially('bo');
     await ada.getByRole('option', { name: '@Bob' }).waitFor();
+    await expect.poll(() => ada.getByRole('listbox', { name: 'People to mention' }).getByRole('option').count()).toBe(1);
     await composer.press('Tab');
     await composer.pressSequentially('are you there?');
     await composer.press('Enter');

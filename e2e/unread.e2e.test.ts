@@ -14,7 +14,7 @@ import { createWorkspace, register, send } from './flows.ts';
  * program) writes to Ada in a direct message; her sidebar counts it, a reload keeps the count
  * (it is the server's), her second device (another browser context, same account) shows the
  * same, and reading it on one clears it on the other, live. Ada's own message in the direct
- * message turns READ once Bob has read it. `SAVE_SCREENSHOTS=1` refreshes docs/unread-*.png.
+ * message turns READ once Bob has read it. `SAVE_SCREENSHOTS=1` refreshes docs/unread-desktop.png.
  */
 
 const chromiumPath = findChromium();
@@ -41,6 +41,7 @@ describe.skipIf(!chromiumPath)('unread and receipts in the browser (embedded dat
   let bob: ParleyClient;
   let partitionId: string;
   let dm: string;
+  let adaId: string;
 
   beforeAll(async () => {
     node = await startTestNode({ dataDir });
@@ -49,12 +50,15 @@ describe.skipIf(!chromiumPath)('unread and receipts in the browser (embedded dat
     await register(laptop, node.url, 'ada', 'Ada');
     const inviteCode = await createWorkspace(laptop, 'Acme');
     await laptop.getByLabel('Message #general').waitFor();
+    // Read before Bob joins: the history above the "New" divider later on.
+    await send(laptop, 'morning all');
+    await laptop.locator('li.message[data-status="sent"]', { hasText: 'morning all' }).waitFor();
 
     const signedUp = await signUp(node.url, 'bob');
     bob = signedUp.client;
     partitionId = (await bob.trpc.partition.join.mutate({ inviteCode })).partition.id;
     const members = await bob.trpc.partition.members.query({ partitionId });
-    const adaId = members.find((m) => m.username === 'ada')!.userId;
+    adaId = members.find((m) => m.username === 'ada')!.userId;
     dm = (await bob.trpc.dm.open.mutate({ partitionId, userIds: [adaId] })).id;
   }, 120_000);
   afterAll(async () => {
@@ -72,7 +76,6 @@ describe.skipIf(!chromiumPath)('unread and receipts in the browser (embedded dat
     await laptop.reload();
     await laptop.getByLabel('Message #general').waitFor();
     await unreadBadge(laptop, 2).waitFor();
-    await shoot(laptop, 'unread-sidebar.png');
 
     phone = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
     await signIn(phone, node.url);
@@ -102,7 +105,6 @@ describe.skipIf(!chromiumPath)('unread and receipts in the browser (embedded dat
     const mine = page.messages.find((m) => m.body === 'yes, here')!;
     await bob.trpc.read.mark.mutate({ partitionId, roomId: dm, eventId: mine.eventId, opId: uuidv7() });
     await row.getByRole('img', { name: 'Read' }).waitFor({ timeout: 15_000 });
-    await shoot(phone, 'unread-dm-read.png');
   });
 
   test('a message in #general by Bob is unread until Ada opens it, then “Read by” shows on her reply', async () => {
@@ -122,5 +124,14 @@ describe.skipIf(!chromiumPath)('unread and receipts in the browser (embedded dat
     const reply = list.messages.find((m) => m.body === 'see you there')!;
     await bob.trpc.read.mark.mutate({ partitionId, roomId: general, eventId: reply.eventId, opId: uuidv7() });
     await row.getByRole('button', { name: /^Read by bob/i }).waitFor({ timeout: 15_000 });
+
+    // Meanwhile Bob writes in the direct message, once naming Ada: its badges, beside the open room.
+    for (const body of [`<@${adaId}> can you look at the deck before noon?`, 'no rush']) {
+      await bob.trpc.message.send.mutate({ partitionId, roomId: dm, clientId: uuidv7(), body });
+    }
+    await unreadBadge(phone, 2).waitFor({ timeout: 15_000 });
+    await dmLink(phone).locator('[aria-label="1 mention"]').waitFor();
+    await phone.getByRole('button', { name: 'Mark all read' }).waitFor();
+    await shoot(phone, 'unread-desktop.png');
   });
 });

@@ -124,3 +124,24 @@ export async function createTestWorkspace(api: TestApi, partitionId: string, own
   const general = (await owner.caller.room.list({ partitionId }))[0]!.id;
   return { partitionId, inviteCode, general, owner, members };
 }
+
+/**
+ * A test API on a database of its own on the PostgreSQL server at `baseUrl` (from
+ * `postgresForTests()`), and how to drop both: the opener the `*.cases.ts` suites take to run
+ * their cases on PostgreSQL as well as on the embedded default.
+ */
+export async function openPostgresTestApi(
+  baseUrl: string,
+  opts: Omit<Parameters<typeof createTestApi>[0] & object, 'databaseUrl'> = {},
+): Promise<{ api: TestApi; close: () => Promise<void> }> {
+  const { createTestDatabase } = await import('@parley/db/test-services');
+  const db = await createTestDatabase(baseUrl);
+  const api = await createTestApi({ ...opts, databaseUrl: db.url });
+  return {
+    api,
+    close: async () => {
+      await api.close();
+      await db.drop();
+    },
+  };
+}

@@ -65,7 +65,7 @@ export function ChatPane({ me, partition, room, focusMessageId, onShowLatest, on
   const [showPins, setShowPins] = useState(false);
   const isDm = room.kind === 'dm';
   const writer = canWrite(partition.role);
-  const staged = useStagedFile(client.uploads.maxBytes);
+  const staged = useStagedFile(me.limits?.mediaMaxBytes ?? client.uploads.maxBytes);
   const drop = useFileDrop(staged.attach, writer && room.joined);
 
   const abilities = useMemo<RoomAbilities>(

@@ -1,6 +1,7 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, type ReactNode } from 'react';
 import { createParleyClient, indexedDbStorage, isReadOp, memoryStorage, type ParleyClient } from '@parley/client';
 import { ParleyProvider, useParleyClient } from '@parley/client/react';
+import { endPushOnSignOut } from './push-signout.ts';
 
 /** The IndexedDB database holding one user's outbox and recent messages. */
 export const clientDatabaseName = (userId: string) => `parley-${userId}`;
@@ -51,6 +52,8 @@ export function useSignOut(signOut: () => void, confirm: (question: string) => b
       const what = waiting === 1 ? '1 message has' : `${waiting} messages have`;
       if (!confirm(`${what} not been sent yet and will be lost if you sign out now. Sign out anyway?`)) return;
     }
-    void client.forget().finally(signOut);
+    void endPushOnSignOut(client)
+      .then(() => client.forget())
+      .finally(signOut);
   }, [client, signOut, confirm]);
 }

@@ -15,6 +15,7 @@ const ADA: Me = {
   isAdmin: false,
   createdAt: '2026-01-01T00:00:00.000Z',
   sessionExpiresAt: '2026-01-02T00:00:00.000Z',
+  limits: { mediaMaxBytes: 25 * 1024 * 1024, avatarMaxBytes: 5 * 1024 * 1024 },
 };
 
 /** What an online visit an hour ago left in IndexedDB (the app's own store). */

@@ -15,6 +15,7 @@ const me = (id: string, displayName: string): Me => ({
   isAdmin: false,
   createdAt: '2026-01-01T00:00:00.000Z',
   sessionExpiresAt: '2026-01-02T00:00:00.000Z',
+  limits: { mediaMaxBytes: 25 * 1024 * 1024, avatarMaxBytes: 5 * 1024 * 1024 },
 });
 const ADA = me('0197a000-0000-7000-8000-00000000000a', 'Ada');
 const BOB = me('0197a000-0000-7000-8000-00000000000b', 'Bob');

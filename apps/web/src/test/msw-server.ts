@@ -67,6 +67,7 @@ export const ADA: Me = {
   isAdmin: false,
   createdAt: at(0),
   sessionExpiresAt: '2099-01-01T00:00:00.000Z',
+  limits: { mediaMaxBytes: 25 * 1024 * 1024, avatarMaxBytes: 5 * 1024 * 1024 },
 };
 export const BOB = { id: '0197a000-0000-7000-8000-00000000000b', displayName: 'Bob' };
 

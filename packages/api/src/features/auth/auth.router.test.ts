@@ -82,6 +82,8 @@ describe('auth', () => {
   test('me returns the user for a valid token and null otherwise', async () => {
     const dave = await api.signUp('dave');
     expect((await dave.caller.auth.me())?.username).toBe('dave');
+    // With the server's upload limits, for the app's check before a file is sent.
+    expect((await dave.caller.auth.me())?.limits).toEqual({ mediaMaxBytes: api.deps.config.mediaMaxBytes, avatarMaxBytes: api.deps.config.avatarMaxBytes });
     expect(await api.caller().auth.me()).toBeNull();
     expect(await api.caller({ token: 'a'.repeat(40), tokenSource: 'bearer' }).auth.me()).toBeNull();
   });

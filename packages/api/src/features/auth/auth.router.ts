@@ -19,7 +19,9 @@ export const authRouter = {
     if (result.renewed && ctx.req.tokenSource === 'cookie') {
       ctx.req.setSessionCookie?.(ctx.req.token, new Date(result.session.expires_at));
     }
-    return { ...service.toPublicUser(result.user), sessionExpiresAt: result.session.expires_at };
+    // The server's upload limits, so the app refuses a file too big before sending a byte of it.
+    const limits = { mediaMaxBytes: ctx.config.mediaMaxBytes, avatarMaxBytes: ctx.config.avatarMaxBytes };
+    return { ...service.toPublicUser(result.user), sessionExpiresAt: result.session.expires_at, limits };
   }),
   changePassword: authedProcedure.input(changePasswordInput).mutation(({ ctx, input }) => service.changePassword(ctx, input)),
 } satisfies TRPCRouterRecord;
