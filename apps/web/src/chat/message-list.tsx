@@ -84,11 +84,15 @@ export function MessageList(props: MessageListProps) {
     setHighlighted(jumpTarget.messageId);
   }, [jumpTarget, items, onJumpMissed]);
 
-  // Opening a room with unread messages lands at the "New" divider (once; a jump wins).
-  const landedAt = useRef<string | null>(null);
+  // Opening a room with unread messages lands at the "New" divider once (a jump wins). Only
+  // once per opening (the pane is made anew per room): when the first unread message is older
+  // than the page shown, the divider moves up as older pages load, and landing again at each
+  // move would scroll to the top and load the next older page, again and again, through the
+  // room's whole history.
+  const landed = useRef(false);
   useEffect(() => {
-    if (!newMarkerKey || landedAt.current === newMarkerKey || jumpTarget) return;
-    landedAt.current = newMarkerKey;
+    if (!newMarkerKey || landed.current || jumpTarget) return;
+    landed.current = true;
     const el = scrollerRef.current;
     const divider = el?.querySelector<HTMLElement>('.new-divider');
     if (!el || !divider) return;

@@ -158,7 +158,7 @@ export const MessageRow = memo(function MessageRow({ item, ctx, tabbable, highli
           <span className="saving-mark">saving…</span>
         </>
       )}
-      {mine && (item.read ? <ReadMark info={item.read} /> : <StatusIcon status={item.status} />)}
+      {mine && (item.read ? <ReadMark info={item.read} part="icon" /> : <StatusIcon status={item.status} />)}
     </>
   );
 
@@ -224,6 +224,7 @@ export const MessageRow = memo(function MessageRow({ item, ctx, tabbable, highli
               /* The safe Markdown subset as React elements: never parsed as HTML. */
               <MessageBody className="message-body" body={item.body} trailing={trailing} />
             )}
+            {mine && item.read && !item.deletedAt && <ReadMark info={item.read} part="names" />}
             {item.attachment && !item.deletedAt && (
               <AttachmentView attachment={item.attachment} status={item.status} onCancel={() => ctx.onDiscard(item.clientId)} />
             )}

@@ -136,7 +136,7 @@ export async function openMedia(ctx: InPartition, mediaId: string, part: 'file' 
     return { body: Readable.from([Buffer.from(thumb.thumb)]), sizeBytes: thumb.thumb.byteLength, ...served('image/webp', name) };
   }
   const data = row.storage === 'db' ? ((await repo.findMediaData(ctx.db, ctx.partitionId, mediaId))?.data ?? null) : null;
-  const body = await ctx.mediaStorage.get({ storage: row.storage, objectKey: row.object_key, data });
+  const body = asReadable(await ctx.mediaStorage.get({ storage: row.storage, objectKey: row.object_key, data }));
   return { body, sizeBytes: row.size_bytes, ...served(row.mime_type, row.filename) };
 }
 
@@ -207,11 +207,16 @@ export async function storeAvatar(ctx: Context & { user: User }, bytes: Uint8Arr
 export async function openAvatar(ctx: Context, id: string): Promise<ServedFile> {
   const row = await repo.findAvatar(ctx.db, id);
   if (!row) throw new AppError('NOT_FOUND', 'No such avatar.');
-  const body = await ctx.mediaStorage.get({ storage: row.storage, objectKey: row.object_key, data: row.data });
+  const body = asReadable(await ctx.mediaStorage.get({ storage: row.storage, objectKey: row.object_key, data: row.data }));
   return { body, sizeBytes: row.size_bytes, contentType: row.mime_type, disposition: 'inline' };
 }
 
 /** A file whose type (by its bytes) is not accepted here: HTTP 415. */
 export class UnsupportedType extends Error {
   override name = 'UnsupportedType';
+}
+
+/** The storages hand out Node streams; typed as async iterables (see `MediaStorage.get`). */
+function asReadable(body: AsyncIterable<Uint8Array>): Readable {
+  return body instanceof Readable ? body : Readable.from(body);
 }

@@ -21,8 +21,12 @@ export interface StoredBytes {
 export interface MediaStorage {
   readonly kind: MediaStorageKind;
   put(key: string, bytes: Uint8Array, contentType: string): Promise<StoredBytes>;
-  /** The bytes as a stream. */
-  get(stored: StoredBytes): Promise<Readable>;
+  /**
+   * The bytes as a stream (a Node `Readable`). Typed structurally: this interface is part of the
+   * API's context, whose types the published client's declarations carry, and they must not
+   * import `node:stream`.
+   */
+  get(stored: StoredBytes): Promise<AsyncIterable<Uint8Array>>;
   /** Removes an S3 object (a `db` file goes with its row). */
   delete(stored: StoredBytes): Promise<void>;
   close(): void;
