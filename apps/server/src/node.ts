@@ -137,7 +137,7 @@ export async function startNode(opts: NodeOptions): Promise<ParleyNode> {
   });
   const deps = createApiDeps({
     db: database.db,
-    writeDb: database.writeDb,
+    writeDb: database.writeLanes,
     dbDriver: database.driver,
     bus,
     limiter,

@@ -127,8 +127,8 @@ export const createCaller = createCallerFactory(appRouter);
  */
 export function createApiDeps(opts: {
   db: Kysely<Database>;
-  /** Where the group commit of sends runs (`DbHandle.writeDb`); `db` when absent. */
-  writeDb?: Kysely<Database> | undefined;
+  /** Where the group commit of sends runs (`DbHandle.writeLanes`, or one database); `db` when absent. */
+  writeDb?: Kysely<Database> | readonly Kysely<Database>[] | undefined;
   dbDriver: DbDriver;
   bus: Bus;
   limiter: RateLimiter;

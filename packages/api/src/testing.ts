@@ -64,7 +64,7 @@ export async function createTestApi(
   const presence = opts.presence ?? createMemoryPresence({ bus });
   const deps = createApiDeps({
     db: database.db,
-    writeDb: database.writeDb,
+    writeDb: database.writeLanes,
     dbDriver: database.driver,
     bus,
     limiter,

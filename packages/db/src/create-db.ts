@@ -68,9 +68,16 @@ export interface DbHandle {
    * pool of its own whose sessions plan with `enable_seqscan = off` and a generic plan
    * (`plan_cache_mode = force_generic_plan`): a plan made while a new workspace's tables were
    * empty must still probe their indexes once they hold millions of rows (see {@link PREPARED}).
-   * On PGlite, `db` itself.
+   * On PGlite, `db` itself. The first of {@link DbHandle.writeLanes}.
    */
   writeDb: Kysely<Database>;
+  /**
+   * The same sessions one by one (on PostgreSQL, each lane a pool of one connection; on PGlite,
+   * `[db]`): the group commit keeps each workspace on one lane, so a workspace's statement is
+   * parsed and planned, and its tables' catalog entries loaded, on one session per node instead
+   * of on every session of the pool.
+   */
+  writeLanes: readonly Kysely<Database>[];
   driver: DbDriver;
   /** true when every query runs on one connection (PGlite): no real row locks across connections. */
   singleConnection: boolean;
@@ -95,7 +102,7 @@ export interface CreateDbOptions {
   dataDir?: string | undefined;
   /** Pool size for pg. */
   poolSize?: number | undefined;
-  /** Pool size of {@link DbHandle.writeDb} for pg (default 5: one group commit in flight per workspace at a time). */
+  /** How many {@link DbHandle.writeLanes} for pg, one connection each (default 5: one group commit in flight per workspace at a time). */
   writePoolSize?: number | undefined;
   /** Errors of idle pooled connections (a server restart, say); the pool replaces them. */
   onIdleError?: ((error: Error) => void) | undefined;
@@ -125,16 +132,17 @@ export async function createDb(options: CreateDbOptions): Promise<DbHandle> {
     // The prepared statements (PREPARED) are planned once, with index probes only: their plans
     // do not depend on their parameters' values (arrays of one batch's sends), and planning
     // was a third of their cost.
-    const write = connect(options.writePoolSize ?? 5, '-c plan_cache_mode=force_generic_plan -c enable_seqscan=off');
+    const lanes = Array.from({ length: Math.max(1, options.writePoolSize ?? 5) }, () =>
+      connect(1, '-c plan_cache_mode=force_generic_plan -c enable_seqscan=off'),
+    );
+    const pools = [main, ...lanes];
     const close = async () => {
-      await Promise.all([main.db.destroy(), write.db.destroy()]);
+      await Promise.all(pools.map((p) => p.db.destroy()));
     };
-    const poolStats = () => ({
-      total: main.pool.totalCount + write.pool.totalCount,
-      idle: main.pool.idleCount + write.pool.idleCount,
-      waiting: main.pool.waitingCount + write.pool.waitingCount,
-    });
-    return { db: main.db, writeDb: write.db, driver: 'pg', singleConnection: false, poolStats, close, [Symbol.asyncDispose]: close };
+    const sum = (count: (pool: pg.Pool) => number) => pools.reduce((n, p) => n + count(p.pool), 0);
+    const poolStats = () => ({ total: sum((p) => p.totalCount), idle: sum((p) => p.idleCount), waiting: sum((p) => p.waitingCount) });
+    const writeLanes = lanes.map((l) => l.db);
+    return { db: main.db, writeDb: writeLanes[0]!, writeLanes, driver: 'pg', singleConnection: false, poolStats, close, [Symbol.asyncDispose]: close };
   }
   const { PGlite } = await import('@electric-sql/pglite');
   const settings = PGLITE_SETTINGS.flatMap((s) => ['-c', s]);
@@ -145,5 +153,5 @@ export async function createDb(options: CreateDbOptions): Promise<DbHandle> {
   });
   const db = new Kysely<Database>({ dialect: new PGliteDialect({ pglite }) });
   const close = () => db.destroy();
-  return { db, writeDb: db, driver: 'pglite', singleConnection: true, close, [Symbol.asyncDispose]: close };
+  return { db, writeDb: db, writeLanes: [db], driver: 'pglite', singleConnection: true, close, [Symbol.asyncDispose]: close };
 }

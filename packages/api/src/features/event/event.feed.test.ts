@@ -143,3 +143,69 @@ describe('a gap in the feed', () => {
     }
   });
 });
+
+/** Many workspaces on one node: one position query per poll for all of them; only a feed that is behind reads its log. */
+describe('the node-wide poll', () => {
+  let api: TestApi;
+  let nodeB: ApiDeps;
+  const bus = silentBus();
+  const POLL_MS = 300;
+  const ids = ['pollall1', 'pollall2', 'pollall3'] as const;
+  const queried: string[] = [];
+  let moving: TestWorkspace;
+
+  beforeAll(async () => {
+    api = await createTestApi();
+    for (const id of ids) {
+      const ws = await createTestWorkspace(api, id, `own-${id}`);
+      if (id === ids[1]) moving = ws;
+    }
+    bus.set('down');
+    // Node B's database: the same one, recording the table each of its reads is from.
+    const db = api.deps.db.withPlugin({
+      transformQuery(args) {
+        const from = (args.node as { from?: { froms?: { table?: { identifier?: { name?: string } } }[] } }).from;
+        const table = from?.froms?.[0]?.table?.identifier?.name;
+        if (table) queried.push(table);
+        return args.node;
+      },
+      async transformResult(args) {
+        return args.result;
+      },
+    });
+    nodeB = createApiDeps({
+      db,
+      dbDriver: api.deps.dbDriver,
+      bus,
+      limiter: createMemoryRateLimiter(),
+      presence: createMemoryPresence(),
+      log: silentLogger,
+      config: { eventPollMs: POLL_MS, eventSafetyPollMs: 60_000, rateLimits: relaxedRateLimits },
+    });
+  });
+  afterAll(async () => {
+    nodeB.feeds.close();
+    await api.close();
+  });
+
+  test('three workspaces followed: one query of their positions per poll, and a log read only for the one that moved', async () => {
+    const feeds = await Promise.all(ids.map((id) => nodeB.feeds.acquire(id as never)));
+    try {
+      const seen: string[] = [];
+      for (const feed of feeds) feed.listen((e) => seen.push(`${e.partitionId}:${e.type}`));
+      await new Promise((r) => setTimeout(r, POLL_MS * 2));
+      queried.length = 0;
+      await moving.owner.caller.message.send({ partitionId: ids[1], roomId: moving.general, clientId: newClientId(), body: 'moved' });
+      await new Promise((r) => setTimeout(r, POLL_MS * 3 + 100));
+      expect(seen).toContain(`${ids[1]}:message.created`);
+      const positionReads = queried.filter((t) => t === 'partitions').length;
+      // About one per poll over ~3 polls (never one per workspace per poll: that would be ~9).
+      expect(positionReads).toBeGreaterThanOrEqual(2);
+      expect(positionReads).toBeLessThanOrEqual(4);
+      // Only the workspace that moved read its log.
+      expect(queried.filter((t) => t.startsWith('events_'))).toEqual([`events_${ids[1]}`]);
+    } finally {
+      for (const id of ids) nodeB.feeds.release(id);
+    }
+  });
+});

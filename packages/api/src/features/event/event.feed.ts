@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Bus } from '@parley/cluster';
 import type { Database, PartitionId } from '@parley/db';
 import type { ApiMetrics, Logger } from '../../host.ts';
-import { findLastEventId, listEventsAfter } from './event.repo.ts';
+import { findEventPositions, findLastEventId, listEventsAfter } from './event.repo.ts';
 import type { ParleyEvent } from './event.types.ts';
 import { markReceived } from './event.wire.ts';
 
@@ -40,13 +40,9 @@ export interface FeedDeps {
 /**
  * One node's ordered view of one partition's event log. Events arrive from the bus in any
  * order (or not at all); because ids are dense, a gap (n+2 before n+1) is visible and filled
- * from the database, and a periodic poll catches anything the bus dropped. Listeners get
- * every event exactly once, in id order.
- *
- * The poll is paced by the bus: every `pollMs` while the bus is down or in-memory (then the
- * poll is how other nodes' events arrive), every `safetyPollMs` while Redis is up. When the
- * bus changes state the feed reads the log at once, so a node catches up as soon as Redis is
- * back (or starts polling as soon as it is gone).
+ * from the database, and the node's poll ({@link EventFeeds}) catches anything the bus
+ * dropped. Listeners get every event exactly once, in id order. When the bus changes state
+ * the feed reads the log at once, so a node catches up as soon as Redis is back.
  */
 export class PartitionFeed {
   /** Highest id dispatched; every id up to it has been dispatched. */
@@ -54,7 +50,6 @@ export class PartitionFeed {
   private readonly pending = new Map<number, ParleyEvent>();
   private readonly listeners = new Set<FeedListener>();
   private unsubscribeBus?: () => void;
-  private pollTimer?: NodeJS.Timeout;
   private gapTimer?: NodeJS.Timeout;
   private filling?: Promise<void>;
   private refillRequested = false;
@@ -76,7 +71,6 @@ export class PartitionFeed {
     this.started = true;
     this.drain();
     if (this.pending.size > 0) void this.fill();
-    this.schedulePoll();
   }
 
   /** Hands every event from now on to `listener`, until the returned function (or {@link PartitionFeed.unlisten}) is called. */
@@ -126,19 +120,15 @@ export class PartitionFeed {
     }, GAP_WAIT_MS);
   }
 
-  /** The bus went up or down: read the log now (it may have dropped events) and re-pace the poll. */
+  /** The bus went up or down: read the log now (it may have dropped events). */
   busStateChanged(): void {
     if (!this.started || this.closed) return;
     void this.fill();
-    this.schedulePoll();
   }
 
-  private schedulePoll(): void {
-    clearTimeout(this.pollTimer);
-    if (this.closed) return;
-    const ms = this.deps.bus.state === 'up' ? this.deps.safetyPollMs : this.deps.pollMs;
-    this.pollTimer = setTimeout(() => void this.fill().then(() => this.schedulePoll()), ms);
-    this.pollTimer.unref();
+  /** The log holds events after {@link PartitionFeed.lastId} (the node's poll saw the partition's position ahead): read them. */
+  behind(lastEventId: number): void {
+    if (this.started && !this.closed && lastEventId > this.lastId) void this.fill();
   }
 
   private drain(): void {
@@ -185,23 +175,54 @@ export class PartitionFeed {
   close(): void {
     this.closed = true;
     this.unsubscribeBus?.();
-    clearTimeout(this.pollTimer);
     clearTimeout(this.gapTimer);
     this.listeners.clear();
     this.pending.clear();
   }
 }
 
-/** The feeds of one node: one per partition with local subscribers, closed when the last leaves. */
+/**
+ * The feeds of one node: one per partition with local subscribers, closed when the last leaves.
+ *
+ * One poll for all of them catches what the bus dropped: one query reads the position of every
+ * partition the node follows, and only a feed whose partition is ahead reads its log. It is
+ * paced by the bus: every `pollMs` while the bus is down or in-memory (then the poll is how
+ * other nodes' events arrive), every `safetyPollMs` while Redis is up. A node following 300
+ * workspaces makes one query per interval, not 300.
+ */
 export class EventFeeds {
   private readonly feeds = new Map<string, { feed: PartitionFeed; ready: Promise<void>; refs: number }>();
   private readonly stopWatchingBus: () => void;
+  private pollTimer?: NodeJS.Timeout;
+  private closed = false;
 
   constructor(private readonly deps: FeedDeps) {
     this.stopWatchingBus = deps.bus.onStateChange((state) => {
       deps.log.debug({ state, feeds: this.feeds.size }, 'bus state changed: event feeds read the log now');
       for (const { feed } of this.feeds.values()) feed.busStateChanged();
+      this.schedulePoll();
     });
+  }
+
+  private schedulePoll(): void {
+    clearTimeout(this.pollTimer);
+    this.pollTimer = undefined;
+    if (this.closed || this.feeds.size === 0) return;
+    const ms = this.deps.bus.state === 'up' ? this.deps.safetyPollMs : this.deps.pollMs;
+    this.pollTimer = setTimeout(() => void this.poll().finally(() => this.schedulePoll()), ms);
+    this.pollTimer.unref();
+  }
+
+  /** Reads every followed partition's position; each feed behind it reads its log. */
+  private async poll(): Promise<void> {
+    const ids = [...this.feeds.keys()];
+    if (ids.length === 0) return;
+    try {
+      const rows = await findEventPositions(this.deps.db, ids);
+      for (const row of rows) this.feeds.get(row.id)?.feed.behind(row.last_event_id);
+    } catch (error) {
+      this.deps.log.warn({ err: error, feeds: ids.length }, 'event feeds: reading the positions failed; will retry');
+    }
   }
 
   async acquire(partitionId: PartitionId): Promise<PartitionFeed> {
@@ -210,6 +231,7 @@ export class EventFeeds {
       const feed = new PartitionFeed(this.deps, partitionId);
       entry = { feed, ready: feed.start(), refs: 0 };
       this.feeds.set(partitionId, entry);
+      if (!this.pollTimer) this.schedulePoll();
     }
     entry.refs++;
     try {
@@ -248,6 +270,8 @@ export class EventFeeds {
   }
 
   close(): void {
+    this.closed = true;
+    clearTimeout(this.pollTimer);
     this.stopWatchingBus();
     for (const { feed } of this.feeds.values()) feed.close();
     this.feeds.clear();

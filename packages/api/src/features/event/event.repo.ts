@@ -49,3 +49,12 @@ export async function findLastEventId(db: Kysely<Database>, partitionId: Partiti
   const row = await db.selectFrom('partitions').select('last_event_id').where('id', '=', partitionId).executeTakeFirst();
   return row?.last_event_id ?? 0;
 }
+
+/** The positions of several partitions at once (a missing partition has no row). */
+export async function findEventPositions(db: Kysely<Database>, partitionIds: readonly string[]): Promise<{ id: string; last_event_id: number }[]> {
+  return db
+    .selectFrom('partitions')
+    .select(['id', 'last_event_id'])
+    .where(sql<boolean>`id = any(${[...partitionIds]}::text[])`)
+    .execute();
+}

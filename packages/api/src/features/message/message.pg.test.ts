@@ -1,10 +1,12 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createTestDatabase, postgresForTests, type TestDatabase } from '@parley/db/test-services';
 import { sql } from 'kysely';
-import { createDb, pgErrorCode, PREPARED, type PartitionId } from '@parley/db';
+import { createDb, MESSAGE_COLUMNS, pgErrorCode, PREPARED, type PartitionId } from '@parley/db';
+import { listEventsAfter, toParleyEvent } from '../event/event.repo.ts';
 import { createTestApi, type TestApi, type TestUser } from '../../testing.ts';
 import { newClientId } from '../../test-util.ts';
 import { insertMessagesWithEvents } from './message.repo.ts';
+import { laneOf, MessageWriter } from './message.writer.ts';
 
 const baseUrl = await postgresForTests();
 
@@ -38,6 +40,34 @@ describe.skipIf(!baseUrl)('message send on PostgreSQL', () => {
     expect(next.eventId).toBe(results[0]!.eventId + 1);
     const ids = (await api.deps.db.selectFrom('events_pgmsg').select('id').orderBy('id').execute()).map((r) => r.id);
     expect(ids).toEqual(ids.map((_, i) => i + 1));
+  });
+
+  test('the message and event a send answers with are what the table and the log hold (built from the input, not read back)', async () => {
+    const sent = await ann.caller.message.send({ ...P, roomId, clientId: newClientId(), body: 'as stored' });
+    const [stored] = await ann.caller.message.list({ ...P, roomId, limit: 1 }).then((r) => r.messages);
+    expect(stored).toEqual(sent);
+    const logged = await listEventsAfter(api.deps.db, 'pgmsg' as PartitionId, sent.eventId - 1, 1);
+    const outcome = (
+      await insertMessagesWithEvents(api.deps.db, 'pgmsg' as PartitionId, [
+        {
+          id: 'built-' + sent.id,
+          roomId,
+          authorId: ann.id,
+          clientId: newClientId(),
+          body: 'built',
+          replyTo: null,
+          mentions: [],
+          eventData: { id: 'x', body: 'built' },
+        },
+      ])
+    )[0]!;
+    expect(outcome.kind).toBe('inserted');
+    if (outcome.kind !== 'inserted') return;
+    const [row] = await listEventsAfter(api.deps.db, 'pgmsg' as PartitionId, outcome.event.id - 1, 1);
+    expect(toParleyEvent('pgmsg', outcome.event)).toEqual(row);
+    const message = await api.deps.db.selectFrom('messages_pgmsg').select(MESSAGE_COLUMNS).where('id', '=', outcome.message.id).executeTakeFirstOrThrow();
+    expect(outcome.message).toEqual(message);
+    expect(logged[0]!.data).toMatchObject({ id: sent.id, body: 'as stored', eventId: sent.eventId, createdAt: sent.createdAt });
   });
 
   test('100 concurrent different sends commit in id order with dense ids', async () => {
@@ -236,6 +266,41 @@ describe.skipIf(!baseUrl)('message send on PostgreSQL', () => {
       // And it still answers right on the big workspace.
       const again = await insertMessagesWithEvents(handle.writeDb, Q.partitionId, [first, writerItem(newClientId(), 'second', { roomId: planRoom })]);
       expect(again.map((o) => o.kind)).toEqual(['duplicate', 'inserted']);
+    } finally {
+      await handle.close();
+    }
+  });
+  test('write lanes: a workspace keeps to one session (its statement prepared once per node), and takes a free one while its own is busy', async () => {
+    const handle = await createDb({ databaseUrl: testDb.url, writePoolSize: 3 });
+    const writer = new MessageWriter(handle.writeLanes);
+    // A second workspace whose own lane is the same as pgmsg's.
+    const own = laneOf(P.partitionId, 3);
+    let twin = '';
+    for (let i = 0; !twin; i++) if (laneOf(`pglane${i}`, 3) === own) twin = `pglane${i}`;
+    await ann.caller.partition.create({ id: twin, name: 'Twin' });
+    const twinRoom = (await ann.caller.room.list({ partitionId: twin }))[0]!.id;
+    const preparedOn = () =>
+      Promise.all(
+        handle.writeLanes.map(async (lane) => {
+          const { rows } = await sql<{ statement: string }>`select statement from pg_prepared_statements where starts_with(statement, ${PREPARED})`.execute(
+            lane,
+          );
+          return rows.map((r) => (r.statement.includes(`messages_${twin}`) ? twin : 'pgmsg'));
+        }),
+      );
+    try {
+      for (let i = 0; i < 5; i++) expect((await writer.write(pid, writerItem(newClientId(), `lane ${i}`))).kind).toBe('inserted');
+      expect((await preparedOn())[own]).toEqual(['pgmsg']);
+      expect((await preparedOn()).flat()).toEqual(['pgmsg']);
+      // Both at once: pgmsg takes their lane first, so the twin's write runs on a free one rather than wait.
+      const both = await Promise.all([
+        writer.write(pid, writerItem(newClientId(), 'first')),
+        writer.write(twin as PartitionId, writerItem(newClientId(), 'twin', { roomId: twinRoom })),
+      ]);
+      expect(both.map((o) => o.kind)).toEqual(['inserted', 'inserted']);
+      const lanes = await preparedOn();
+      expect(lanes[own]).toEqual(['pgmsg']);
+      expect(lanes.filter((l, i) => i !== own && l.includes(twin))).toHaveLength(1);
     } finally {
       await handle.close();
     }

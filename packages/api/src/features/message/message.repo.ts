@@ -56,9 +56,14 @@ export async function insertMessagesWithEvents(db: Kysely<Database>, partitionId
   // answer an EXISTS with a hash of the whole table, and a plan made while the table was small
   // would keep doing so (run on `writeDb`, whose sessions plan without sequential scans).
   const column = <T>(pick: (m: NewMessage) => T) => items.map(pick);
-  const result = await sql<
-    Partial<MessageRow> & { ord: number; member: boolean; room_exists: boolean; fresh: boolean; event_created_at: string | null; event_data: unknown }
-  >`${sql.raw(PREPARED)}
+  const result = await sql<{
+    ord: number;
+    member: boolean;
+    room_exists: boolean;
+    fresh: boolean;
+    event_id: number | null;
+    created_at: string | null;
+  }>`${sql.raw(PREPARED)}
     with v (ord, id, room_id, author_id, client_id, body, reply_to, mentions, media_id, data) as (
       select * from unnest(
         ${items.map((_, i) => i + 1)}::int[], ${column((m) => m.id)}::text[], ${column((m) => m.roomId)}::text[],
@@ -83,36 +88,45 @@ export async function insertMessagesWithEvents(db: Kysely<Database>, partitionId
       insert into ${messages} (id, room_id, author_id, client_id, body, reply_to, mentions, media_id, event_id)
       select n.id, n.room_id, n.author_id, n.client_id, n.body, n.reply_to, string_to_array(n.mentions, ' '), n.media_id, c.last_event_id - n.total + n.n
       from c, numbered n
-      returning ${sql.raw(MESSAGE_COLUMNS.join(', '))}
+      returning id, event_id, created_at
     ), e as (
       insert into ${events} (id, type, room_id, actor_id, data)
-      select m.event_id, 'message.created', m.room_id, m.author_id, n.data from m join numbered n on n.id = m.id
-      returning id, created_at, data
+      select m.event_id, 'message.created', n.room_id, n.author_id, n.data from m join numbered n on n.id = m.id
     )
-    select m.*, ch.ord, ch.member,
+    select ch.ord, ch.member, m.event_id, m.created_at,
       ch.member or coalesce(r.public, false) as room_exists,
-      exists (select 1 from survivors s where s.ord = ch.ord) as fresh,
-      e.created_at as event_created_at, e.data as event_data
-    from checked ch left join m on m.id = ch.id left join e on e.id = m.event_id
+      exists (select 1 from survivors s where s.ord = ch.ord) as fresh
+    from checked ch left join m on m.id = ch.id
       left join lateral (select r.kind = 'public' as public from ${rooms} r where not ch.member and r.id = ch.room_id limit 1) r on true
     order by ch.ord`.execute(db);
-  return result.rows.map((row): WriteOutcome => {
+  // Only the new rows' positions and time come back: the rest of each message and its event is
+  // what was sent (no row and no event data makes the round trip back, nor is parsed again).
+  return result.rows.map((row, i): WriteOutcome => {
     if (!row.member) return { kind: 'refused', roomExists: row.room_exists };
     if (!row.fresh) return { kind: 'duplicate' };
-    if (row.id === null || row.id === undefined) throw new Error(`partition ${partitionId} is missing: messages not inserted`);
-    const { ord: _ord, member: _member, room_exists: _roomExists, fresh: _fresh, event_created_at, event_data, ...message } = row;
-    const written = message as MessageRow;
+    if (row.event_id === null || row.created_at === null) throw new Error(`partition ${partitionId} is missing: messages not inserted`);
+    const item = items[i]!;
+    const message: MessageRow = {
+      id: item.id,
+      room_id: item.roomId,
+      author_id: item.authorId,
+      client_id: item.clientId,
+      body: item.body,
+      event_id: row.event_id,
+      media_id: item.mediaId ?? null,
+      created_at: row.created_at,
+      reply_to: item.replyTo,
+      edited_at: null,
+      deleted_at: null,
+      deleted_by: null,
+      pinned_at: null,
+      pinned_by: null,
+      mentions: [...item.mentions],
+    };
     return {
       kind: 'inserted',
-      message: written,
-      event: {
-        id: written.event_id,
-        type: 'message.created',
-        room_id: written.room_id,
-        actor_id: written.author_id,
-        data: event_data,
-        created_at: event_created_at!,
-      },
+      message,
+      event: { id: row.event_id, type: 'message.created', room_id: item.roomId, actor_id: item.authorId, data: item.eventData, created_at: row.created_at },
     };
   });
 }

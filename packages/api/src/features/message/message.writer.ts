@@ -34,10 +34,30 @@ export class MessageWriter {
    */
   readonly stats = { batches: 0, messages: 0, inserted: 0, largestBatch: 0 };
 
+  readonly #lanes: readonly { db: Kysely<Database>; busy: number }[];
+
+  /**
+   * @param db where the statements run: one database, or its write lanes (`DbHandle.writeLanes`).
+   * A workspace keeps to one lane (by a hash of its id) while that lane is free, so its
+   * statement is prepared on one session per node; when its lane is busy with another
+   * workspace's write, it takes a free one rather than wait.
+   */
   constructor(
-    private readonly db: Kysely<Database>,
+    db: Kysely<Database> | readonly Kysely<Database>[],
     private readonly metrics?: Pick<ApiMetrics, 'groupCommitted' | 'eventHop'> | undefined,
-  ) {}
+  ) {
+    const lanes = Array.isArray(db) ? db : [db as Kysely<Database>];
+    if (lanes.length === 0) throw new RangeError('MessageWriter needs at least one database lane');
+    this.#lanes = lanes.map((l) => ({ db: l, busy: 0 }));
+  }
+
+  /** The lane of a workspace: its own while free, else a free one, else its own (and wait). */
+  #lane(partitionId: string): { db: Kysely<Database>; busy: number } {
+    const lanes = this.#lanes;
+    const own = lanes[laneOf(partitionId, lanes.length)]!;
+    if (own.busy === 0) return own;
+    return lanes.find((l) => l.busy === 0) ?? own;
+  }
 
   /** Resolves once the batch holding `item` is committed, with what became of it. */
   write(partitionId: PartitionId, item: NewMessage): Promise<WriteOutcome> {
@@ -77,11 +97,18 @@ export class MessageWriter {
       const started = performance.now();
       const hop = this.metrics?.eventHop;
       if (hop) for (const w of batch) hop.call(this.metrics, 'queue', (started - w.at) / 1000);
-      const written = await insertMessagesWithEvents(
-        this.db,
-        partitionId,
-        batch.map((w) => w.item),
-      );
+      const lane = this.#lane(partitionId);
+      lane.busy++;
+      let written: WriteOutcome[];
+      try {
+        written = await insertMessagesWithEvents(
+          lane.db,
+          partitionId,
+          batch.map((w) => w.item),
+        );
+      } finally {
+        lane.busy--;
+      }
       const inserted = written.filter((o) => o.kind === 'inserted').length;
       this.#count(batch.length, inserted);
       this.metrics?.groupCommitted({ sends: batch.length, inserted, seconds: (performance.now() - started) / 1000 });
@@ -101,4 +128,14 @@ export class MessageWriter {
     this.stats.inserted += inserted;
     this.stats.largestBatch = Math.max(this.stats.largestBatch, n);
   }
+}
+
+/** A workspace's own lane among `n`: FNV-1a of its id. */
+export function laneOf(partitionId: string, n: number): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < partitionId.length; i++) {
+    h ^= partitionId.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return (h >>> 0) % n;
 }
