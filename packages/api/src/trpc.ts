@@ -64,57 +64,11 @@ function describeZodError(error: z.ZodError): string {
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
 
-/** Maps AppError and known SQLSTATEs to TRPCError in one place, keeping the cause. */
-const mapErrors = t.middleware(async ({ next }) => {
-  const result = await next();
-  if (!result.ok) {
-    const mapped = toTRPCError(result.error.cause ?? result.error);
-    if (mapped && mapped !== result.error) throw mapped;
-  }
-  return result;
-});
-
-/** Refuses requests from a browser origin that is not allowed (CSRF; SameSite is not enough). */
-const checkOrigin = t.middleware(({ ctx, next }) => {
-  if (!ctx.req.originAllowed) {
-    throw new AppError('FORBIDDEN', 'This origin is not allowed to call Parley.');
-  }
-  return next();
-});
-
-/**
- * Requests per client address, on every procedure (a subscription counts once, when it
- * starts). After the Origin check, so a hostile page cannot spend its visitors' allowance.
- *
- * A procedure with `meta.countsIpLimit` (`message.send`) counts it itself, with its own limit
- * in one round trip, but only when everything it checks first is answered from the node's
- * memory: the session and the caller's role in the input's workspace are cached. Anything
- * else (a workspace it is not in, an unknown session) is counted here before any work. A call
- * that failed before the procedure counted it (bad input, a viewer) is counted afterwards and,
- * over the limit, answered with the refusal: a flood of failing calls is refused like any other.
- */
-const limitPerIp = t.middleware(async ({ ctx, meta, next, getRawInput }) => {
+/** The per-address limit of one call: its key, rule and refusal. */
+function ipLimitOf(ctx: Context): DeferredIpLimit {
   const rule = ctx.config.rateLimits.requestsPerIp;
-  const key = `ip:${ipKey(ctx.req.ip)}`;
-  const refusal = `Too many requests from your network (${describeRule(rule)}).`;
-  if (meta?.countsIpLimit && (await checksFromMemory(ctx, getRawInput))) {
-    const ipLimit: DeferredIpLimit = { key, rule, refusal, pending: true };
-    let counted: Awaited<ReturnType<typeof ctx.limiter.consume>> | undefined;
-    let result;
-    try {
-      result = await next({ ctx: { ipLimit } });
-    } finally {
-      if (ipLimit.pending) {
-        ipLimit.pending = false;
-        counted = await ctx.limiter.consume(key, rule);
-      }
-    }
-    if (counted && !counted.ok) throw rateLimitRefusal(counted.retryAfterMs, refusal);
-    return result;
-  }
-  await enforceRateLimit(ctx, key, rule, refusal);
-  return next({ ctx: { ipLimit: null as DeferredIpLimit | null } });
-});
+  return { key: `ip:${ipKey(ctx.req.ip)}`, rule, refusal: `Too many requests from your network (${describeRule(rule)}).`, pending: true };
+}
 
 /** The caller's session and their role in the input's `partitionId` are both in the node's access cache. */
 async function checksFromMemory(ctx: Context, getRawInput: () => Promise<unknown>): Promise<boolean> {
@@ -125,10 +79,74 @@ async function checksFromMemory(ctx: Context, getRawInput: () => Promise<unknown
   return typeof partitionId === 'string' && ctx.access.role(partitionId, user.id) !== undefined;
 }
 
-export const publicProcedure = t.procedure.use(mapErrors).use(checkOrigin).use(limitPerIp);
+/** AppError and known SQLSTATEs as TRPCError, keeping the cause; anything else as it is. */
+const mapped = (error: unknown): unknown => toTRPCError(error) ?? error;
 
-/** Signed in: `ctx.user` and `ctx.session` are narrowed, never asserted. */
-export const authedProcedure = publicProcedure.use(async ({ ctx, next }) => {
+type CallResult = { ok: true } | { ok: false; error: { cause?: unknown } };
+
+/**
+ * What every procedure goes through first, in this order, as one middleware (each tRPC
+ * middleware copies the call's options and context, so one is cheaper than four):
+ *
+ * 1. **Errors**: AppError and known SQLSTATEs become TRPCError in one place, keeping the cause.
+ * 2. **Origin**: a browser origin that is not allowed is refused (CSRF; SameSite is not enough).
+ * 3. **Requests per client address**, on every procedure (a subscription counts once, when it
+ *    starts), after the Origin check so a hostile page cannot spend its visitors' allowance.
+ *    A procedure with `meta.countsIpLimit` (`message.send`) counts it itself, with its own
+ *    limit in one round trip, but only when everything it checks first is answered from the
+ *    node's memory: the session and the caller's role in the input's workspace are cached.
+ *    Anything else (a workspace it is not in, an unknown session) is counted here before any
+ *    work. A call that failed before the procedure counted it (bad input, a viewer) is counted
+ *    afterwards and, over the limit, answered with the refusal: a flood of failing calls is
+ *    refused like any other.
+ * 4. `then`: the rest of the call (the session check of signed-in procedures, then the procedure).
+ */
+async function guard<R extends CallResult>(
+  ctx: Context,
+  countsIpLimit: boolean | undefined,
+  getRawInput: () => Promise<unknown>,
+  then: (ipLimit: DeferredIpLimit | null) => Promise<R>,
+): Promise<R> {
+  let result: R;
+  try {
+    if (!ctx.req.originAllowed) throw new AppError('FORBIDDEN', 'This origin is not allowed to call Parley.');
+    const ipLimit = ipLimitOf(ctx);
+    if (countsIpLimit && (await checksFromMemory(ctx, getRawInput))) {
+      let failure: { error: unknown } | undefined;
+      try {
+        result = await then(ipLimit);
+      } catch (error) {
+        failure = { error };
+      }
+      if (ipLimit.pending) {
+        ipLimit.pending = false;
+        const counted = await ctx.limiter.consume(ipLimit.key, ipLimit.rule);
+        if (!counted.ok) throw rateLimitRefusal(counted.retryAfterMs, ipLimit.refusal);
+      }
+      if (failure) throw failure.error;
+    } else {
+      ipLimit.pending = false;
+      await enforceRateLimit(ctx, ipLimit.key, ipLimit.rule, ipLimit.refusal);
+      result = await then(null);
+    }
+  } catch (error) {
+    throw mapped(error);
+  }
+  const outcome: CallResult = result!;
+  if (!outcome.ok) {
+    const error = outcome.error;
+    const m = toTRPCError(error.cause ?? error);
+    if (m && m !== error) throw m;
+  }
+  return result!;
+}
+
+export const publicProcedure = t.procedure.use(({ ctx, meta, next, getRawInput }) =>
+  guard(ctx, meta?.countsIpLimit, getRawInput, (ipLimit) => next({ ctx: { ipLimit } })),
+);
+
+/** The caller's session, or UNAUTHORIZED (a stale cookie is cleared); a renewed session's cookie is sent again. */
+async function authenticate(ctx: Context) {
   const token = ctx.req.token;
   const result = token ? await validateSession(ctx, token) : null;
   if (!result) {
@@ -138,8 +156,16 @@ export const authedProcedure = publicProcedure.use(async ({ ctx, next }) => {
   if (result.renewed && ctx.req.tokenSource === 'cookie') {
     ctx.req.setSessionCookie?.(token, new Date(result.session.expires_at));
   }
-  return next({ ctx: { user: result.user, session: result.session } });
-});
+  return result;
+}
+
+/** Signed in: `ctx.user` and `ctx.session` are narrowed, never asserted. The same guard as {@link publicProcedure}, then the session. */
+export const authedProcedure = t.procedure.use(({ ctx, meta, next, getRawInput }) =>
+  guard(ctx, meta?.countsIpLimit, getRawInput, async (ipLimit) => {
+    const { user, session } = await authenticate(ctx);
+    return next({ ctx: { ipLimit, user, session } });
+  }),
+);
 
 /**
  * A Parley administrator (`users.is_admin`: those named in ADMIN_USERNAMES, the account made
