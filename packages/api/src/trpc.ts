@@ -107,38 +107,45 @@ async function guard<R extends CallResult>(
   getRawInput: () => Promise<unknown>,
   then: (ipLimit: DeferredIpLimit | null) => Promise<R>,
 ): Promise<R> {
-  let result: R;
-  try {
-    if (!ctx.req.originAllowed) throw new AppError('FORBIDDEN', 'This origin is not allowed to call Parley.');
-    const ipLimit = ipLimitOf(ctx);
-    if (countsIpLimit && (await checksFromMemory(ctx, getRawInput))) {
-      let failure: { error: unknown } | undefined;
-      try {
-        result = await then(ipLimit);
-      } catch (error) {
-        failure = { error };
-      }
-      if (ipLimit.pending) {
-        ipLimit.pending = false;
-        const counted = await ctx.limiter.consume(ipLimit.key, ipLimit.rule);
-        if (!counted.ok) throw rateLimitRefusal(counted.retryAfterMs, ipLimit.refusal);
-      }
-      if (failure) throw failure.error;
-    } else {
-      ipLimit.pending = false;
-      await enforceRateLimit(ctx, ipLimit.key, ipLimit.rule, ipLimit.refusal);
-      result = await then(null);
-    }
-  } catch (error) {
+  const result = await limitPerIp(ctx, countsIpLimit, getRawInput, then).catch((error: unknown) => {
     throw mapped(error);
-  }
-  const outcome: CallResult = result!;
+  });
+  const outcome: CallResult = result;
   if (!outcome.ok) {
     const error = outcome.error;
     const m = toTRPCError(error.cause ?? error);
     if (m && m !== error) throw m;
   }
-  return result!;
+  return result;
+}
+
+/** Steps 2 and 3 of {@link guard}: the Origin, then the per-address limit around `then`. */
+async function limitPerIp<R extends CallResult>(
+  ctx: Context,
+  countsIpLimit: boolean | undefined,
+  getRawInput: () => Promise<unknown>,
+  then: (ipLimit: DeferredIpLimit | null) => Promise<R>,
+): Promise<R> {
+  if (!ctx.req.originAllowed) throw new AppError('FORBIDDEN', 'This origin is not allowed to call Parley.');
+  const ipLimit = ipLimitOf(ctx);
+  if (!countsIpLimit || !(await checksFromMemory(ctx, getRawInput))) {
+    await enforceRateLimit(ctx, ipLimit.key, ipLimit.rule, ipLimit.refusal);
+    return then(null);
+  }
+  let result: R | undefined;
+  let failure: { error: unknown } | undefined;
+  try {
+    result = await then(ipLimit);
+  } catch (error) {
+    failure = { error };
+  }
+  if (ipLimit.pending) {
+    ipLimit.pending = false;
+    const counted = await ctx.limiter.consume(ipLimit.key, ipLimit.rule);
+    if (!counted.ok) throw rateLimitRefusal(counted.retryAfterMs, ipLimit.refusal);
+  }
+  if (failure || result === undefined) throw failure?.error;
+  return result;
 }
 
 export const publicProcedure = t.procedure.use(({ ctx, meta, next, getRawInput }) =>
