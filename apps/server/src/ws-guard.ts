@@ -13,7 +13,7 @@ import {
 } from '@trpc/server';
 import { isObservable, observableToAsyncIterable } from '@trpc/server/observable';
 import { parseTRPCMessage, type TRPCClientOutgoingMessage, type TRPCResponseMessage } from '@trpc/server/rpc';
-import { isAsyncIterable, isObject, parseConnectionParamsFromUnknown } from '@trpc/server/unstable-core-do-not-import';
+import { defaultTransformer, isAsyncIterable, isObject, parseConnectionParamsFromUnknown } from '@trpc/server/unstable-core-do-not-import';
 import type { RawData, WebSocket } from 'ws';
 import { AppError, encodeFrame, feedReceivedAt, secondsWheel, type ApiMetrics, type WheelMember } from '@parley/api';
 
@@ -79,6 +79,9 @@ function corkUntilTurnEnds(ws: WebSocket): void {
     setImmediate(flushCorked);
   }
 }
+
+/** `ws.send` options of every frame: text, also when it is given as bytes. */
+const TEXT_FRAME = { binary: false } as const;
 
 /** Close code for a client that broke a limit (RFC 6455: policy violation). */
 export const WS_POLICY_VIOLATION = 1008;
@@ -414,13 +417,15 @@ export class ConnectionGuard<TRequest = unknown> implements WheelMember {
   /** @internal An answer going out: it settles its call's slot, then the socket's bounds are checked. */
   respond(message: TRPCResponseMessage | { id: null; jsonrpc?: JsonRpc; error: unknown }): void {
     if (this.closed) return;
-    const data = transformTRPCResponse(this.opts.router._def._config, message as TRPCResponseMessage) as Outgoing;
+    const config = this.opts.router._def._config;
+    // Without a transformer (Parley has none) the response goes as it is: no copies of it per frame.
+    const data = (config.transformer === defaultTransformer ? message : transformTRPCResponse(config, message as TRPCResponseMessage)) as Outgoing;
     this.settle(data);
     this.checkBuffer();
     if (this.opts.hooks.eventHop) this.observeEventHop(data);
     if (!this.closed) corkUntilTurnEnds(this.ws);
-    // A live event's JSON is made once per node, not once per subscriber (event.wire.ts).
-    this.ws.send(encodeFrame(data));
+    // A live event's JSON (and its bytes) is made once per node, not once per subscriber (event.wire.ts); always a text frame.
+    this.ws.send(encodeFrame(data), TEXT_FRAME);
   }
 
   // ---------------------------------------------------------------- the bounds

@@ -1,5 +1,11 @@
 import { expect, test } from 'vitest';
-import { encodeFrame, feedReceivedAt, markReceived } from './event.wire.ts';
+import { encodeFrame as encodeFrameBytes, feedReceivedAt, markReceived } from './event.wire.ts';
+
+/** The frame's text, as the client reads the text frame. */
+const encodeFrame = (frame: unknown): string => {
+  const out = encodeFrameBytes(frame);
+  return typeof out === 'string' ? out : out.toString('utf8');
+};
 
 /** A data frame exactly as tRPC's WebSocket handler builds it for a tracked yield (ws adapter, `result.id` added last). */
 function trackedFrame(id: number | string, eventId: string, event: object, jsonrpc?: '2.0') {

@@ -37,23 +37,37 @@ function trackedEvent(frame: Frame): object | undefined {
   return event;
 }
 
+/** A live event's part of its data frames, the same for every subscriber on the node (bytes, made once). */
+const tails = new WeakMap<object, { trackedId: unknown; bytes: Buffer }>();
+
 /**
- * One frame of tRPC's WebSocket protocol as text. A live event's data frame is written around
- * the event's JSON, made once per node (the first subscriber pays for it, the others copy the
- * string): the same JSON as `JSON.stringify(frame)` (same keys, same order). Anything else is
- * `JSON.stringify(frame)`.
+ * One frame of tRPC's WebSocket protocol, to be sent as a text frame. A live event's data frame
+ * is bytes: its connection's head (`{"id":…,"jsonrpc":…,`) before the rest, which is the same for
+ * every subscriber of the event and is made once per node (the event's JSON, and its UTF-8, are
+ * not made again per subscriber). The same text as `JSON.stringify(frame)` (same keys, same
+ * order). Anything else is `JSON.stringify(frame)`.
  */
-export function encodeFrame(frame: unknown): string {
+export function encodeFrame(frame: unknown): string | Buffer {
   const f = frame as Frame | null;
   const event = f && typeof f === 'object' ? trackedEvent(f) : undefined;
   if (!event) return JSON.stringify(frame);
+  const trackedId = f!.result!.id;
+  let tail = tails.get(event);
+  if (!tail || tail.trackedId !== trackedId) {
+    const id = JSON.stringify(trackedId);
+    tail = { trackedId, bytes: Buffer.from(`"result":{"type":"data","data":{"id":${id},"data":${eventJson(event)}},"id":${id}}}`) };
+    tails.set(event, tail);
+  }
+  const head = Buffer.from(`{${f!.id === undefined ? '' : `"id":${JSON.stringify(f!.id)},`}${f!.jsonrpc === undefined ? '' : `"jsonrpc":${JSON.stringify(f!.jsonrpc)},`}`);
+  return Buffer.concat([head, tail.bytes], head.length + tail.bytes.length);
+}
+
+/** The event's JSON, made once per node however many subscribers and frames it goes to. */
+export function eventJson(event: object): string {
   let json = encoded.get(event);
   if (json === undefined) {
     json = JSON.stringify(event);
     encoded.set(event, json);
   }
-  const result = f!.result!;
-  const trackedId = JSON.stringify(result.id);
-  const head = `{${f!.id === undefined ? '' : `"id":${JSON.stringify(f!.id)},`}${f!.jsonrpc === undefined ? '' : `"jsonrpc":${JSON.stringify(f!.jsonrpc)},`}`;
-  return `${head}"result":{"type":"data","data":{"id":${trackedId},"data":${json}},"id":${trackedId}}}`;
+  return json;
 }
