@@ -215,7 +215,7 @@ describe.skipIf(!baseUrl)('message send on PostgreSQL', () => {
     expect(ids).toEqual(ids.map((_, i) => i + 1));
     expect(await counter()).toBe(ids.at(-1));
   });
-  test('the send statement made on an empty workspace still probes indexes once the workspace is big: no plan scans or hashes a whole table', async () => {
+  test('the send statements (a batch, and one send alone) made on an empty workspace still probe indexes once the workspace is big: no plan scans or hashes a whole table', async () => {
     await ann.caller.partition.create({ id: 'pgplan', name: 'Plan' });
     const Q = { partitionId: 'pgplan' as PartitionId };
     const planRoom = (await ann.caller.room.list(Q))[0]!.id;
@@ -236,12 +236,20 @@ describe.skipIf(!baseUrl)('message send on PostgreSQL', () => {
       await grow(240, 200, 1000);
       await sql`analyze messages_pgplan, room_members_pgplan, rooms_pgplan`.execute(api.deps.db);
       const first = writerItem(newClientId(), 'first', { roomId: planRoom });
-      expect((await insertMessagesWithEvents(handle.writeDb, Q.partitionId, [first]))[0]!.kind).toBe('inserted');
+      const alone = writerItem(newClientId(), 'alone', { roomId: planRoom });
+      // Both statements are prepared (and planned) now, while the workspace is small.
+      expect(
+        (await insertMessagesWithEvents(handle.writeDb, Q.partitionId, [first, writerItem(newClientId(), 'with it', { roomId: planRoom })])).map((o) => o.kind),
+      ).toEqual(['inserted', 'inserted']);
+      expect((await insertMessagesWithEvents(handle.writeDb, Q.partitionId, [alone]))[0]!.kind).toBe('inserted');
       // It grows: 20,000 more messages and 2,000 more members, with no ANALYZE in between.
       await grow(20_000, 2_000, 100_000);
       const plan = await handle.writeDb.connection().execute(async (conn) => {
-        const { rows } = await sql<{ name: string }>`select name from pg_prepared_statements where starts_with(statement, ${PREPARED})`.execute(conn);
-        expect(rows).toHaveLength(1);
+        const { rows } = await sql<{
+          name: string;
+          statement: string;
+        }>`select name, statement from pg_prepared_statements where starts_with(statement, ${PREPARED}) order by prepare_time`.execute(conn);
+        expect(rows).toHaveLength(2);
         const arg = (values: (string | null)[], type: string) => `array[${values.map((v) => (v === null ? 'null' : `'${v}'`)).join(', ')}]::${type}[]`;
         const explained = await sql<{ 'QUERY PLAN': string }>`explain execute ${sql.raw(rows[0]!.name)}(${sql.raw(
           [
@@ -257,7 +265,16 @@ describe.skipIf(!baseUrl)('message send on PostgreSQL', () => {
             arg(['{}'], 'jsonb'),
           ].join(', '),
         )}, ${sql.lit(Q.partitionId)})`.execute(conn);
-        return explained.rows.map((r) => r['QUERY PLAN']).join('\n');
+        const clientId = newClientId();
+        const one = await sql<{ 'QUERY PLAN': string }>`explain execute ${sql.raw(rows[1]!.name)}(${sql.raw(
+          // In the order the statement names them (message.repo.ts, insertOneMessageWithEvent).
+          [planRoom, ann.id, clientId, Q.partitionId, newClientId(), planRoom, ann.id, clientId, 'x', null, '', null, planRoom, ann.id, '{}']
+            .map((v) => (v === null ? 'null' : `'${v}'`))
+            .join(', '),
+        )})`.execute(conn);
+        expect(rows[1]!.statement).toContain('$15');
+        expect(rows[1]!.statement).not.toContain('$16');
+        return [...explained.rows, ...one.rows].map((r) => r['QUERY PLAN']).join('\n');
       });
       expect(plan).toContain('Index Only Scan using messages_pgplan_client_id_key');
       expect(plan).toMatch(/Index Scan using room_members_pgplan_\w+ on room_members_pgplan/);
