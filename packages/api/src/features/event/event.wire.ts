@@ -58,7 +58,9 @@ export function encodeFrame(frame: unknown): string | Buffer {
     tail = { trackedId, bytes: Buffer.from(`"result":{"type":"data","data":{"id":${id},"data":${eventJson(event)}},"id":${id}}}`) };
     tails.set(event, tail);
   }
-  const head = Buffer.from(`{${f!.id === undefined ? '' : `"id":${JSON.stringify(f!.id)},`}${f!.jsonrpc === undefined ? '' : `"jsonrpc":${JSON.stringify(f!.jsonrpc)},`}`);
+  const head = Buffer.from(
+    `{${f!.id === undefined ? '' : `"id":${JSON.stringify(f!.id)},`}${f!.jsonrpc === undefined ? '' : `"jsonrpc":${JSON.stringify(f!.jsonrpc)},`}`,
+  );
   return Buffer.concat([head, tail.bytes], head.length + tail.bytes.length);
 }
 
