@@ -28,6 +28,19 @@ function silentBus(): Bus & { set(state: BusState): void } {
   };
 }
 
+/** Another node on the same database (`db`: as it is, or watched), with its own bus; its safety poll never comes within a test. */
+function otherNode(api: TestApi, db: ApiDeps['db'], bus: Bus, pollMs: number): ApiDeps {
+  return createApiDeps({
+    db,
+    dbDriver: api.deps.dbDriver,
+    bus,
+    limiter: createMemoryRateLimiter(),
+    presence: createMemoryPresence(),
+    log: silentLogger,
+    config: { eventPollMs: pollMs, eventSafetyPollMs: 60_000, rateLimits: relaxedRateLimits },
+  });
+}
+
 /**
  * Node A writes (the test API); node B shares its database but hears nothing on its bus, so
  * B's subscriber only sees A's messages through B's reads of the event log.
@@ -42,15 +55,7 @@ describe('event feed paced by the bus', () => {
   beforeAll(async () => {
     api = await createTestApi();
     ws = await createTestWorkspace(api, 'feedbus', 'ann');
-    nodeB = createApiDeps({
-      db: api.deps.db,
-      dbDriver: api.deps.dbDriver,
-      bus,
-      limiter: createMemoryRateLimiter(),
-      presence: createMemoryPresence(),
-      log: silentLogger,
-      config: { eventPollMs: POLL_MS, eventSafetyPollMs: 60_000, rateLimits: relaxedRateLimits },
-    });
+    nodeB = otherNode(api, api.deps.db, bus, POLL_MS);
   });
   afterAll(async () => {
     nodeB.feeds.close();
@@ -173,15 +178,7 @@ describe('the node-wide poll', () => {
         return args.result;
       },
     });
-    nodeB = createApiDeps({
-      db,
-      dbDriver: api.deps.dbDriver,
-      bus,
-      limiter: createMemoryRateLimiter(),
-      presence: createMemoryPresence(),
-      log: silentLogger,
-      config: { eventPollMs: POLL_MS, eventSafetyPollMs: 60_000, rateLimits: relaxedRateLimits },
-    });
+    nodeB = otherNode(api, db, bus, POLL_MS);
   });
   afterAll(async () => {
     nodeB.feeds.close();
