@@ -170,14 +170,16 @@ the peer inserts each message in a transaction of its own. "max queued" is Parle
   difference is not measured here. Its delivery frame carries \`{ id, room, body, clientId }\`
   where Parley's carries the whole event in tRPC's envelope.
 - **Fan-out.** Socket.IO encodes a broadcast once per node and writes that one frame to every
-  socket in the room. Parley makes an event's JSON once per node too (\`event.wire.ts\`), but each
-  subscriber's frame is its own (its subscription id in tRPC's envelope) and goes through that
+  socket in the room. Parley makes an event's JSON (and its UTF-8 bytes) once per node too (\`event.wire.ts\`), but each
+  subscriber's frame is its own (its subscription id in tRPC's envelope, copied before those bytes) and goes through that
   subscription's own stream (its visibility check, its position for resuming): per-receiver work
   the peer does not do, and one reason for the "node CPU per 1,000 deliveries" row.
 - **Writes.** Parley stores concurrent sends of a node and workspace in one transaction (group
   commit: the "batch" column); the peer makes one autocommit \`INSERT\` per message, as \`pg\` does
   by default. Both use a pool of 10 connections per node; Parley's group commit has 5 more of its own
-  (\`writeDb\`: sessions that plan its prepared statement with index probes only).${
+  (\`writeLanes\`: one connection each, a workspace keeping to its own while it is free, sessions
+  that plan its prepared statements with index probes only). A send alone has a statement of a few
+  plan nodes; two or more waiting together share the batch statement.${
     o.partitions > 1
       ? ''
       : ' With one workspace (`--partitions 1`), each Parley node has one write in flight at a time; `--partitions 20` gives every room a workspace of its own.'
