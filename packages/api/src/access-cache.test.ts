@@ -51,7 +51,7 @@ describe('AccessCache', () => {
     const c = cache();
     const epoch = c.epoch;
     // The database read started here and returned the session; meanwhile the session ended.
-    c.changed({ kind: 'session', userId: 'u1', sessionId: 's1' });
+    void c.changed({ kind: 'session', userId: 'u1', sessionId: 's1' });
     c.storeSession('s1', entry('s1', 'u1'), 60_000, epoch);
     expect(c.session('s1')).toBeUndefined();
     c.storeSession('s1', entry('s1', 'u1'), 60_000, c.epoch);
@@ -68,20 +68,20 @@ describe('AccessCache', () => {
       c.storeRole('p', 'ann', 'admin', c.epoch);
       c.storeRole('q', 'ann', 'member', c.epoch);
     }
-    one.changed({ kind: 'session', userId: 'ann', sessionId: 'a1' });
+    void one.changed({ kind: 'session', userId: 'ann', sessionId: 'a1' });
     // At once on the node that made the change.
     expect(one.session('a1')).toBeUndefined();
     await delivered();
     expect(two.session('a1')).toBeUndefined();
     expect(two.session('a2')).toBeDefined();
 
-    two.changed({ kind: 'user', userId: 'ann' });
+    void two.changed({ kind: 'user', userId: 'ann' });
     await delivered();
     for (const c of [one, two]) {
       expect([c.session('a2'), c.session('b1')?.user.id]).toEqual([undefined, 'ben']);
     }
 
-    one.changed({ kind: 'membership', userId: 'ann', partitionId: 'p' });
+    void one.changed({ kind: 'membership', userId: 'ann', partitionId: 'p' });
     await delivered();
     for (const c of [one, two]) expect([c.role('p', 'ann'), c.role('q', 'ann')]).toEqual([undefined, 'member']);
   });
@@ -92,11 +92,11 @@ describe('AccessCache', () => {
     const heard: AccessChange['kind'][] = [];
     const stop = two.watch('ann', (change) => heard.push(change.kind));
     two.watch('ben', () => heard.push('membership'));
-    one.changed({ kind: 'session', userId: 'ann', sessionId: 'a1' });
-    two.changed({ kind: 'user', userId: 'ann' });
+    void one.changed({ kind: 'session', userId: 'ann', sessionId: 'a1' });
+    void two.changed({ kind: 'user', userId: 'ann' });
     await delivered();
     stop();
-    one.changed({ kind: 'user', userId: 'ann' });
+    void one.changed({ kind: 'user', userId: 'ann' });
     await delivered();
     // Its own change once (not again when the bus brings it back), the other node's once.
     expect(heard.sort()).toEqual(['session', 'user']);

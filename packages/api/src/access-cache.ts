@@ -119,13 +119,18 @@ export class AccessCache {
 
   /**
    * After the change is committed: drop what this node knows about it, then tell the others
-   * (a lost publish is bounded by the TTL; it never throws).
+   * (a lost publish is bounded by the TTL; it never rejects). Resolves once Redis has taken the
+   * publish (it is then in every other node's subscriber connection): await it before answering
+   * the call that made the change, so its caller's next call on another node finds that node
+   * told already, and not a moment late.
    */
-  changed(change: AccessChange): void {
+  async changed(change: AccessChange): Promise<void> {
     this.#apply(change);
-    this.#bus.publish(ACCESS_CHANNEL, { ...change, from: this.#from } satisfies Wire).catch((err: unknown) => {
+    try {
+      await this.#bus.publish(ACCESS_CHANNEL, { ...change, from: this.#from } satisfies Wire);
+    } catch (err) {
       this.#log.warn({ err, change: change.kind }, 'access change not published; other nodes forget it within the cache TTL');
-    });
+    }
   }
 
   /** Calls `listener` for every change of `userId`'s access, from this node or another, until the returned function (or {@link AccessCache.unwatch}) is called. */

@@ -131,13 +131,13 @@ function validFor(session: Session, dbNow: string, idleMs: number): number {
 /** Ends one session, here and (through the access cache) on every node. */
 export async function invalidateSession(deps: Pick<ApiDeps, 'db' | 'access'>, session: Pick<Session, 'id' | 'user_id'>): Promise<void> {
   await deps.db.deleteFrom('sessions').where('id', '=', session.id).execute();
-  deps.access.changed({ kind: 'session', userId: session.user_id, sessionId: session.id });
+  await deps.access.changed({ kind: 'session', userId: session.user_id, sessionId: session.id });
 }
 
 /** Ends every session of the user, here and on every node. */
 export async function invalidateUserSessions(deps: Pick<ApiDeps, 'db' | 'access'>, userId: string): Promise<void> {
   await deps.db.deleteFrom('sessions').where('user_id', '=', userId).execute();
-  deps.access.changed({ kind: 'user', userId });
+  await deps.access.changed({ kind: 'user', userId });
 }
 
 /** Housekeeping: removes expired sessions. Returns how many. */

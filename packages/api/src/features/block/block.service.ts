@@ -23,7 +23,7 @@ export async function blockUser(ctx: Authed, input: BlockInput, blocked: boolean
   if (input.userId === ctx.user.id) throw new AppError('BAD_REQUEST', REFUSAL.blockSelf);
   if (!(await repo.userExists(ctx.db, input.userId))) throw new AppError('NOT_FOUND', REFUSAL.noSuchPerson);
   const changed = blocked ? await repo.insertBlock(ctx.db, ctx.user.id, input.userId) : await repo.deleteBlock(ctx.db, ctx.user.id, input.userId);
-  if (changed) ctx.access.changed({ kind: 'blocks', userId: ctx.user.id });
+  if (changed) await ctx.access.changed({ kind: 'blocks', userId: ctx.user.id });
   return { userId: input.userId, blocked };
 }
 

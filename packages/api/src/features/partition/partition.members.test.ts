@@ -182,7 +182,7 @@ describe('partition.removeMember and partition.leave', () => {
         { type: 'partition.left', roomId: null, actorId: owner.id, data: { userId: ivy.id, removedBy: owner.id } },
       ]);
     });
-    api.deps.access.changed({ kind: 'membership', userId: ivy.id, partitionId: 'roles' });
+    await api.deps.access.changed({ kind: 'membership', userId: ivy.id, partitionId: 'roles' });
     const got: ParleyEvent[] = [];
     let ended: unknown;
     try {

@@ -195,7 +195,7 @@ export async function setMemberRole(ctx: Managing, input: SetRoleInput): Promise
     ]);
   });
   if (events.length > 0) {
-    ctx.access.changed({ kind: 'membership', userId: input.userId, partitionId: ctx.partitionId });
+    await ctx.access.changed({ kind: 'membership', userId: input.userId, partitionId: ctx.partitionId });
     publishEvents(ctx, events);
     ctx.log.info({ partitionId: ctx.partitionId, userId: input.userId, role: input.role, by: ctx.user.id }, 'member role changed');
   }
@@ -228,7 +228,7 @@ async function endMembership(ctx: Managing, userId: string, removedBy: string | 
       { type: 'partition.left', roomId: null, actorId: ctx.user.id, data: { userId, removedBy } },
     ]);
   });
-  ctx.access.changed({ kind: 'membership', userId, partitionId: ctx.partitionId });
+  await ctx.access.changed({ kind: 'membership', userId, partitionId: ctx.partitionId });
   publishEvents(ctx, events);
   ctx.log.info({ partitionId: ctx.partitionId, userId, removedBy }, removedBy ? 'member removed' : 'member left');
 }

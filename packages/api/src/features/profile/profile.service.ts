@@ -36,7 +36,7 @@ export async function updateProfile(ctx: Authed, input: UpdateProfileInput): Pro
   if (input.avatarId !== undefined) patch.avatar_id = input.avatarId;
   await repo.updateUserProfile(ctx.db, ctx.user.id, patch);
   // Every node drops the session user it cached: the next message carries the new name.
-  ctx.access.changed({ kind: 'user', userId: ctx.user.id });
+  await ctx.access.changed({ kind: 'user', userId: ctx.user.id });
   for (const id of await repo.listPartitionIdsOfUser(ctx.db, ctx.user.id)) {
     const partitionId = id as PartitionId;
     if (await repo.isOpDone(ctx.db, partitionId, input.opId, ctx.user.id)) continue;

@@ -107,6 +107,6 @@ export async function setReceipts(ctx: Authed, input: SetReceiptsInput): Promise
   await repo.updateReceiptsEnabled(ctx.db, ctx.user.id, input.enabled);
   // Every node drops the user row its sessions cached: new streams open with the new setting
   // (a stream already open keeps the one it opened with; the client store filters too).
-  ctx.access.changed({ kind: 'user', userId: ctx.user.id });
+  await ctx.access.changed({ kind: 'user', userId: ctx.user.id });
   return { enabled: input.enabled };
 }
