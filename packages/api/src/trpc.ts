@@ -79,10 +79,14 @@ async function checksFromMemory(ctx: Context, getRawInput: () => Promise<unknown
   return typeof partitionId === 'string' && ctx.access.role(partitionId, user.id) !== undefined;
 }
 
-/** AppError and known SQLSTATEs as TRPCError, keeping the cause; anything else as it is. */
-const mapped = (error: unknown): unknown => toTRPCError(error) ?? error;
-
 type CallResult = { ok: true } | { ok: false; error: { cause?: unknown } };
+
+/** What the guard reads of a call (tRPC's middleware options). */
+interface GuardedCall {
+  ctx: Context;
+  meta?: ProcedureMeta | undefined;
+  getRawInput: () => Promise<unknown>;
+}
 
 /**
  * What every procedure goes through first, in this order, as one middleware (each tRPC
@@ -101,14 +105,9 @@ type CallResult = { ok: true } | { ok: false; error: { cause?: unknown } };
  *    refused like any other.
  * 4. `then`: the rest of the call (the session check of signed-in procedures, then the procedure).
  */
-async function guard<R extends CallResult>(
-  ctx: Context,
-  countsIpLimit: boolean | undefined,
-  getRawInput: () => Promise<unknown>,
-  then: (ipLimit: DeferredIpLimit | null) => Promise<R>,
-): Promise<R> {
-  const result = await limitPerIp(ctx, countsIpLimit, getRawInput, then).catch((error: unknown) => {
-    throw mapped(error);
+async function guard<R extends CallResult>(call: GuardedCall, then: (ipLimit: DeferredIpLimit | null) => Promise<R>): Promise<R> {
+  const result = await limitPerIp(call, then).catch((error: unknown) => {
+    throw toTRPCError(error) ?? error;
   });
   const outcome: CallResult = result;
   if (!outcome.ok) {
@@ -120,37 +119,29 @@ async function guard<R extends CallResult>(
 }
 
 /** Steps 2 and 3 of {@link guard}: the Origin, then the per-address limit around `then`. */
-async function limitPerIp<R extends CallResult>(
-  ctx: Context,
-  countsIpLimit: boolean | undefined,
-  getRawInput: () => Promise<unknown>,
-  then: (ipLimit: DeferredIpLimit | null) => Promise<R>,
-): Promise<R> {
+async function limitPerIp<R extends CallResult>({ ctx, meta, getRawInput }: GuardedCall, then: (ipLimit: DeferredIpLimit | null) => Promise<R>): Promise<R> {
   if (!ctx.req.originAllowed) throw new AppError('FORBIDDEN', 'This origin is not allowed to call Parley.');
   const ipLimit = ipLimitOf(ctx);
-  if (!countsIpLimit || !(await checksFromMemory(ctx, getRawInput))) {
+  if (!meta?.countsIpLimit || !(await checksFromMemory(ctx, getRawInput))) {
     await enforceRateLimit(ctx, ipLimit.key, ipLimit.rule, ipLimit.refusal);
     return then(null);
   }
-  let result: R | undefined;
-  let failure: { error: unknown } | undefined;
-  try {
-    result = await then(ipLimit);
-  } catch (error) {
-    failure = { error };
-  }
+  // The call runs first; if it did not count the limit (it failed before), it is counted now,
+  // and over the limit the refusal replaces whatever the call answered or threw.
+  const settled = await then(ipLimit).then(
+    (result) => ({ ok: true as const, result }),
+    (error: unknown) => ({ ok: false as const, error }),
+  );
   if (ipLimit.pending) {
     ipLimit.pending = false;
     const counted = await ctx.limiter.consume(ipLimit.key, ipLimit.rule);
     if (!counted.ok) throw rateLimitRefusal(counted.retryAfterMs, ipLimit.refusal);
   }
-  if (failure || result === undefined) throw failure?.error;
-  return result;
+  if (!settled.ok) throw settled.error;
+  return settled.result;
 }
 
-export const publicProcedure = t.procedure.use(({ ctx, meta, next, getRawInput }) =>
-  guard(ctx, meta?.countsIpLimit, getRawInput, (ipLimit) => next({ ctx: { ipLimit } })),
-);
+export const publicProcedure = t.procedure.use((opts) => guard(opts, (ipLimit) => opts.next({ ctx: { ipLimit } })));
 
 /** The caller's session, or UNAUTHORIZED (a stale cookie is cleared); a renewed session's cookie is sent again. */
 async function authenticate(ctx: Context) {
@@ -167,10 +158,10 @@ async function authenticate(ctx: Context) {
 }
 
 /** Signed in: `ctx.user` and `ctx.session` are narrowed, never asserted. The same guard as {@link publicProcedure}, then the session. */
-export const authedProcedure = t.procedure.use(({ ctx, meta, next, getRawInput }) =>
-  guard(ctx, meta?.countsIpLimit, getRawInput, async (ipLimit) => {
-    const { user, session } = await authenticate(ctx);
-    return next({ ctx: { ipLimit, user, session } });
+export const authedProcedure = t.procedure.use((opts) =>
+  guard(opts, async (ipLimit) => {
+    const { user, session } = await authenticate(opts.ctx);
+    return opts.next({ ctx: { ipLimit, user, session } });
   }),
 );
 

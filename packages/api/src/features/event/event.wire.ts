@@ -6,7 +6,6 @@
 // that object (weakly: gone with it), so nothing here holds an event longer than its delivery.
 
 const receivedAt = new WeakMap<object, number>();
-const encoded = new WeakMap<object, string>();
 
 /** The feed has the event now (`Date.now()`): the start of its `stream` and `socket` hops. */
 export function markReceived(event: object, at: number = Date.now()): void {
@@ -37,7 +36,10 @@ function trackedEvent(frame: Frame): object | undefined {
   return event;
 }
 
-/** A live event's part of its data frames, the same for every subscriber on the node (bytes, made once). */
+/**
+ * A live event's part of its data frames, the same for every subscriber on the node: its JSON as
+ * UTF-8, made once (weakly keyed on the event: gone with it).
+ */
 const tails = new WeakMap<object, { trackedId: unknown; bytes: Buffer }>();
 
 /**
@@ -55,21 +57,11 @@ export function encodeFrame(frame: unknown): string | Buffer {
   let tail = tails.get(event);
   if (!tail || tail.trackedId !== trackedId) {
     const id = JSON.stringify(trackedId);
-    tail = { trackedId, bytes: Buffer.from(`"result":{"type":"data","data":{"id":${id},"data":${eventJson(event)}},"id":${id}}}`) };
+    tail = { trackedId, bytes: Buffer.from(`"result":{"type":"data","data":{"id":${id},"data":${JSON.stringify(event)}},"id":${id}}}`) };
     tails.set(event, tail);
   }
   const head = Buffer.from(
     `{${f!.id === undefined ? '' : `"id":${JSON.stringify(f!.id)},`}${f!.jsonrpc === undefined ? '' : `"jsonrpc":${JSON.stringify(f!.jsonrpc)},`}`,
   );
   return Buffer.concat([head, tail.bytes], head.length + tail.bytes.length);
-}
-
-/** The event's JSON, made once per node however many subscribers and frames it goes to. */
-export function eventJson(event: object): string {
-  let json = encoded.get(event);
-  if (json === undefined) {
-    json = JSON.stringify(event);
-    encoded.set(event, json);
-  }
-  return json;
 }
