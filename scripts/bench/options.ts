@@ -30,7 +30,7 @@ export const USAGE = `usage: pnpm bench [options]
                      behind the same nginx.conf on a fresh database and the same (flushed) redis-server; a side-by-side report
                      in docs/benchmarks-vs-socketio.md. Its defaults: --nodes 2 --clients 200 --rooms 20 --rates 250,500,750,1000,1250
                      --step-seconds 8 --p99-bound 100 --body-bytes 200, and --rate 250 (the step its latency rows are read at;
-                     CPU rows at 500/s); after a 3 s warm-up every rate of the ladder is run (no knee search, no latency step),
+                     CPU rows at 500/s); after a 10 s warm-up at 500 msg/s every rate of the ladder is run (no knee search, no latency step),
                      and the steps only Parley has (call costs, notes, kill -9, idle RSS, storm) are skipped; --partitions spreads
                      Parley's rooms over workspaces and leaves the peer as it is; --profile is not supported
   --quick            a short run (under a minute)
