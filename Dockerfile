@@ -32,4 +32,4 @@ HEALTHCHECK --interval=5s --timeout=3s --start-period=60s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/live').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # node itself is PID 1 (not pnpm, which would run the server in a child process): SIGTERM
 # reaches the server, which drains and exits 0. Logs are JSON (stdout is no terminal).
-CMD ["node", "--enable-source-maps", "apps/server/dist/main.js"]
+CMD ["node", "--max-semi-space-size=64", "--enable-source-maps", "apps/server/dist/main.js"]

@@ -6,7 +6,7 @@ import { describe, expect, test } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { findAll, nginxTimeMs, only, parseNginxConf, type Directive } from './nginx-conf.ts';
 import { markedBlock, NGINX_CONF, renderNginxConf, RENDERED_BLOCKS } from './nginx.ts';
-import { REPO_ROOT } from './node-process.ts';
+import { NODE_V8_FLAGS, REPO_ROOT } from './node-process.ts';
 import { dockerComposeForTests, nginxForTests } from './test-services.ts';
 
 /**
@@ -121,6 +121,17 @@ describe('nginx.conf and docker-compose.yml agree', () => {
     expect(dockerfile).toMatch(/^HEALTHCHECK [^\n]*(\\\n[^\n]*)*\/live/m);
     const ports = new Set(nodeNames.map((n) => env(n).PORT));
     expect([...ports]).toEqual([/^EXPOSE (\d+)/m.exec(dockerfile)?.[1]]);
+  });
+
+  test("every way of starting a node passes the cluster's V8 flags (the young generation's size)", () => {
+    const cmd = /^CMD (\[.*\])$/m.exec(read('Dockerfile'))?.[1];
+    const argv = JSON.parse(cmd ?? '[]') as string[];
+    expect(argv[0]).toBe('node');
+    expect(argv.slice(1, 1 + NODE_V8_FLAGS.length)).toEqual([...NODE_V8_FLAGS]);
+    const scripts = (JSON.parse(read('apps/server/package.json')) as { scripts: Record<string, string> }).scripts;
+    for (const name of ['start', 'dev', 'start:prod']) {
+      for (const flag of NODE_V8_FLAGS) expect(scripts[name]?.split(' '), name).toContain(flag);
+    }
   });
 });
 
