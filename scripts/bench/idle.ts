@@ -42,14 +42,19 @@ async function measureIdle(opts: Options, node: NodeProcess, tokens: string[], c
     await sleep(1500);
     return rssBytes(node.pid) ?? 0;
   };
-  /** V8's heap in use and the memory held outside it (Buffers), from the node's own /metrics (prom-client's defaults). */
+  /**
+   * V8's heap in use, the memory held outside it (Buffers) and the young generation's size
+   * (its semi-spaces, grown under allocation and kept: a node's, not a connection's), from the
+   * node's own /metrics (prom-client's defaults).
+   */
   const heap = async () => {
     try {
       const text = await (await fetch(`${node.url}/metrics`, { signal: AbortSignal.timeout(5000) })).text();
       const pick = (name: string) => Number(new RegExp(`^${name} (\\S+)`, 'm').exec(text)?.[1] ?? NaN);
-      return { used: pick('nodejs_heap_size_used_bytes'), external: pick('nodejs_external_memory_bytes') };
+      const young = Number(/^nodejs_heap_space_size_total_bytes\{space="new"\} (\S+)/m.exec(text)?.[1] ?? NaN);
+      return { used: pick('nodejs_heap_size_used_bytes'), external: pick('nodejs_external_memory_bytes'), young };
     } catch {
-      return { used: NaN, external: NaN };
+      return { used: NaN, external: NaN, young: NaN };
     }
   };
   const rssBefore = await rssAfterGc();
@@ -126,10 +131,12 @@ async function measureIdle(opts: Options, node: NodeProcess, tokens: string[], c
     rssBeforeGc: rssNoGc,
     heapPerTenThousand: opened ? ((heapAfter.used - heapBefore.used) / opened) * 10_000 : NaN,
     externalPerTenThousand: opened ? ((heapAfter.external - heapBefore.external) / opened) * 10_000 : NaN,
+    youngGrowth: heapAfter.young - heapBefore.young,
   };
   log(
     `RSS: ${node.id} ${mib(rssBefore)} → ${mib(rssAfter)} with ${opened} idle subscribed sockets (${mib(r.perTenThousand)} per 10,000; ` +
-      `V8 heap in use ${signedMib(r.heapPerTenThousand)}, external ${signedMib(r.externalPerTenThousand)} per 10,000); ` +
+      `V8 heap in use ${signedMib(r.heapPerTenThousand)}, external ${signedMib(r.externalPerTenThousand)} per 10,000; ` +
+      `young generation ${signedMib(r.youngGrowth)}, once per node); ` +
       `idle CPU ${num(idleCpuPercent)}%; /health connections ${healthConnections}`,
   );
   return r;

@@ -9,6 +9,12 @@ import type { MachineInfo, NoteCallStats, NotesResult, ResumeResult, RssResult, 
 import { log } from './run.ts';
 import { markdownTable, mib, ms, num, textTable, type Percentiles } from './stats.ts';
 
+/** RSS per idle connection net of the young generation's growth (KiB; the young generation is the node's, not the connections'). */
+function netKiB(r: RssResult): number {
+  const young = Number.isFinite(r.youngGrowth) ? Math.max(0, r.youngGrowth) : 0;
+  return (r.rssAfter - r.rssBefore - young) / Math.max(1, r.opened) / 1024;
+}
+
 // The table printed at the end and docs/benchmarks.md.
 
 export type Report = {
@@ -70,7 +76,7 @@ export function headline(r: Report): string[][] {
           'RSS per 10,000 idle connections',
           mib(r.rss.perTenThousand),
           '10,000+ connections per instance; ~100–200 MB RAM per instance',
-          `${r.rss.opened} subscribed sockets on ${r.rss.node}: ${mib(r.rss.rssBefore)} → ${mib(r.rss.rssAfter)} (V8 heap in use ${signedMib(r.rss.heapPerTenThousand)}, external ${signedMib(r.rss.externalPerTenThousand)} per 10,000); idle CPU ${num(r.rss.idleCpuPercent)}%`,
+          `${r.rss.opened} subscribed sockets on ${r.rss.node}: ${mib(r.rss.rssBefore)} → ${mib(r.rss.rssAfter)} (V8 heap in use ${signedMib(r.rss.heapPerTenThousand)}, external ${signedMib(r.rss.externalPerTenThousand)} per 10,000; of the RSS, ${signedMib(r.rss.youngGrowth)} is V8's young generation grown once for the node: ${num(netKiB(r.rss), 1)} KiB per connection without it); idle CPU ${num(r.rss.idleCpuPercent)}%`,
         ]
       : ['RSS per 10,000 idle connections', 'skipped (--idle 0)', '', ''],
   );
@@ -501,7 +507,8 @@ export function summaryParagraph(r: Report, latencyNodeCpu: number): string {
     parts.push(
       `One node held ${r.rss.opened} idle subscribed connections at ${mib(r.rss.rssAfter)} RSS (${mib(r.rss.perTenThousand)} per 10,000), ` +
         `${r.rss.opened >= 10_000 ? 'meeting' : 'not testing'} the seed's 10,000 connections per instance${r.rss.opened >= 10_000 ? '' : ' (run without --quick for 10,000)'}; ` +
-        `that is about ${num(r.rss.perTenThousand / 10_000 / 1024, 0)} KiB per subscribed connection, and the whole node at ${mib(r.rss.rssAfter)} is ` +
+        `that is about ${num(r.rss.perTenThousand / 10_000 / 1024, 0)} KiB per subscribed connection (${num(netKiB(r.rss), 1)} KiB without the ${mib(r.rss.youngGrowth)} by which V8's young generation grew meanwhile, ` +
+        `a cost of the node that stays whatever its connections, bounded by its \`--max-semi-space-size\`), and the whole node at ${mib(r.rss.rssAfter)} is ` +
         `${r.rss.rssAfter > 200 * 1024 * 1024 ? 'over' : 'within'} the seed's "~100–200 MB RAM per instance" (a fresh node with no connection is ${mib(r.rss.rssBefore)}: the tsx loader and every module).`,
     );
   }

@@ -80,6 +80,12 @@ export interface RssResult {
   /** V8 heap in use (after the GC), and external memory, grown per 10,000. */
   heapPerTenThousand: number;
   externalPerTenThousand: number;
+  /**
+   * How much V8's young generation grew meanwhile (bytes, NaN unknown): it grows under a burst
+   * of allocation, up to the nodes' `--max-semi-space-size` (scripts/cluster/node-process.ts),
+   * and is kept; a node's cost, whatever its connections, so it is shown apart.
+   */
+  youngGrowth: number;
 }
 
 export interface ResumeResult {
