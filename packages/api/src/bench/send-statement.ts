@@ -22,6 +22,7 @@ import { uuidv7 } from 'uuidv7';
 import { createDb, parsePartitionId, pt, type Database, type PartitionId } from '@parley/db';
 import { createTestDatabase } from '@parley/db/test-services';
 import { insertMessagesWithEvents, type NewMessage } from '../features/message/message.repo.ts';
+import { newMessageEventData } from '../features/message/message.service.ts';
 import { createTestApi, createTestWorkspace, type TestUser } from '../testing.ts';
 
 const REPORT = new URL('../../../../docs/benchmarks-send-statement.md', import.meta.url);
@@ -91,23 +92,17 @@ function backendCpuTicks(pid: number): number {
 function newMessage(t: Target): NewMessage {
   const id = uuidv7();
   const clientId = uuidv7();
-  const full = {
+  const input = { roomId: t.roomId, clientId, body: BODY };
+  // The event's data as a send makes it (message.service.ts), or only the ids.
+  const full = newMessageEventData({
     id,
     partitionId: t.partitionId,
-    roomId: t.roomId,
-    clientId,
-    authorId: t.author.id,
-    authorName: t.author.username,
-    body: BODY,
+    author: { id: t.author.id, display_name: t.author.username },
+    input,
     replyTo: null,
-    editedAt: null,
-    deletedAt: null,
-    pinnedAt: null,
-    pinnedBy: null,
-    reactions: [],
     mentions: [],
     attachment: null,
-  };
+  });
   const eventData = t.variant.idsOnlyEvent ? { id, clientId } : full;
   return { id, roomId: t.roomId, authorId: t.author.id, clientId, body: BODY, replyTo: null, mentions: [], mediaId: null, eventData };
 }

@@ -118,6 +118,38 @@ async function findPrevious(ctx: InPartition, input: SendMessageInput): Promise<
 }
 
 /**
+ * A new message as its `message.created` event carries it (the event's id and time are added
+ * when it is read): what the group commit stores as the event's data.
+ */
+export function newMessageEventData(m: {
+  id: string;
+  partitionId: PartitionId;
+  author: Pick<User, 'id' | 'display_name'>;
+  input: Pick<SendMessageInput, 'roomId' | 'clientId' | 'body'>;
+  replyTo: ReplyRef | null;
+  mentions: string[];
+  attachment: AttachmentDto | null;
+}): Omit<MessageDto, 'eventId' | 'createdAt'> {
+  return {
+    id: m.id,
+    partitionId: m.partitionId,
+    roomId: m.input.roomId,
+    clientId: m.input.clientId,
+    authorId: m.author.id,
+    authorName: m.author.display_name,
+    body: m.input.body,
+    replyTo: m.replyTo,
+    editedAt: null,
+    deletedAt: null,
+    pinnedAt: null,
+    pinnedBy: null,
+    reactions: [],
+    mentions: m.mentions,
+    attachment: m.attachment,
+  };
+}
+
+/**
  * Sends a message exactly once per clientId: a retry returns the first result and consumes
  * no event id. The room membership and the clientId look-up are checked inside the
  * group-commit statement (one round trip for a new message); a duplicate is then read back.
@@ -167,23 +199,7 @@ export async function sendMessage(
     if (previous) return previous;
     throw error;
   }
-  const eventData: Omit<MessageDto, 'eventId' | 'createdAt'> = {
-    id,
-    partitionId: ctx.partitionId,
-    roomId: input.roomId,
-    clientId: input.clientId,
-    authorId: ctx.user.id,
-    authorName: ctx.user.display_name,
-    body: input.body,
-    replyTo,
-    editedAt: null,
-    deletedAt: null,
-    pinnedAt: null,
-    pinnedBy: null,
-    reactions: [],
-    mentions,
-    attachment,
-  };
+  const eventData = newMessageEventData({ id, partitionId: ctx.partitionId, author: ctx.user, input, replyTo, mentions, attachment });
   let outcome: WriteOutcome;
   try {
     outcome = await ctx.messageWriter.write(ctx.partitionId, {
