@@ -56,6 +56,24 @@ test('@ lists the room’s members (not me) as I type; arrows and Enter insert t
   expect(onSend).toHaveBeenCalledWith('hi <@u-alan> and <@u-grace>');
 });
 
+test('typing right after choosing, before the next frame, keeps the caret where the typing left it', () => {
+  const frames: FrameRequestCallback[] = [];
+  const raf = vi.spyOn(window, 'requestAnimationFrame').mockImplementation((callback) => frames.push(callback));
+  try {
+    const { input, type } = setup();
+    type('hi @gr');
+    fireEvent.keyDown(input, { key: 'Enter' });
+    expect(input.value).toBe('hi @Grace Hopper ');
+    // A key lands before the frame that places the caret after the name.
+    type('hi @Grace Hopper p');
+    input.setSelectionRange(input.value.length, input.value.length);
+    for (const frame of frames.splice(0)) frame(0);
+    expect(input.selectionStart).toBe('hi @Grace Hopper p'.length);
+  } finally {
+    raf.mockRestore();
+  }
+});
+
 test('Escape closes the suggestions and the next Enter sends the text as typed', () => {
   const { onSend, input, type, options } = setup();
   type('mail @ad');

@@ -44,8 +44,12 @@ export function useMentionAutocomplete(text: string, setText: (text: string) => 
     const el = inputRef.current;
     if (el) {
       el.focus();
-      // After React has put the new text in the field.
-      requestAnimationFrame(() => el.setSelectionRange(next.caret, next.caret));
+      // After React has put the new text in the field, unless something was typed meanwhile (a
+      // fast typist, a slow machine): then the caret is already where the typing left it, and
+      // moving it back would put the next keys before the last ones.
+      requestAnimationFrame(() => {
+        if (el.value === next.text) el.setSelectionRange(next.caret, next.caret);
+      });
     }
   };
 
