@@ -1,5 +1,5 @@
 export { startCluster, ensureDatabase, type Cluster, type ClusterOptions } from './cluster.ts';
-export { createNodeProcess, NODE_V8_FLAGS, REPO_ROOT, type NodeProcess, type NodeProcessOptions } from './node-process.ts';
+export { createNodeProcess, REPO_ROOT, type NodeProcess, type NodeProcessOptions } from './node-process.ts';
 export {
   findNginx,
   markedBlock,

@@ -36,7 +36,7 @@ interface Variant {
   /** What it changes, for the report. */
   what: string;
   /** Statements run on the workspace's tables first (`t`: a table's name in it). */
-  ddl?: (t: (table: 'messages' | 'events') => string) => string[];
+  ddl?: (t: (table: 'messages') => string) => string[];
   /** The event's data holds the message's ids only, not its copy. */
   idsOnlyEvent?: boolean;
   /** The Socket.IO peer's insert (scripts/peer/protocol.ts) instead of Parley's statement. */
